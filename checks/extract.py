@@ -1,0 +1,210 @@
+"""Pure parser for an IVO register extract (CSV or XLSX) as IVO sends it on request.
+
+A person imports the file; the app shows a dry run (matched, unmatched, changed) before
+anything is written. This module only turns bytes into rows and says, in Swedish, what is
+wrong with each row and with the file. Columns are found by header text with exactly the
+rules the register-page parser uses (:func:`checks.ivo_parse.match_headers`), so a column
+renamed or moved by IVO is read the same way in both places.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from checks.base import normalise_org_number
+from checks.ivo_parse import (
+    HeaderMatch,
+    map_kind,
+    map_status,
+    match_headers,
+    missing_headers_message,
+    parse_date,
+)
+
+__all__ = ["ExtractResult", "ExtractRow", "parse_extract"]
+
+HEADER_SEARCH_ROWS = 10  # IVO's files may start with a title and a date line
+_DELIMITERS = (";", ",", "\t")
+
+
+@dataclass(frozen=True)
+class ExtractRow:
+    line_no: int  # 1-based line (CSV) or row (XLSX) number in the file, as a person sees it
+    org_number: str | None
+    name: str
+    kind: str | None
+    kind_text: str
+    decided_on: date | None
+    status: str
+    status_text: str
+    reference: str | None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class ExtractResult:
+    rows: list[ExtractRow]
+    problems: list[str]  # file-level: when not empty, no row should be imported
+    file_format: str  # "csv" | "xlsx" | "unknown"
+    columns: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _is_xlsx(data: bytes, filename: str | None) -> bool:
+    if filename and filename.lower().endswith((".xlsx", ".xlsm")):
+        return True
+    return data[:4] == b"PK\x03\x04"
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM) when it decodes, else cp1252 as older Excel exports use."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _csv_rows(data: bytes) -> list[tuple[int, list[Any]]]:
+    text = _decode(data)
+    lines = text.splitlines()
+    delimiter = None
+    if lines and lines[0].lower().startswith("sep=") and len(lines[0]) >= 5:
+        delimiter = lines[0][4]  # Excel's "sep=;" hint line
+        text = "\n".join(lines[1:])
+        offset = 1
+    else:
+        offset = 0
+    if delimiter is None:
+        sample = [line for line in lines[:HEADER_SEARCH_ROWS] if line.strip()]
+        counts = {d: sum(line.count(d) for line in sample) for d in _DELIMITERS}
+        delimiter = max(_DELIMITERS, key=lambda d: counts[d]) if any(counts.values()) else ";"
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = []
+    for row in reader:
+        rows.append((reader.line_num + offset, row))
+    return rows
+
+
+def _xlsx_rows(data: bytes) -> list[tuple[int, list[Any]]]:
+    from openpyxl import load_workbook  # imported here: only extract imports need it
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        return [(number, list(values)) for number, values
+                in enumerate(sheet.iter_rows(values_only=True), start=1)]
+    finally:
+        workbook.close()
+
+
+def _cell(row: list[Any], index: int | None) -> Any:
+    if index is None or index >= len(row):
+        return None
+    return row[index]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # Excel stores an org number typed as a number as a float
+    return " ".join(str(value).split())
+
+
+def _find_header(rows: list[tuple[int, list[Any]]]) -> tuple[int | None, HeaderMatch | None]:
+    best: HeaderMatch | None = None
+    for position, (_, row) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        match = match_headers([_text(v) for v in row])
+        if match.complete:
+            return position, match
+        if best is None or len(match.columns) > len(best.columns):
+            best = match
+    return None, best
+
+
+def _parse_row(line_no: int, row: list[Any], columns: dict[str, int]) -> ExtractRow:
+    errors: list[str] = []
+    raw_org = _text(_cell(row, columns["org_number"]))
+    org_number = normalise_org_number(raw_org)
+    if org_number is None:
+        errors.append(f"Ogiltigt organisationsnummer: {raw_org!r}." if raw_org
+                      else "Organisationsnummer saknas.")
+    raw_date = _cell(row, columns["decided_on"])
+    decided_on = None
+    if isinstance(raw_date, (int, float)) and not isinstance(raw_date, bool):
+        errors.append(f"Okänt datumformat: {_text(raw_date)!r}.")
+    else:
+        try:
+            decided_on = parse_date(raw_date)
+        except ValueError:
+            errors.append(f"Okänt datumformat: {_text(raw_date)!r}.")
+        except (TypeError, OverflowError):
+            errors.append("Okänt datumformat.")
+    kind_text = _text(_cell(row, columns["kind_text"]))
+    kind = map_kind(kind_text)
+    if kind is None:
+        errors.append(f"Okänd verksamhetsform: {kind_text!r}." if kind_text
+                      else "Verksamhetsform saknas.")
+    status_text = _text(_cell(row, columns["status"]))
+    status = map_status(status_text)
+    if status == "unknown":
+        errors.append(f"Okänd status: {status_text!r}." if status_text else "Status saknas.")
+    reference = _text(_cell(row, columns.get("reference"))) or None
+    return ExtractRow(
+        line_no=line_no,
+        org_number=org_number,
+        name=_text(_cell(row, columns["name"])),
+        kind=kind,
+        kind_text=kind_text,
+        decided_on=decided_on,
+        status=status,
+        status_text=status_text,
+        reference=reference,
+        errors=errors,
+    )
+
+
+def parse_extract(data: bytes, filename: str | None = None) -> ExtractResult:
+    """Rows of an extract file with per-row errors, plus file-level problems.
+
+    Never raises on bad input: an unreadable file is a problem in the result, so the import
+    page can show it to the person who uploaded the file.
+    """
+    if not data:
+        return ExtractResult([], ["Filen är tom."], "unknown")
+    file_format = "xlsx" if _is_xlsx(data, filename) else "csv"
+    try:
+        rows = _xlsx_rows(data) if file_format == "xlsx" else _csv_rows(data)
+    except csv.Error as exc:
+        return ExtractResult([], [f"Filen kunde inte läsas som CSV-fil ({exc})."], file_format)
+    except Exception as exc:  # noqa: BLE001 - a corrupt upload is reported, never raised
+        kind = "Excel-fil" if file_format == "xlsx" else "CSV-fil"
+        return ExtractResult([], [f"Filen kunde inte läsas som {kind} ({type(exc).__name__})."],
+                             file_format)
+
+    position, match = _find_header(rows)
+    if position is None or match is None:
+        if match is not None and match.columns:
+            problem = missing_headers_message(match.missing)
+        else:
+            problem = "Ingen rubrikrad med registrets kolumner hittades i filen."
+        return ExtractResult([], [problem], file_format)
+
+    parsed = []
+    for line_no, row in rows[position + 1:]:
+        if not any(_text(v) for v in row):
+            continue
+        parsed.append(_parse_row(line_no, row, match.columns))
+    problems = [] if parsed else ["Filen innehåller inga datarader."]
+    return ExtractResult(parsed, problems, file_format, dict(match.columns))

@@ -1,0 +1,148 @@
+"""Shared fixtures: one app per database backend, a transaction rolled back after each test.
+
+Database tests run on SQLite always and on PostgreSQL too when TEST_DATABASE_URL is set; the
+schema comes from the Alembic migrations, so every run also proves they apply.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from vendor_registry import create_app
+from vendor_registry.extensions import db
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def fresh_database_url(backend: str, tmp_dir: Path) -> str:
+    """A new empty database: a file for SQLite, a new database on the PostgreSQL server."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_dir / f'test-{uuid.uuid4().hex[:8]}.db'}"
+    base = sa.make_url(os.environ["TEST_DATABASE_URL"])
+    name = f"vr_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return
+    engine = sa.create_engine(parsed.set(database=sa.make_url(os.environ["TEST_DATABASE_URL"]).database),
+                              isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def make_test_app(database_url: str, instance: Path, **extra):
+    os.environ.setdefault("APP_ENV", "testing")
+    config = {
+        "APP_ENV": "testing",
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(instance),
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": None,
+    }
+    config.update(extra)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def app(request, tmp_path_factory):
+    """A migrated database per backend, shared by the session's tests (each test rolls back)."""
+    backend = request.param
+    tmp = tmp_path_factory.mktemp(f"app-{backend}")
+    url = fresh_database_url(backend, tmp)
+    application = make_test_app(url, tmp / "instance")
+    with application.app_context():
+        upgrade()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+    drop_database(url)
+
+
+@pytest.fixture
+def db_session(app) -> Iterator:
+    """Joins the test to an outer transaction that is rolled back, whatever the code commits."""
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        original = db.session
+        db.session = session
+        try:
+            yield session
+        finally:
+            session.remove()
+            db.session = original
+            if transaction.is_active:
+                transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db_session):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)`` signs the test client in as ``user`` (through the real login form)."""
+    from tests.factories import DEFAULT_PASSWORD
+
+    def _login(user, password: str = DEFAULT_PASSWORD):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def as_role(login, db_session):
+    """``as_role("supervisor")`` creates a user of that role and logs the client in."""
+    from tests.factories import make_user
+
+    def _as(role: str):
+        user = make_user(role=role)
+        db_session.commit()
+        login(user)
+        return user
+
+    return _as
+
+
+@contextmanager
+def count_statements(engine) -> Iterator[list[str]]:
+    """Collects every SQL statement sent on ``engine`` inside the block."""
+    statements: list[str] = []
+
+    def _record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", _record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", _record)
+
+
+@pytest.fixture
+def statement_counter(app):
+    def _counter():
+        return count_statements(db.engine)
+
+    return _counter

@@ -1,0 +1,143 @@
+"""The quality-control and procurement registry for external providers (avhopparverksamhet).
+
+``create_app`` is the only place an application is built: config → extensions →
+blueprints → error pages → CLI. Nothing is built at import time.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _resource_dir(name: str) -> Path:
+    """``templates``/``migrations`` live at the repository top in a checkout and inside the
+    package in an installed wheel (setup.cfg maps them there)."""
+    installed = PACKAGE_DIR / name
+    return installed if installed.is_dir() else PACKAGE_DIR.parent / name
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    from config import load_config
+
+    settings = load_config()
+    if config:
+        settings.update(config)
+    instance_path = settings.get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        template_folder=str(_resource_dir("templates")),
+        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
+        instance_relative_config=True,
+    )
+    app.config.update(settings)
+    _finish_config(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    """Fill what depends on the instance folder; refuse an unsafe production config."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["APP_ENV"] == "production":
+        missing = [k for k in app.config.get("REQUIRED_FROM_ENVIRONMENT", ()) if not app.config.get(k)]
+        if missing:
+            names = ", ".join("DATABASE_URL" if k == "SQLALCHEMY_DATABASE_URI" else k for k in missing)
+            raise RuntimeError(f"Production configuration is missing {names}: set it in the environment.")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "vendor_registry.db")
+    if not app.config.get("EVIDENCE_STORAGE_DIR"):
+        app.config["EVIDENCE_STORAGE_DIR"] = str(Path(app.instance_path) / "evidence")
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """A random key generated once and kept in instance/ (mode 0600), never a literal."""
+    path = instance / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    from vendor_registry import models  # noqa: F401  (every table on the metadata)
+    from vendor_registry.audit import listener
+    from vendor_registry.auth.loading import init_login
+    from vendor_registry.extensions import babel, bootstrap, csrf, db, migrate
+    from vendor_registry.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_resource_dir("migrations")), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(PACKAGE_DIR / "translations"),
+    )
+    bootstrap.init_app(app)
+    init_login(app)
+    listener.install()
+    _sqlite_pragmas(app)
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """SQLite enforces foreign keys only when asked, per connection; and pysqlite's own
+    transaction handling breaks SAVEPOINTs, so SQLAlchemy emits BEGIN itself."""
+    from sqlalchemy import event
+
+    from vendor_registry.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name != "sqlite":
+            return
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN")
+
+
+def register_blueprints(app: Flask) -> None:
+    from vendor_registry.blueprints import BLUEPRINTS
+
+    for blueprint in BLUEPRINTS():
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from vendor_registry.errors import init_errors
+
+    init_errors(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from vendor_registry.formatting import init_formatting
+
+    init_formatting(app)
+
+
+def register_cli(app: Flask) -> None:
+    from vendor_registry.cli import init_cli
+
+    init_cli(app)

@@ -1,0 +1,115 @@
+"""One mechanism that cannot be forgotten: every flush writes audit events.
+
+``after_flush`` still sees each instance's attribute history and, for new rows, their
+primary keys; the events are inserted with a Core statement on the same connection, so they
+commit or roll back with the change they describe.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session
+
+from vendor_registry.audit.context import current_actor
+from vendor_registry.database import utcnow
+
+#: Tables that are operational logs, not domain records.
+NOT_AUDITED = {"audit_events", "job_runs", "notifications"}
+SKIPPED_FIELDS = {"version", "updated_at", "created_at"}
+REDACTED = "***"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def _provider_id(obj: Any) -> int | None:
+    if obj.__tablename__ == "providers":
+        return obj.id
+    return getattr(obj, "provider_id", None)
+
+
+def _changes(obj: Any, action: str) -> dict[str, list[Any]]:
+    state = inspect(obj)
+    redact = set(getattr(obj, "__audit_redact__", ()))
+    changes: dict[str, list[Any]] = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in SKIPPED_FIELDS:
+            continue
+        if action == "update":
+            hist = state.attrs[key].history
+            if not hist.has_changes():
+                continue
+            before = hist.deleted[0] if hist.deleted else None
+            after = hist.added[0] if hist.added else None
+            if _plain(before) == _plain(after):
+                continue
+        else:
+            value = state.attrs[key].value
+            if value is None or value == []:
+                continue
+            before, after = (None, value) if action == "insert" else (value, None)
+        if key in redact:
+            before = REDACTED if before is not None else None
+            after = REDACTED if after is not None else None
+        changes[key] = [_plain(before), _plain(after)]
+    return changes
+
+
+def _event_rows(session: Session) -> list[dict[str, Any]]:
+    actor = current_actor()
+    now = utcnow()
+    rows = []
+    for action, objects in (("insert", session.new), ("update", session.dirty), ("delete", session.deleted)):
+        for obj in objects:
+            table = getattr(obj, "__tablename__", None)
+            if table is None or table in NOT_AUDITED:
+                continue
+            if action == "update" and not session.is_modified(obj, include_collections=False):
+                continue
+            changes = _changes(obj, action)
+            if action == "update" and not changes:
+                continue
+            identity = inspect(obj).identity or (getattr(obj, "id", None),)
+            rows.append(
+                {
+                    "occurred_at": now,
+                    "actor_kind": actor.kind,
+                    "actor_user_id": actor.user_id,
+                    "actor_label": actor.label,
+                    "action": action,
+                    "entity_type": table,
+                    "entity_id": ",".join(str(part) for part in identity),
+                    "provider_id": _provider_id(obj),
+                    "changes": changes,
+                }
+            )
+    return rows
+
+
+def _after_flush(session: Session, flush_context: Any) -> None:
+    rows = _event_rows(session)
+    if rows:
+        from vendor_registry.audit.models import AuditEvent
+
+        session.connection().execute(insert(AuditEvent.__table__), rows)
+
+
+def install() -> None:
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)

@@ -1,0 +1,23 @@
+"""Login form: field validation only; authentication is a service call in the view."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-postadress"), validators=[DataRequired(_l("Ange din e-postadress.")),
+                                                       Email(_l("Ange en giltig e-postadress."))])
+    password = PasswordField(_l("Lösenord"), validators=[DataRequired(_l("Ange ditt lösenord."))])
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(_l("Språk"), choices=[("sv", "Svenska"), ("en", "English")])
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("E-postadress"), validators=[DataRequired(_l("Ange en e-postadress.")),
+                                                       Email(_l("Ange en giltig e-postadress."))])
+    name = StringField(_l("Namn"), validators=[DataRequired(_l("Ange ett namn.")), Length(max=200)])
+    role = SelectField(_l("Roll"))
+    password = PasswordField(_l("Lösenord"), validators=[DataRequired(_l("Ange ett lösenord.")), Length(min=10, message=_l("Lösenordet måste ha minst 10 tecken."))])

@@ -1,0 +1,85 @@
+"""Account writes. Each function flushes; the caller (view or CLI) commits."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from vendor_registry.auth.models import User
+from vendor_registry.codes import Role
+from vendor_registry.extensions import db
+from vendor_registry.database import utcnow
+
+MIN_PASSWORD_LENGTH = 10
+# Compared against when the e-mail is unknown, so a login takes as long either way.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class AccountError(ValueError):
+    """A user-facing reason why an account change was refused."""
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.execute(db.select(User).filter_by(email=normalise_email(email))).scalar_one_or_none()
+
+
+def create_user(email: str, name: str, role: Role | str, password: str) -> User:
+    email = normalise_email(email)
+    if "@" not in email:
+        raise AccountError(_l("Ange en giltig e-postadress."))
+    if find_user(email) is not None:
+        raise AccountError(_l("Det finns redan en användare med e-postadressen %(email)s.", email=email))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(_l("Lösenordet måste ha minst %(n)s tecken.", n=MIN_PASSWORD_LENGTH))
+    user = User(email=email, name=name.strip(), role=Role(role))
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, else None (timing-safe)."""
+    user = find_user(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def deactivate_user(user: User) -> None:
+    """Deactivation also rotates the session token, which ends every open session."""
+    user.active = False
+    user.end_sessions()
+    db.session.flush()
+
+
+def reactivate_user(user: User) -> None:
+    user.active = True
+    db.session.flush()
+
+
+def change_role(user: User, role: Role | str) -> None:
+    user.role = Role(role)
+    user.end_sessions()  # a role change takes effect at once, not at next login
+    db.session.flush()
+
+
+def set_password(user: User, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(_l("Lösenordet måste ha minst %(n)s tecken.", n=MIN_PASSWORD_LENGTH))
+    user.set_password(password)
+    user.end_sessions()
+    db.session.flush()
+
+
+def set_locale(user: User, locale: str) -> None:
+    user.locale = locale
+    db.session.flush()

@@ -1,0 +1,120 @@
+"""Flask CLI groups: users, demo-data, preflight (and the groups features add)."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from vendor_registry.audit.context import Actor, acting_as
+from vendor_registry.codes import Role
+from vendor_registry.extensions import db
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+CLI_ACTOR = Actor("system", "cli")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\n")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", required=True)
+def users_create(email: str, role: str, name: str) -> None:
+    """Create a user; the password is read from standard input when it is not a terminal."""
+    from vendor_registry.auth import services
+
+    password = _read_password()
+    with acting_as(CLI_ACTOR):
+        try:
+            user = services.create_user(email, name, role, password)
+        except services.AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+    click.echo(f"created {user.email} ({user.role.value})")
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    from vendor_registry.auth.models import User
+
+    for user in db.session.scalars(select(User).order_by(User.email)):
+        state = "active" if user.active else "deactivated"
+        click.echo(f"{user.email}\t{user.role.value}\t{state}\t{user.name}")
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+def users_deactivate(email: str) -> None:
+    """Deactivate a user and end all of that user's sessions."""
+    from vendor_registry.auth import services
+
+    user = services.find_user(email)
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    with acting_as(CLI_ACTOR):
+        services.deactivate_user(user)
+        db.session.commit()
+    click.echo(f"deactivated {user.email}")
+
+
+@click.command("demo-data")
+@click.option("--force", is_flag=True, help="Add demo data even if the database is not empty.")
+@click.option("--if-empty", is_flag=True, help="Do nothing (exit 0) when the database already has providers.")
+@click.option("--providers", "provider_count", default=40, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--seed", default=2026, show_default=True)
+@click.option("--quiet", is_flag=True)
+def demo_data(force: bool, if_empty: bool, provider_count: int, seed: int, quiet: bool) -> None:
+    """Fill the database with a believable, clearly fictional data set."""
+    from vendor_registry.demo.generator import DEMO_PASSWORDS, generate
+    from vendor_registry.providers.models import Provider
+
+    existing = db.session.scalar(select(func.count()).select_from(Provider))
+    if existing and not force:
+        if if_empty:
+            click.echo(f"Database already has {existing} providers; demo data not loaded.")
+            _print_demo_logins(DEMO_PASSWORDS)
+            return
+        raise click.ClickException(
+            f"The database already has {existing} providers. Use --force to add demo data anyway."
+        )
+    with acting_as(Actor("system", "demo-data")):
+        summary = generate(db.session, providers=provider_count, seed=seed)
+        db.session.commit()
+    if not quiet:
+        click.echo("Demo data loaded: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
+        _print_demo_logins(DEMO_PASSWORDS)
+
+
+def _print_demo_logins(passwords: dict[str, str]) -> None:
+    click.echo("Demo logins (one per role):")
+    for email, password in passwords.items():
+        click.echo(f"  {email}  /  {password}")
+
+
+@click.command("preflight")
+def preflight() -> None:
+    """Check that the database can be reached, with a clear message instead of a traceback."""
+    url = db.engine.url.render_as_string(hide_password=True)
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise click.ClickException(f"Cannot reach the database at {url}: {reason}") from None
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"Database error at {url}: {exc}") from None
+    click.echo(f"database ok: {url}")
+
+
+def init_cli(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_data)
+    app.cli.add_command(preflight)

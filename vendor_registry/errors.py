@@ -1,0 +1,66 @@
+"""Error pages (HTML) and problem documents (API), and a clear answer when the database is down."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: _l("Felaktig begäran"),
+    401: _l("Inloggning krävs"),
+    403: _l("Åtkomst nekad"),
+    404: _l("Sidan finns inte"),
+    405: _l("Metoden är inte tillåten"),
+    409: _l("Konflikt"),
+    413: _l("Filen eller begäran är för stor"),
+    422: _l("Ogiltiga uppgifter"),
+    429: _l("För många förfrågningar"),
+    500: _l("Ett oväntat fel uppstod"),
+    503: _l("Tjänsten är inte tillgänglig"),
+}
+
+
+def _wants_problem_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem_response(status: int, detail: str | None = None, **extra: object):
+    from flask import jsonify
+
+    body = {"type": "about:blank", "title": str(TITLES.get(status, TITLES[500])), "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def init_errors(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        if _wants_problem_json():
+            return problem_response(status, error.description if status not in (404, 405) else None)
+        return render_template("errors/error.html", status=status, title=str(TITLES.get(status, TITLES[500]))), status
+
+    @app.errorhandler(OperationalError)
+    def database_down(error: OperationalError):
+        log.error("database error: %s", error)
+        if _wants_problem_json():
+            return problem_response(503, _("Databasen kan inte nås just nu. Försök igen om en stund."))
+        return render_template("errors/error.html", status=503, title=str(TITLES[503]),
+                               detail=_("Databasen kan inte nås just nu. Försök igen om en stund.")), 503
+
+    @app.errorhandler(500)
+    def server_error(error: Exception):
+        if _wants_problem_json():
+            return problem_response(500)
+        return render_template("errors/error.html", status=500, title=str(TITLES[500])), 500

@@ -1,0 +1,73 @@
+"""Flags (avvikelser) raised by the scheduled rules, and per-user notifications of them."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from vendor_registry.codes import FlagRule, FlagSeverity, FlagStatus
+from vendor_registry.database import VersionedMixin, enum_type, utcnow
+from vendor_registry.extensions import db
+from vendor_registry.providers.models import Provider
+
+# A flag "holds its slot" while open or acknowledged, and while dismissed until the condition
+# clears (``cleared_at``); at most one such flag per (provider, rule, subject).
+LIVE_FLAG_PREDICATE = "status IN ('open', 'acknowledged') OR (status = 'dismissed' AND cleared_at IS NULL)"
+
+
+class Flag(VersionedMixin, db.Model):
+    __tablename__ = "flags"
+    __table_args__ = (
+        Index(
+            "uq_flags_live_subject",
+            "provider_id",
+            "rule",
+            "subject_key",
+            unique=True,
+            sqlite_where=text(LIVE_FLAG_PREDICATE),
+            postgresql_where=text(LIVE_FLAG_PREDICATE),
+        ),
+        Index("ix_flags_status_severity", "status", "severity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    rule: Mapped[FlagRule] = mapped_column(enum_type(FlagRule))
+    subject_key: Mapped[str] = mapped_column(String(100))
+    severity: Mapped[FlagSeverity] = mapped_column(enum_type(FlagSeverity))
+    status: Mapped[FlagStatus] = mapped_column(enum_type(FlagStatus), default=FlagStatus.OPEN)
+    message: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    escalated_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ack_comment: Mapped[str | None] = mapped_column(Text)
+    snoozed_until: Mapped[date | None]
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_by_label: Mapped[str | None] = mapped_column(String(254))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    cleared_at: Mapped[datetime | None]
+    # False until the flag has been announced (digest/notification); set True without
+    # announcing when a new rule first runs over old conditions, so no flood is sent.
+    announced: Mapped[bool] = mapped_column(default=False)
+
+    provider: Mapped[Provider] = relationship()
+
+
+class Notification(db.Model):
+    """An in-app notice to one user about a flag relevant to their role."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    flag_id: Mapped[int | None] = mapped_column(ForeignKey("flags.id", ondelete="CASCADE"))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]

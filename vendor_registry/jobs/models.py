@@ -1,0 +1,28 @@
+"""Job runs: the claim row that makes a scheduled run happen once, and its outcome."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vendor_registry.codes import JobRunStatus
+from vendor_registry.database import enum_type, utcnow
+from vendor_registry.extensions import db
+
+
+class JobRun(db.Model):
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "run_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(40), index=True)
+    run_key: Mapped[str] = mapped_column(String(80))
+    trigger: Mapped[str] = mapped_column(String(20))  # scheduled | manual | catch_up
+    status: Mapped[JobRunStatus] = mapped_column(enum_type(JobRunStatus), default=JobRunStatus.RUNNING)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_by: Mapped[str | None] = mapped_column(String(254))

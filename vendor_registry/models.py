@@ -1,0 +1,18 @@
+"""Imports every feature's models so that the metadata (and Alembic) sees all tables."""
+from vendor_registry.audit.models import AuditEvent
+from vendor_registry.auth.models import ApiToken, User
+from vendor_registry.background_checks.models import BackgroundCheck, CheckPolicy, EvidenceDocument
+from vendor_registry.contracts.models import Contract
+from vendor_registry.demand.models import DemandProfile, Requirement
+from vendor_registry.flags.models import Flag, Notification
+from vendor_registry.jobs.models import JobRun
+from vendor_registry.licences.models import Licence
+from vendor_registry.methods.models import Method, ProviderMethod, ServiceArea
+from vendor_registry.providers.models import ApprovalEvent, Provider
+from vendor_registry.reviews.models import Review, ReviewAction
+
+__all__ = [
+    "ApiToken", "ApprovalEvent", "AuditEvent", "BackgroundCheck", "CheckPolicy", "Contract",
+    "DemandProfile", "EvidenceDocument", "Flag", "JobRun", "Licence", "Method", "Notification",
+    "Provider", "ProviderMethod", "Requirement", "Review", "ReviewAction", "ServiceArea", "User",
+]

@@ -1,0 +1,54 @@
+"""Structured follow-ups of a provider (never case records about a person)."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from vendor_registry.codes import RatingDimension, ReviewKind, ReviewOutcome
+from vendor_registry.database import TimestampMixin, VersionedMixin, enum_type
+from vendor_registry.extensions import db
+from vendor_registry.providers.models import Provider
+
+
+class Review(TimestampMixin, VersionedMixin, db.Model):
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ReviewKind] = mapped_column(enum_type(ReviewKind))
+    performed_on: Mapped[date] = mapped_column(index=True)
+    performed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id", ondelete="SET NULL"))
+    outcome: Mapped[ReviewOutcome] = mapped_column(enum_type(ReviewOutcome))
+    summary: Mapped[str | None] = mapped_column(Text)
+    # Ratings per dimension, 1 (poor) to 5 (very good); None when not assessed.
+    rating_delivered_as_agreed: Mapped[int | None]
+    rating_staff_competence: Mapped[int | None]
+    rating_safety: Mapped[int | None]
+    rating_cooperation: Mapped[int | None]
+    rating_documentation: Mapped[int | None]
+
+    provider: Mapped[Provider] = relationship()
+    actions: Mapped[list[ReviewAction]] = relationship(
+        back_populates="review", cascade="all, delete-orphan", order_by="ReviewAction.deadline"
+    )
+
+    def rating(self, dimension: RatingDimension) -> int | None:
+        return getattr(self, f"rating_{dimension.value}")
+
+
+class ReviewAction(TimestampMixin, VersionedMixin, db.Model):
+    """A required action from a review, with a deadline the review sweep watches."""
+
+    __tablename__ = "review_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    description: Mapped[str] = mapped_column(String(500))
+    deadline: Mapped[date]
+    completed_on: Mapped[date | None]
+
+    review: Mapped[Review] = relationship(back_populates="actions")
