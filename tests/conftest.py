@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from vendor_registry import create_app
@@ -67,7 +69,7 @@ def app(request, tmp_path_factory):
     url = fresh_database_url(backend, tmp)
     application = make_test_app(url, tmp / "instance")
     with application.app_context():
-        upgrade()
+        upgrade(revision="heads")
     yield application
     with application.app_context():
         db.engine.dispose()
@@ -93,8 +95,20 @@ def db_session(app) -> Iterator:
             connection.close()
 
 
+class FreshRequestClient(FlaskClient):
+    """The test's app context stays pushed (so factories can use ``db.session``), and Flask
+    reuses it for the client's requests; clearing ``g`` per request gives each request what a
+    real one has: no user or state cached by an earlier request."""
+
+    def open(self, *args, **kwargs):
+        g_data = g.__dict__ if has_app_context() else {}
+        g_data.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app, db_session):
+    app.test_client_class = FreshRequestClient
     return app.test_client()
 
 

@@ -1,0 +1,54 @@
+# The two commands of the README: `make run` and `make test`. Everything else is set-up they need.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app vendor_registry
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test install install-dev translations lint bench clean-venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall when the package metadata changes (the stamp is older than setup.cfg).
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed translations
+install-dev: $(VENV)/.installed-dev translations
+
+# Compiled catalogues are build output (.gitignore'd): made from the .po files each time.
+translations: $(BIN)/python
+	@$(BIN)/pybabel compile -d vendor_registry/translations 2>/dev/null || \
+	  ($(BIN)/pip install --quiet babel && $(BIN)/pybabel compile -d vendor_registry/translations)
+
+# Web server and scheduler together on the embedded SQLite database; Ctrl-C stops both.
+run: install
+	@$(FLASK) preflight
+	@$(FLASK) db upgrade heads
+	@$(FLASK) demo-data --if-empty
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops the web server and the scheduler)"
+	@bash -c 'trap "trap - INT TERM EXIT; kill 0" INT TERM EXIT; \
+	  $(FLASK) scheduler & \
+	  $(FLASK) run --host $(HOST) --port $(PORT) & \
+	  wait -n'
+
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check vendor_registry checks config tests
+
+bench: install-dev
+	$(BIN)/python benchmarks/sweep_bench.py
+	$(BIN)/python benchmarks/match_bench.py
+
+clean-venv:
+	rm -rf $(VENV)
