@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app vendor_registry
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-dev translations lint bench clean-venv
+.PHONY: run test install install-dev translations translations-update lint bench clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ install-dev: $(VENV)/.installed-dev translations
 translations: $(BIN)/python
 	@$(BIN)/pybabel compile -d vendor_registry/translations 2>/dev/null || \
 	  ($(BIN)/pip install --quiet babel && $(BIN)/pybabel compile -d vendor_registry/translations)
+
+# After changing texts: refresh the English catalogue, then translate the new entries.
+translations-update: $(BIN)/python
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o /tmp/vendor_registry.pot .
+	$(BIN)/pybabel update -i /tmp/vendor_registry.pot -d vendor_registry/translations -l en --no-fuzzy-matching
 
 # Web server and scheduler together on the embedded SQLite database; Ctrl-C stops both.
 run: install
