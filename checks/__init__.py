@@ -6,10 +6,10 @@ calls ``checker.check(subject)`` and stores the :class:`~checks.base.CheckResult
 """
 
 from checks.base import (
+    Checker,
     CheckResult,
     CheckStatus,
     CheckSubject,
-    Checker,
     Evidence,
     ExpectedLicence,
     LicenceFinding,

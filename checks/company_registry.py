@@ -23,8 +23,14 @@ from typing import Any
 
 import requests
 
-from checks.base import CheckResult, CheckStatus, CheckSubject, Evidence, normalise_org_number
-from checks.http import FetchError, FetchedResponse, fetch, make_session
+from checks.base import (
+    CheckResult,
+    CheckStatus,
+    CheckSubject,
+    Evidence,
+    normalise_org_number,
+)
+from checks.http import FetchedResponse, FetchError, fetch, make_session
 
 __all__ = [
     "ApiAnswer",
@@ -60,16 +66,21 @@ class ApiAnswer:
         return self.request_ids[-1] if self.request_ids else None
 
 
-def _problem_details(answer: FetchedResponse) -> dict:
-    """The RFC 7807 fields worth keeping from an error body (never the whole body blindly)."""
+def _json_fields(answer: FetchedResponse, keys: tuple[str, ...]) -> dict:
+    """Selected scalar fields of a JSON error body: RFC 7807 problem details from the API,
+    RFC 6749 ``error``/``error_description`` from the token endpoint. Never the whole body."""
     try:
         body = json.loads(answer.body)
     except (ValueError, UnicodeDecodeError):
         return {}
     if not isinstance(body, dict):
         return {}
-    return {k: body[k] for k in ("type", "title", "status", "detail", "instance", "requestId")
-            if k in body and isinstance(body[k], (str, int))}
+    return {k: body[k] if isinstance(body[k], int) else str(body[k])[:300]
+            for k in keys if isinstance(body.get(k), (str, int)) and body[k] != ""}
+
+
+PROBLEM_FIELDS = ("type", "title", "status", "detail", "instance", "requestId")
+OAUTH_FIELDS = ("error", "error_description")
 
 
 class BolagsverketClient:
@@ -81,16 +92,9 @@ class BolagsverketClient:
     Requests are throttled to 60 a minute by the session's shared limiter.
     """
 
-    def __init__(
-        self,
-        api_url: str,
-        token_url: str,
-        client_id: str,
-        client_secret: str,
-        session: requests.Session | None = None,
-        scope: str = DEFAULT_SCOPE,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, api_url: str, token_url: str, client_id: str, client_secret: str,
+                 session: requests.Session | None = None, scope: str = DEFAULT_SCOPE,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.api_url = api_url.rstrip("/")
         self.token_url = token_url
         self.client_id = client_id
@@ -137,9 +141,11 @@ class BolagsverketClient:
             except FetchError as exc:
                 raise BolagsverketError(f"Åtkomsttoken kunde inte hämtas: {exc}") from exc
             if answer.status != 200:
+                oauth = _json_fields(answer, OAUTH_FIELDS)
                 raise BolagsverketError(
-                    f"Åtkomsttoken kunde inte hämtas (HTTP {answer.status}).",
-                    details={"token_status": answer.status},
+                    f"Åtkomsttoken kunde inte hämtas (HTTP {answer.status}"
+                    + (f": {oauth['error']}" if oauth.get("error") else "") + ").",
+                    details={"token_status": answer.status, **oauth},
                 )
             try:
                 body = json.loads(answer.body)
@@ -185,12 +191,13 @@ class BolagsverketClient:
         details = {"request_id": answer.request_id, "request_ids": answer.request_ids,
                    "http_status": response.status}
         if response.status != 200:
-            details.update(_problem_details(response))
-            reason = {401: "behörighet saknas (token avvisad två gånger)",
-                      403: "åtkomst nekad", 429: "för många anrop"}.get(response.status, "")
-            text = details.get("detail") or details.get("title") or reason
+            details.update(_json_fields(response, PROBLEM_FIELDS))
+            reason = {401: "token avvisad två gånger", 403: "åtkomst nekad",
+                      429: "för många anrop"}.get(response.status)
+            text = details.get("detail") or details.get("title")
             raise BolagsverketError(
-                f"Bolagsverket svarade med HTTP {response.status}" + (f": {text}" if text else "") + ".",
+                f"Bolagsverket svarade med HTTP {response.status}"
+                + (f" ({reason})" if reason else "") + (f": {text}" if text else "") + ".",
                 details=details, evidence=evidence,
             )
         try:
@@ -263,25 +270,29 @@ def _assess_one(org: dict) -> tuple[CheckStatus, list[str], dict]:
         return CheckStatus.ERROR, [f"Bolagsverket kunde inte svara: {_fel_text(top_fel)}."], {}
 
     field_errors = []
-    has_data = False
     for key, value in org.items():
-        if key == "organisationsidentitet" or not isinstance(value, dict):
-            continue
-        wrapper, fel = _field(org, key)
-        if fel:
-            field_errors.append({"field": key, "typ": fel.get("typ"),
-                                 "felBeskrivning": fel.get("felBeskrivning")})
-        elif wrapper is not None:
-            has_data = True
+        if key != "organisationsidentitet" and isinstance(value, dict):
+            _, fel = _field(org, key)
+            if fel:
+                field_errors.append({"field": key, "typ": fel.get("typ"),
+                                     "felBeskrivning": fel.get("felBeskrivning")})
     info: dict = {"field_errors": field_errors}
-    if field_errors and not has_data and all(e["typ"] == NOT_FOUND for e in field_errors):
-        return CheckStatus.FAIL, [], {"not_found": True, **info}
     for error in field_errors:
         if error["field"] in STATUS_FIELDS and error["typ"] != NOT_FOUND:
             what = STATUS_FIELDS[error["field"]]
             return CheckStatus.ERROR, [
                 f"Bolagsverket kunde inte lämna uppgift om {what}: {_fel_text(error)}."
             ], info
+    # "Not found" only when no source knows the organisation: no name, no status, and at
+    # least one field saying ORGANISATION_FINNS_EJ. Data from SCB alone (e.g. a non-profit
+    # association that Bolagsverket does not register) is not "not found".
+    not_found = {e["field"] for e in field_errors if e["typ"] == NOT_FOUND}
+    known = [f for f in (*STATUS_FIELDS, "organisationsnamn")
+             if f not in not_found and org.get(f) is not None]
+    if not_found and not known:
+        return CheckStatus.FAIL, [], {"not_found": True, **info}
+    missing = [STATUS_FIELDS[f] for f in STATUS_FIELDS
+               if f in not_found and f != "verksamOrganisation"]
 
     names, _ = _field(org, "organisationsnamn")
     for item in (names or {}).get("organisationsnamnLista") or []:
@@ -301,7 +312,8 @@ def _assess_one(org: dict) -> tuple[CheckStatus, list[str], dict]:
         cause_text = (cause or {}).get("klartext") or (cause or {}).get("kod")
         info["deregistration"] = {"date": dereg_date, "reason": cause_text}
         status = CheckStatus.FAIL
-        reasons.append(f"Avregistrerad {dereg_date}" + (f" (orsak: {cause_text})" if cause_text else ""))
+        reasons.append(f"Avregistrerad hos Bolagsverket {dereg_date}"
+                       + (f" (orsak: {cause_text})" if cause_text else ""))
 
     proceedings, _ = _field(org, "pagaendeAvvecklingsEllerOmstruktureringsforfarande")
     items = (proceedings or {}).get("pagaendeAvvecklingsEllerOmstruktureringsforfarandeLista") or []
@@ -317,7 +329,7 @@ def _assess_one(org: dict) -> tuple[CheckStatus, list[str], dict]:
         info["proceedings"].append({"kod": code, "klartext": item.get("klartext"), "fromDatum": since})
         if code in HARMLESS_PROCEEDINGS:
             continue
-        line = f"{text} ({code})" + (f" sedan {since}" if since else "")
+        line = f"{text} ({code})" + (f" sedan {since}" if since else "") + " enligt Bolagsverket"
         if code in FAIL_PROCEEDINGS:
             status = CheckStatus.FAIL
         elif status is CheckStatus.PASS:
@@ -330,6 +342,11 @@ def _assess_one(org: dict) -> tuple[CheckStatus, list[str], dict]:
         if status is CheckStatus.PASS:
             status = CheckStatus.CONCERN
         reasons.append("inte verksam enligt SCB (saknar F-skatt, moms- och arbetsgivarregistrering)")
+    if missing:
+        if status is CheckStatus.PASS:
+            status = CheckStatus.CONCERN
+        reasons.append("organisationen finns inte hos Bolagsverket, så uppgift om "
+                       + " och ".join(missing) + " saknas")
     return status, reasons, info
 
 
@@ -367,7 +384,7 @@ def assess_organisations(payload: Any) -> tuple[CheckStatus, str, dict]:
         summary = ("Registrerad hos Bolagsverket" + (f" som {form}" if form else "")
                    + "; ingen avregistrering, konkurs eller likvidation.")
     else:
-        summary = "; ".join(reasons) + " enligt Bolagsverket."
+        summary = "; ".join(reasons) + "."
         summary = summary[0].upper() + summary[1:]
     return status, summary, details
 

@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import (
     ConnectTimeoutError,
     MaxRetryError,
@@ -47,21 +48,9 @@ from urllib3.exceptions import (
 from urllib3.util.retry import Retry
 
 __all__ = [
-    "CheckSession",
-    "FetchError",
-    "FetchedResponse",
-    "IncompleteResponse",
-    "RateLimiter",
-    "ResponseTooLarge",
-    "RobotsCache",
-    "RobotsDisallowed",
-    "RobotsUnavailable",
-    "SourceTimeout",
-    "SourceUnreachable",
-    "ensure_robots_allowed",
-    "fetch",
-    "make_session",
-    "shared_rate_limiter",
+    "CheckSession", "FetchError", "FetchedResponse", "IncompleteResponse", "RateLimiter",
+    "ResponseTooLarge", "RobotsCache", "RobotsDisallowed", "RobotsUnavailable", "SourceTimeout",
+    "SourceUnreachable", "ensure_robots_allowed", "fetch", "make_session", "shared_rate_limiter",
 ]
 
 DEFAULT_USER_AGENT = "vendor-registry/1.0 (+municipal provider registry)"
@@ -154,14 +143,9 @@ class RateLimiter:
     sleep are injectable so tests measure spacing without waiting.
     """
 
-    def __init__(
-        self,
-        per_minute: int,
-        *,
-        burst: int = 1,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
+    def __init__(self, per_minute: int, *, burst: int = 1,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         if per_minute <= 0 or burst <= 0:
             raise ValueError("per_minute and burst must be positive")
         self.interval = 60.0 / per_minute
@@ -217,7 +201,7 @@ class _CheckRetry(Retry):
         return super().is_retry(method, status_code, has_retry_after)
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None,
-                  _stacktrace=None):  # noqa: ANN001 - signature mirrors urllib3
+                  _stacktrace=None):
         if response is not None and self.respect_retry_after_header:
             try:
                 wait = self.get_retry_after(response)
@@ -234,14 +218,8 @@ class _CheckRetry(Retry):
 class CheckSession(requests.Session):
     """A Session that cannot forget its timeout and always waits for its rate limiter."""
 
-    def __init__(
-        self,
-        *,
-        timeout: tuple[float, float],
-        max_bytes: int,
-        total_timeout: float,
-        rate_limiter: RateLimiter | None,
-    ) -> None:
+    def __init__(self, *, timeout: tuple[float, float], max_bytes: int, total_timeout: float,
+                 rate_limiter: RateLimiter | None) -> None:
         super().__init__()
         self.timeout = timeout
         self.max_bytes = max_bytes
@@ -250,7 +228,7 @@ class CheckSession(requests.Session):
         self.robots = RobotsCache()
         self.max_redirects = 5
 
-    def request(self, method, url, *args, **kwargs):  # noqa: ANN001 - mirrors requests
+    def request(self, method, url, *args, **kwargs):
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
         if self.rate_limiter is not None:
@@ -279,31 +257,15 @@ def make_session(
     ``rate_limiter`` injects a ready limiter (tests use one with a fake clock).
     """
     if rate_limiter is None and rate_limit_per_minute:
-        rate_limiter = (
-            shared_rate_limiter(rate_limit_key, rate_limit_per_minute)
-            if rate_limit_key
-            else RateLimiter(rate_limit_per_minute)
-        )
-    session = CheckSession(
-        timeout=(connect_timeout, read_timeout),
-        max_bytes=max_bytes,
-        total_timeout=total_timeout,
-        rate_limiter=rate_limiter,
-    )
+        rate_limiter = (shared_rate_limiter(rate_limit_key, rate_limit_per_minute)
+                        if rate_limit_key else RateLimiter(rate_limit_per_minute))
+    session = CheckSession(timeout=(connect_timeout, read_timeout), max_bytes=max_bytes,
+                           total_timeout=total_timeout, rate_limiter=rate_limiter)
     retry = _CheckRetry(
-        total=retries,
-        connect=retries,
-        read=retries,
-        status=retries,
-        other=0,
-        redirect=5,
-        allowed_methods=frozenset({"GET", "HEAD", "OPTIONS"}),
-        status_forcelist=RETRY_STATUSES,
-        backoff_factor=backoff,
-        backoff_max=30.0,
-        respect_retry_after_header=True,
-        raise_on_status=False,
-        raise_on_redirect=False,
+        total=retries, connect=retries, read=retries, status=retries, other=0,
+        allowed_methods=frozenset({"GET", "HEAD", "OPTIONS"}), status_forcelist=RETRY_STATUSES,
+        backoff_factor=backoff, respect_retry_after_header=True,
+        raise_on_status=False,  # hand the last response back; the checker says what it means
     )
     retry.retry_after_cap = retry_after_cap
     adapter = HTTPAdapter(max_retries=retry)
@@ -360,14 +322,8 @@ def _translate(exc: requests.RequestException, url: str) -> FetchError:
     return FetchError(f"Anropet till {host} misslyckades ({type(exc).__name__}).", url=url)
 
 
-def fetch(
-    session: requests.Session,
-    method: str,
-    url: str,
-    *,
-    max_bytes: int | None = None,
-    **kwargs: Any,
-) -> FetchedResponse:
+def fetch(session: requests.Session, method: str, url: str, *, max_bytes: int | None = None,
+          **kwargs: Any) -> FetchedResponse:
     """Make one request and read at most ``max_bytes`` of (decoded) body.
 
     Any HTTP status is returned, not raised: the caller knows what a 404 means for its
@@ -384,17 +340,14 @@ def fetch(
     try:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise ResponseTooLarge(
-                f"Svaret är för stort ({int(declared)} byte, gränsen är {limit}).", url=url
-            )
+            raise ResponseTooLarge(f"Svaret är för stort ({int(declared)} byte, gränsen är "
+                                   f"{limit}).", url=url)
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_content(chunk_size=_CHUNK):
             size += len(chunk)
             if size > limit:
-                raise ResponseTooLarge(
-                    f"Svaret är för stort (över {limit} byte).", url=url
-                )
+                raise ResponseTooLarge(f"Svaret är för stort (över {limit} byte).", url=url)
             if total_timeout is not None and time.monotonic() - started > total_timeout:
                 raise SourceTimeout("Svaret tog för lång tid att läsa.", url=url)
             chunks.append(chunk)
@@ -402,13 +355,10 @@ def fetch(
         raise _translate(exc, url) from exc
     finally:
         response.close()
-    return FetchedResponse(
-        status=response.status_code,
-        headers=dict(response.headers),
-        body=b"".join(chunks),
-        url=response.url,
-        elapsed=time.monotonic() - started,
-    )
+    return FetchedResponse(status=response.status_code,
+                           headers=CaseInsensitiveDict(response.headers),
+                           body=b"".join(chunks), url=response.url,
+                           elapsed=time.monotonic() - started)
 
 
 # --- robots.txt -------------------------------------------------------------------------
@@ -429,9 +379,8 @@ class RobotsCache:
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[float, urllib.robotparser.RobotFileParser | None]] = {}
 
-    def parser_for(
-        self, session: requests.Session, url: str
-    ) -> urllib.robotparser.RobotFileParser | None:
+    def parser_for(self, session: requests.Session,
+                   url: str) -> urllib.robotparser.RobotFileParser | None:
         """The parsed rules for the URL's origin, or None when there are none (allow all)."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"

@@ -21,9 +21,9 @@ from checks.base import LicenceFinding, normalise_org_number
 
 __all__ = [
     "FIELD_LABELS",
+    "REQUIRED_FIELDS",
     "HeaderMatch",
     "ParsedPage",
-    "REQUIRED_FIELDS",
     "find_next_url",
     "map_kind",
     "map_status",
@@ -335,7 +335,7 @@ def parse_register_page(html: str, base_url: str) -> ParsedPage:
             if finding is not None:
                 findings.append(finding)
 
-    if not found_table and not says_empty:
+    if not found_table and not says_empty and not problems:
         if best_partial is not None and best_partial.columns:
             problems.append(missing_headers_message(best_partial.missing))
         else:

@@ -38,10 +38,16 @@ from checks.base import (
     format_org_number,
     normalise_org_number,
 )
-from checks.http import FetchError, FetchedResponse, ensure_robots_allowed, fetch, make_session
+from checks.http import (
+    FetchedResponse,
+    FetchError,
+    ensure_robots_allowed,
+    fetch,
+    make_session,
+)
 from checks.ivo_parse import ParsedPage, normalise_text, parse_register_page
 
-__all__ = ["IvoRegisterChecker", "KIND_LABELS", "names_match"]
+__all__ = ["KIND_LABELS", "IvoRegisterChecker", "names_match"]
 
 CHECK_TYPE = "ivo_register"
 NOT_IN_REGISTER = frozenset({"protected_housing"})
@@ -101,7 +107,9 @@ class IvoRegisterChecker:
         if "{org_number}" not in url_template and "{org_number_formatted}" not in url_template:
             raise ValueError("url_template must contain {org_number} or {org_number_formatted}")
         self.url_template = url_template
-        self.session = session or make_session()
+        # Politeness towards a public authority's web server: at most one page every 2 s.
+        self.session = session or make_session(rate_limit_per_minute=30,
+                                               rate_limit_key="ivo_register")
         self.max_pages = max_pages
         self.respect_robots = respect_robots
 
@@ -118,32 +126,39 @@ class IvoRegisterChecker:
 
     # -- fetching ------------------------------------------------------------------------
 
-    def _fetch_pages(self, first_url: str) -> tuple[list[tuple[FetchedResponse, ParsedPage]], str | None]:
-        """All pages, or the reason (Swedish) why the result cannot be trusted."""
-        pages: list[tuple[FetchedResponse, ParsedPage]] = []
+    def _fetch_pages(self, first_url: str,
+                     pages: list[tuple[FetchedResponse, ParsedPage]]) -> str | None:
+        """Fill ``pages``; return why (Swedish) the result cannot be trusted, or None.
+
+        Transport failures raise :class:`FetchError`; the pages read so far stay in
+        ``pages`` so the evidence shows how far the check got.
+        """
         origin = urlsplit(first_url)[:2]
         seen: set[str] = set()
         url: str | None = first_url
         while url is not None:
             if len(pages) >= self.max_pages:
-                return pages, f"Registret har fler än {self.max_pages} sidor; listan kan vara ofullständig."
+                return f"Registret har fler än {self.max_pages} sidor; listan kan vara ofullständig."
             if urlsplit(url)[:2] != origin:
-                return pages, "Länken till nästa sida leder till en annan webbplats."
+                return "Länken till nästa sida leder till en annan webbplats."
             if url in seen:
-                return pages, "Länken till nästa sida pekar tillbaka på en redan läst sida."
+                return "Länken till nästa sida pekar tillbaka på en redan läst sida."
             seen.add(url)
             if self.respect_robots:
                 ensure_robots_allowed(self.session, url)
             answer = fetch(self.session, "GET", url, headers={"Accept": "text/html"})
             if answer.status != 200:
                 pages.append((answer, ParsedPage((), None, (f"HTTP {answer.status}",))))
-                return pages, f"IVO:s register svarade med HTTP {answer.status}."
-            parsed = parse_register_page(answer.text(), answer.url)
+                return f"servern svarade med HTTP {answer.status}."
+            try:
+                parsed = parse_register_page(answer.text(), answer.url)
+            except Exception as exc:  # noqa: BLE001 - a page we cannot parse is a non-answer
+                parsed = ParsedPage((), None, (f"Sidan kunde inte tolkas ({type(exc).__name__}).",))
             pages.append((answer, parsed))
             if parsed.problems:
-                return pages, " ".join(parsed.problems)
+                return " ".join(parsed.problems)
             url = parsed.next_url
-        return pages, None
+        return None
 
     @staticmethod
     def _evidence(pages: list[tuple[FetchedResponse, ParsedPage]], url: str) -> Evidence | None:
@@ -163,11 +178,12 @@ class IvoRegisterChecker:
     def check(self, subject: CheckSubject) -> CheckResult:
         org_number = normalise_org_number(subject.org_number)
         if org_number is None:
-            return CheckResult.error(CHECK_TYPE, "Ogiltigt organisationsnummer; IVO:s register kontrollerades inte.")
+            return CheckResult.error(
+                CHECK_TYPE, "Ogiltigt organisationsnummer; IVO:s register kontrollerades inte.")
         url = self.url_for(org_number)
         pages: list[tuple[FetchedResponse, ParsedPage]] = []
         try:
-            pages, reason = self._fetch_pages(url)
+            reason = self._fetch_pages(url, pages)
         except FetchError as exc:
             reason = str(exc)
         evidence = self._evidence(pages, url)
@@ -186,9 +202,9 @@ class IvoRegisterChecker:
         details["warnings"] = [w for _, page in pages for w in page.warnings]
         if len(findings) != len(all_findings):
             details["other_org_rows"] = len(all_findings) - len(findings)
-        return self._assess(subject, findings, details, evidence)
+        return self._assess(subject, org_number, findings, details, evidence)
 
-    def _assess(self, subject: CheckSubject, findings: list[LicenceFinding],
+    def _assess(self, subject: CheckSubject, org_number: str, findings: list[LicenceFinding],
                 details: dict, evidence: Evidence | None) -> CheckResult:
         checkable = [lic for lic in subject.licences if lic.kind not in NOT_IN_REGISTER]
         unchecked = [lic for lic in subject.licences if lic.kind in NOT_IN_REGISTER]
@@ -200,7 +216,7 @@ class IvoRegisterChecker:
             if any(lic.status != "applied" for lic in checkable):
                 return CheckResult.error(
                     CHECK_TYPE,
-                    f"Organisationsnumret {format_org_number(normalise_org_number(subject.org_number) or '')} "
+                    f"Organisationsnumret {format_org_number(org_number)} "
                     "finns inte i IVO:s register trots att vi har tillstånd registrerade; "
                     "registret kan ha ändrats eller sökningen misslyckats.",
                     evidence=evidence, details=details,
@@ -242,14 +258,22 @@ class IvoRegisterChecker:
             else:
                 oks.append(f"{label} {STATUS_LABELS[status]}")
 
+        # Rows no expected licence claimed. An expired permit we never recorded is history
+        # (kept as a note); a valid or revoked one, or one we cannot read, needs a person.
+        notes: list[str] = []
+        unchecked_kinds = {lic.kind for lic in unchecked}
         for index, finding in enumerate(findings):
-            if index in used:
+            if index in used or finding.kind in unchecked_kinds:
                 continue
+            label = _kind_label(finding.kind)
             if finding.kind is None:
                 concerns.append(f"okänd verksamhetsform {finding.kind_text!r}")
+            elif finding.status == "expired":
+                notes.append(f"upphört tillstånd för {label} som vi inte har registrerat")
             else:
-                concerns.append(f"tillstånd för {_kind_label(finding.kind)} som vi inte har registrerat "
+                concerns.append(f"tillstånd för {label} som vi inte har registrerat "
                                 f"({STATUS_LABELS[finding.status]})")
+        details["notes"] = notes
         for name in sorted({f.name for f in findings if f.name}):
             if not names_match(subject.name, name):
                 concerns.append(f"namnet {name!r} stämmer inte med {subject.name!r}")

@@ -49,8 +49,8 @@ def fast_session() -> Callable[..., CheckSession]:
     """A session factory with test-sized timeouts, retries and Retry-After cap."""
 
     def build(**overrides) -> CheckSession:
-        options = dict(connect_timeout=1.0, read_timeout=2.0, retries=2, backoff=0.01,
-                       retry_after_cap=2.0, total_timeout=10.0)
+        options = {"connect_timeout": 1.0, "read_timeout": 2.0, "retries": 2, "backoff": 0.01,
+                   "retry_after_cap": 2.0, "total_timeout": 10.0}
         options.update(overrides)
         return make_session(**options)
 

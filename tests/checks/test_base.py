@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checks.base import (
+    Checker,
     CheckResult,
     CheckStatus,
-    Checker,
     Evidence,
     format_org_number,
     luhn_valid,
@@ -82,3 +82,21 @@ def test_both_checkers_satisfy_the_protocol(fast_session):
     assert isinstance(ivo, Checker)
     assert ivo.check_type == "ivo_register"
     assert CompanyRegistryChecker.check_type == "company_registry"
+
+
+def test_checks_imports_neither_the_app_nor_flask():
+    import ast
+    from pathlib import Path
+
+    import checks
+
+    for module in Path(checks.__file__).parent.glob("*.py"):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                assert not name.startswith(("vendor_registry", "flask")), (module.name, name)

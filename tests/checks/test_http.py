@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -47,7 +48,7 @@ def test_limiter_spaces_requests_one_second_apart_at_60_per_minute():
     for _ in range(5):
         limiter.acquire()
         starts.append(clock.now)
-    gaps = [round(b - a, 6) for a, b in zip(starts, starts[1:])]
+    gaps = [round(b - a, 6) for a, b in itertools.pairwise(starts)]
     assert gaps == [1.0, 1.0, 1.0, 1.0]
     assert clock.sleeps[0] == pytest.approx(1.0)  # the first call is free, the second waits
 
