@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import orm
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -78,11 +79,16 @@ def app(request, tmp_path_factory):
 
 @pytest.fixture
 def db_session(app) -> Iterator:
-    """Joins the test to an outer transaction that is rolled back, whatever the code commits."""
+    """Joins the test to an outer transaction that is rolled back, whatever the code commits.
+
+    A plain SQLAlchemy session bound to the outer connection: Flask-SQLAlchemy's own session
+    class picks its bind from the app's engines and would ignore the connection (its commits
+    would then really reach the database and leak into later tests).
+    """
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
-        session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        session = orm.scoped_session(orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
         original = db.session
         db.session = session
         try:

@@ -75,8 +75,9 @@ class CodeList(TypeDecorator):
 
 
 def has_code(column: Any, code: str) -> sa.ColumnElement[bool]:
-    """SQL predicate: the CodeList ``column`` contains ``code``."""
-    return column.like(f"%|{code}|%")
+    """SQL predicate: the CodeList ``column`` contains ``code`` (compared as plain text, so
+    the pattern does not go through CodeList's own bind processing)."""
+    return sa.type_coerce(column, sa.Text).like(f"%|{code}|%")
 
 
 def code_list_column(**kwargs: Any) -> Any:

@@ -1,0 +1,237 @@
+"""Importing an IVO register extract (CSV/XLSX): a dry run first, then the same plan applied.
+
+The uploaded file waits in a separate "pending" folder, named by a server-generated key that
+the dry-run page posts back with the file's SHA-256; nothing is written to the database
+until the person applies it. Applying re-reads and re-plans the very same file (never a
+plan sent back by the browser), stores it as an evidence document, records one
+verification per matched licence and one ``ivo_register`` check per affected provider.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import BinaryIO
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from checks.extract import ExtractRow, parse_extract
+from vendor_registry.audit.context import current_actor
+from vendor_registry.background_checks import queries, services
+from vendor_registry.background_checks.models import BackgroundCheck
+from vendor_registry.background_checks.storage import (
+    CSV,
+    XLSX,
+    StoredObject,
+    UnknownKey,
+    evidence_storage,
+    pending_storage,
+    sniff_extract_type,
+)
+from vendor_registry.codes import (
+    CheckOutcome,
+    CheckType,
+    LicenceStatus,
+    VerificationMethod,
+)
+from vendor_registry.database import utcnow
+from vendor_registry.extensions import db
+from vendor_registry.licences.models import Licence
+from vendor_registry.licences.verification import apply_register_answer, status_after
+from vendor_registry.providers.models import Provider
+from vendor_registry.providers.services import ValidationFailed
+
+PENDING_MAX_AGE = 24 * 3600  # seconds an unapplied upload is kept
+_LAPSED = {LicenceStatus.REVOKED, LicenceStatus.EXPIRED}
+
+
+@dataclass
+class PlannedRow:
+    row: ExtractRow
+    reasons: list[str] = field(default_factory=list)
+    provider: Provider | None = None
+    licence: Licence | None = None
+    before: LicenceStatus | None = None
+    after: LicenceStatus | None = None
+
+    @property
+    def changes(self) -> bool:
+        return self.licence is not None and self.before != self.after
+
+
+@dataclass
+class ImportPlan:
+    problems: list[str]
+    matched: list[PlannedRow]
+    unmatched: list[PlannedRow]
+    errors: list[PlannedRow]
+
+    @property
+    def changes(self) -> list[PlannedRow]:
+        return [p for p in self.matched if p.changes]
+
+    @property
+    def providers(self) -> list[Provider]:
+        seen: dict[int, Provider] = {}
+        for planned in self.matched:
+            seen.setdefault(planned.provider.id, planned.provider)
+        return list(seen.values())
+
+
+def _ref_key(reference: str | None) -> str:
+    return re.sub(r"\s+", "", (reference or "").lower())
+
+
+def _matches(licence: Licence, row: ExtractRow) -> bool:
+    if licence.ivo_reference and row.reference:
+        return _ref_key(licence.ivo_reference) == _ref_key(row.reference)
+    return licence.kind.value == row.kind
+
+
+def plan_import(data: bytes, filename: str | None) -> ImportPlan:
+    """Classify every row: matched to one licence, unmatched (and why), or in error (and why).
+
+    Two statements whatever the file's size: the providers named in it, then their licences.
+    """
+    parsed = parse_extract(data, filename)
+    plan = ImportPlan(list(parsed.problems), [], [], [])
+    if parsed.problems:
+        return plan
+    good = [r for r in parsed.rows if r.ok]
+    plan.errors.extend(PlannedRow(r, list(r.errors)) for r in parsed.rows if not r.ok)
+    numbers = sorted({r.org_number for r in good if r.org_number})
+    providers = {p.org_number: p for p in db.session.scalars(
+        select(Provider).where(Provider.org_number.in_(numbers)))} if numbers else {}
+    licences: dict[int, list[Licence]] = defaultdict(list)
+    if providers:
+        for licence in db.session.scalars(select(Licence).where(
+                Licence.provider_id.in_([p.id for p in providers.values()])).order_by(Licence.id)):
+            licences[licence.provider_id].append(licence)
+
+    by_licence: dict[int, list[PlannedRow]] = defaultdict(list)
+    for row in good:
+        provider = providers.get(row.org_number)
+        if provider is None:
+            plan.unmatched.append(PlannedRow(row, [str(_l("Organisationsnumret finns inte i registret."))]))
+            continue
+        hits = [lic for lic in licences[provider.id] if _matches(lic, row)]
+        if not hits:
+            plan.unmatched.append(PlannedRow(row, [str(_l("Utföraren har inget sådant tillstånd registrerat."))],
+                                             provider=provider))
+        elif len(hits) > 1:
+            plan.unmatched.append(PlannedRow(row, [str(_l(
+                "Raden passar flera av utförarens tillstånd; ange diarienummer på tillstånden."))],
+                provider=provider))
+        else:
+            licence = hits[0]
+            by_licence[licence.id].append(PlannedRow(
+                row, [], provider, licence, licence.status, status_after(licence.status, row.status)))
+    for planned_rows in by_licence.values():
+        if len({p.row.status for p in planned_rows}) > 1:
+            for planned in planned_rows:
+                planned.reasons.append(str(_l("Flera rader för samma tillstånd med olika status.")))
+                planned.licence = planned.before = planned.after = None
+                plan.errors.append(planned)
+        else:
+            plan.matched.extend(planned_rows[:1])
+            for duplicate in planned_rows[1:]:
+                duplicate.reasons.append(str(_l("Dubblettrad för samma tillstånd.")))
+                plan.unmatched.append(duplicate)
+    for group in (plan.matched, plan.unmatched, plan.errors):
+        group.sort(key=lambda p: p.row.line_no)
+    return plan
+
+
+def receive_upload(stream: BinaryIO, filename: str | None) -> tuple[StoredObject, bytes]:
+    """Keep the uploaded extract in the pending folder; refuse what is not CSV or XLSX."""
+    head = stream.read(16)
+    if sniff_extract_type(head) is None:
+        raise ValidationFailed({"file": [_l("Filen är inte en CSV- eller Excel-fil (xlsx).")]})
+    stream.seek(0)
+    storage = pending_storage(current_app.config)
+    storage.prune_older_than(PENDING_MAX_AGE)
+    stored = storage.save(stream)
+    with storage.open(stored.key) as fh:
+        return stored, fh.read()
+
+
+def load_pending(key: str, sha256: str) -> bytes:
+    """The pending file, if the key and digest the page posted back still name it."""
+    try:
+        with pending_storage(current_app.config).open(key) as fh:
+            data = fh.read()
+    except UnknownKey:
+        raise ValidationFailed({"file": [_l(
+            "Den uppladdade filen finns inte längre; ladda upp den igen.")]}) from None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ValidationFailed({"file": [_l("Filen har ändrats sedan förhandsgranskningen; ladda upp den igen.")]})
+    return data
+
+
+def _provider_outcome(rows: list[PlannedRow]) -> tuple[CheckOutcome, str]:
+    lapsed = [p for p in rows if p.after in _LAPSED and p.before not in _LAPSED | {LicenceStatus.REVOCATION_APPEALED}]
+    disagree = [p for p in rows if p.row.status == "valid" and p.after != LicenceStatus.VALID]
+    parts = [f"{p.row.kind_text} ({p.row.reference or '–'}): {p.row.status_text}" for p in rows]
+    listing = "; ".join(parts)
+    if lapsed:
+        return CheckOutcome.FAIL, _("Registerutdrag från IVO visar tillstånd som upphört eller "
+                                    "återkallats: %(rows)s.", rows=listing)
+    if disagree:
+        return CheckOutcome.CONCERN, _("Registerutdrag från IVO visar gällande tillstånd som vi har "
+                                       "registrerat som upphört eller återkallat: %(rows)s.", rows=listing)
+    return CheckOutcome.PASS, _("Registerutdrag från IVO bekräftar: %(rows)s.", rows=listing)
+
+
+def apply_import(key: str, sha256: str, filename: str | None) -> dict[str, int]:
+    """Apply the plan for the pending file; returns counts for the confirmation message."""
+    data = load_pending(key, sha256)
+    plan = plan_import(data, filename)
+    if plan.problems:
+        raise ValidationFailed({"file": plan.problems})
+    content_type = XLSX if sniff_extract_type(data[:16]) == XLSX else CSV
+    stored = evidence_storage(current_app.config).save(io.BytesIO(data))
+    with force_locale("sv"):
+        description = _("Registerutdrag från IVO")
+    document = services.add_document_row(stored.key, stored.size, stored.sha256, content_type, filename,
+                                         None, description)
+    now = utcnow()
+    per_provider: dict[int, list[PlannedRow]] = defaultdict(list)
+    changed = 0
+    for planned in plan.matched:
+        outcome = apply_register_answer(planned.licence, planned.row.status,
+                                        method=VerificationMethod.IVO_EXTRACT, verified_at=now,
+                                        evidence_document_id=document.id)
+        changed += outcome.changed
+        per_provider[planned.provider.id].append(planned)
+    actor = current_actor()
+    policies = queries.policy_intervals()
+    providers = {p.id: p for p in plan.providers}
+    for provider_id, rows in per_provider.items():
+        provider = providers[provider_id]
+        with force_locale("sv"):  # stored data is Swedish, whatever the user's screen language
+            result, summary = _provider_outcome(rows)
+        days = queries.interval_days(provider.kinds, CheckType.IVO_REGISTER, policies)
+        db.session.add(BackgroundCheck(
+            provider_id=provider_id, check_type=CheckType.IVO_REGISTER, performed_at=now,
+            performed_by_id=actor.user_id, performed_by_label=actor.label[:254], automatic=False,
+            result=result, summary=summary, evidence_document_id=document.id,
+            response_sha256=stored.sha256,
+            details={"source": "ivo_extract", "lines": [p.row.line_no for p in rows],
+                     "licences": {str(p.licence.id): p.row.status for p in rows}},
+            next_due_on=queries.local_today(now) + timedelta(days=days),
+        ))
+    db.session.flush()
+    return {"verified": len(plan.matched), "changed": changed, "providers": len(per_provider),
+            "unmatched": len(plan.unmatched), "errors": len(plan.errors)}
+
+
+def discard_pending(key: str) -> None:
+    """Called once the import is committed: the file now lives on as an evidence document."""
+    pending_storage(current_app.config).delete(key)

@@ -1,0 +1,59 @@
+"""Forms for recording checks, uploading evidence and importing an IVO extract (input only)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional, Regexp
+
+from vendor_registry.codes import CheckOutcome, CheckType
+from vendor_registry.forms_common import required
+from vendor_registry.labels import label
+
+MANUAL_TYPE_CHOICES = [(t.value, label(t)) for t in CheckType if not t.automatic]
+MANUAL_RESULT_CHOICES = [(r.value, label(r)) for r in (CheckOutcome.PASS, CheckOutcome.CONCERN,
+                                                        CheckOutcome.FAIL)]
+AUTOMATIC_TYPE_CHOICES = [(t.value, label(t)) for t in CheckType if t.automatic]
+
+
+class ManualCheckForm(FlaskForm):
+    check_type = SelectField(_l("Kontrolltyp"), choices=MANUAL_TYPE_CHOICES, validators=[required()])
+    performed_on = DateField(_l("Datum för kontrollen"), validators=[required(_l("Ange datum som ÅÅÅÅ-MM-DD."))],
+                             description=_l("ÅÅÅÅ-MM-DD"))
+    result = SelectField(_l("Resultat"), choices=MANUAL_RESULT_CHOICES, validators=[required()])
+    summary = TextAreaField(_l("Sammanfattning"), validators=[required(), Length(max=5000)],
+                            description=_l("Vad visade kontrollen? Skriv inga uppgifter om enskilda "
+                                           "personer som får stöd."))
+    evidence = StringField(_l("Underlag (referens)"), validators=[Optional(), Length(max=500)],
+                           description=_l("T.ex. diarienummer, intygets datum eller var handlingen finns."))
+    document = FileField(_l("Underlag (fil)"),
+                         description=_l("PDF, PNG eller JPEG. Filtypen kontrolleras utifrån innehållet."))
+    next_due_on = DateField(_l("Nästa kontroll senast"), validators=[Optional()],
+                            description=_l("Lämna tomt för att använda intervallet i kontrollpolicyn."))
+
+    def to_data(self) -> dict:
+        return {name: getattr(self, name).data for name in (
+            "check_type", "performed_on", "result", "summary", "evidence", "next_due_on")}
+
+
+class EvidenceUploadForm(FlaskForm):
+    document = FileField(_l("Fil"), description=_l("PDF, PNG eller JPEG. Filtypen kontrolleras utifrån innehållet."))
+    description = StringField(_l("Beskrivning"), validators=[Optional(), Length(max=300)],
+                              description=_l("T.ex. tillståndsbevis, svar från IVO, försäkringsbrev, "
+                                             "undertecknad försäkran."))
+
+
+class RunCheckForm(FlaskForm):
+    check_type = SelectField(_l("Kontrolltyp"), choices=AUTOMATIC_TYPE_CHOICES, validators=[required()])
+
+
+class ExtractUploadForm(FlaskForm):
+    file = FileField(_l("Registerutdrag (CSV eller xlsx)"),
+                     description=_l("Filen som IVO skickat. Inget sparas förrän du har granskat resultatet."))
+
+
+class ExtractApplyForm(FlaskForm):
+    key = HiddenField(validators=[required(), Regexp(r"^[0-9a-f]{32}$")])
+    sha256 = HiddenField(validators=[required(), Regexp(r"^[0-9a-f]{64}$")])
+    filename = HiddenField(validators=[Optional(), Length(max=255)])
