@@ -1,0 +1,146 @@
+"""The matching engine: a pure function from provider snapshots and requirements to a ranked
+result in which every exclusion is explained.
+
+No I/O happens here (the snapshots are read beforehand, see ``snapshots.py``), so the same
+inputs always give the same result, the rules are testable at their edges, and a match over
+thousands of providers costs only Python time. The meaning of each requirement kind lives in
+the ``_check_*`` function of the same name in ``rules.py``; each says what counts as met.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from operator import attrgetter
+from typing import Any
+
+from vendor_registry import codes as c
+from vendor_registry.demand.requirements import Req, kind_label
+from vendor_registry.demand.rules import (
+    READS,
+    Outcome,
+    _,
+    _lc,
+    _memo,
+    enum_label,
+    evaluate,
+)
+from vendor_registry.demand.snapshots import ProviderSnapshot
+
+APPROVED = (c.ProviderStatus.APPROVED, c.ProviderStatus.CONDITIONALLY_APPROVED)
+
+
+@dataclass(frozen=True)
+class Included:
+    provider: ProviderSnapshot
+    score: int
+    met: tuple[str, ...]
+    unmet: tuple[str, ...]
+    warnings: tuple[str, ...]
+    outcomes: tuple[Outcome, ...]
+
+
+@dataclass(frozen=True)
+class Excluded:
+    provider: ProviderSnapshot
+    reasons: tuple[str, ...]
+    outcomes: tuple[Outcome, ...]
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    included: tuple[Included, ...] = ()
+    excluded: tuple[Excluded, ...] = ()
+    requirements: tuple[Req, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: org numbers as NNNNNN-NNNN, texts in the request's language."""
+        return {
+            "included": [
+                {"org_number": i.provider.org_number_display, "name": i.provider.name, "score": i.score,
+                 "met": list(i.met), "unmet": list(i.unmet), "warnings": list(i.warnings)}
+                for i in self.included
+            ],
+            "excluded": [
+                {"org_number": e.provider.org_number_display, "name": e.provider.name, "reasons": list(e.reasons)}
+                for e in self.excluded
+            ],
+        }
+
+    def outcome_for(self, provider_id: int) -> Included | Excluded | None:
+        for item in (*self.included, *self.excluded):
+            if item.provider.id == provider_id:
+                return item
+        return None
+
+
+def score(outcomes: Sequence[Outcome]) -> int:
+    """Met weights over all weights, 0–100 rounded half up; 100 when nothing is weighted."""
+    total = sum(o.requirement.weight for o in outcomes if not o.requirement.mandatory)
+    if not total:
+        return 100
+    met = sum(o.requirement.weight for o in outcomes if o.met and not o.requirement.mandatory)
+    return (200 * met + total) // (2 * total)
+
+
+def _rank_key(item: Included):
+    p = item.provider
+    review = p.latest_review_on.toordinal() if p.latest_review_on else 0
+    return (-item.score, p.open_flags, -review, p.name.casefold(), p.name, p.id)
+
+
+def match(snapshots: Iterable[ProviderSnapshot], requirements: Iterable[Req], *,
+          include_unapproved: bool = False, include_critical: bool = False, today: date) -> MatchResult:
+    """Included providers ranked (score, fewest open flags, latest review, name, id), and the
+    excluded ones with every reason: status, critical flags and each failed ska-krav."""
+    token = _memo.set({})
+    try:
+        return _match(snapshots, tuple(requirements), include_unapproved, include_critical, today)
+    finally:
+        _memo.reset(token)
+
+
+def _match(snapshots: Iterable[ProviderSnapshot], reqs: tuple[Req, ...], include_unapproved: bool,
+           include_critical: bool, today: date) -> MatchResult:
+    included: list[Included] = []
+    excluded: list[Excluded] = []
+    readers = [(req, attrgetter(*READS[str(req.kind)])) for req in reqs]
+    seen: dict[tuple, Outcome] = {}
+    for provider in snapshots:
+        outcomes = []
+        for req, read in readers:
+            key = (req, read(provider))
+            outcome = seen.get(key)
+            if outcome is None:
+                outcome = seen[key] = evaluate(provider, req, today)
+            outcomes.append(outcome)
+        outcomes = tuple(outcomes)
+        reasons: list[str] = []
+        warnings: list[str] = []
+        if provider.status not in APPROVED and not include_unapproved:
+            reasons.append(_("Inte godkänd (status: %(status)s)",
+                             status=_lc(enum_label(c.ProviderStatus, provider.status))))
+        if provider.critical_flags:
+            if include_critical:
+                warnings.append(_("Varning: %(n)s öppen kritisk avvikelse", n=provider.critical_flags))
+            else:
+                reasons.append(_("Har öppen kritisk avvikelse"))
+        reasons.extend(o.text for o in outcomes if o.requirement.mandatory and not o.met)
+        if reasons:
+            excluded.append(Excluded(provider, tuple(reasons), outcomes))
+            continue
+        weighted = [o for o in outcomes if not o.requirement.mandatory]
+        included.append(Included(
+            provider, score(outcomes),
+            met=tuple(o.text for o in weighted if o.met),
+            unmet=tuple(o.text for o in weighted if not o.met),
+            warnings=tuple(warnings),
+            outcomes=outcomes,
+        ))
+    included.sort(key=_rank_key)
+    excluded.sort(key=lambda e: (e.provider.name.casefold(), e.provider.name, e.provider.id))
+    return MatchResult(tuple(included), tuple(excluded), reqs)
+
+
+__all__ = ["Excluded", "Included", "MatchResult", "Outcome", "evaluate", "kind_label", "match", "score"]

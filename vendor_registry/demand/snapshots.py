@@ -1,0 +1,194 @@
+"""Provider snapshots: everything matching needs, read in a fixed number of queries.
+
+Matching is a pure function over these frozen values, so the database is read once per match
+(eight statements, whatever the number of providers: providers, licences, offered methods
+with their evidence, latest review, flag counts, current contract prices, check policy,
+latest check per type) and the engine can be tested and benchmarked without one.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from vendor_registry.background_checks.models import BackgroundCheck, CheckPolicy
+from vendor_registry.codes import CheckOutcome, FlagSeverity, FlagStatus
+from vendor_registry.contracts.models import Contract
+from vendor_registry.database import utcnow
+from vendor_registry.flags.models import Flag
+from vendor_registry.licences.models import Licence
+from vendor_registry.methods.models import Method, ProviderMethod
+from vendor_registry.providers.models import Provider, format_org_number
+from vendor_registry.reviews.models import Review
+
+UNRESOLVED_FLAG = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
+FAILING_RESULTS = (CheckOutcome.FAIL.value, CheckOutcome.ERROR.value)
+
+
+@dataclass(frozen=True)
+class LicenceSnap:
+    kind: str
+    status: str
+    ends_on: date | None = None
+
+
+@dataclass(frozen=True)
+class MethodSnap:
+    method_id: int
+    name: str
+    evidence_level: str
+    short_name: str | None = None
+
+
+@dataclass(frozen=True)
+class ProviderSnapshot:
+    """What the registry knew about one provider at the moment of the match."""
+
+    id: int
+    org_number: str
+    name: str
+    status: str
+    kinds: frozenset[str] = frozenset()
+    counties_served: frozenset[str] = frozenset()
+    target_groups: frozenset[str] = frozenset()
+    housing_forms: frozenset[str] = frozenset()
+    service_areas: frozenset[str] = frozenset()
+    max_threat_level: str | None = None
+    licences: tuple[LicenceSnap, ...] = ()
+    methods: tuple[MethodSnap, ...] = ()
+    latest_review_on: date | None = None
+    latest_review_outcome: str | None = None
+    open_flags: int = 0
+    critical_flags: int = 0
+    lowest_price: Decimal | None = None
+    checks_current: bool = False
+    county: str = ""
+    municipality: str | None = None
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def org_number_display(self) -> str:
+        return format_org_number(self.org_number)
+
+
+def _by_provider(rows: Iterable, provider_ids: set[int] | None) -> dict[int, list]:
+    grouped: dict[int, list] = defaultdict(list)
+    for row in rows:
+        grouped[row[0]].append(row)
+    return grouped
+
+
+def _restrict(stmt, column, provider_ids: Iterable[int] | None):
+    return stmt if provider_ids is None else stmt.where(column.in_(list(provider_ids)))
+
+
+def checks_current_all(session: Session, now: datetime, provider_ids: Iterable[int] | None,
+                       kinds_by_provider: dict[int, Iterable[str]]) -> dict[int, bool]:
+    """Provider id -> are its background checks current, with the rule of
+    ``providers.status_maps.checks_current_map`` (the single definition the list, page and API
+    use): for every check type the policy requires for any of its kinds (shortest interval
+    wins), the latest check was performed within the interval and is not ``fail`` or
+    ``error``; nothing required means current.
+
+    Re-stated here rather than called because that function sends the ids in chunks of 900
+    (two statements per chunk), and a match over every provider must cost the same number of
+    statements for 10 providers as for 10,000: here it is two statements without an id list.
+    A test keeps the two in agreement.
+    """
+    policy: dict[str, dict[str, int]] = defaultdict(dict)
+    for kind, check_type, interval in session.execute(
+        select(CheckPolicy.provider_kind, CheckPolicy.check_type, CheckPolicy.interval_days)
+        .where(CheckPolicy.required.is_(True))
+    ):
+        policy[str(kind)][str(check_type)] = int(interval)
+    ranked = _restrict(select(
+        BackgroundCheck.provider_id, BackgroundCheck.check_type, BackgroundCheck.performed_at,
+        BackgroundCheck.result,
+        func.row_number().over(partition_by=(BackgroundCheck.provider_id, BackgroundCheck.check_type),
+                               order_by=(BackgroundCheck.performed_at.desc(), BackgroundCheck.id.desc()))
+        .label("position"),
+    ), BackgroundCheck.provider_id, provider_ids).subquery()
+    latest: dict[int, dict[str, tuple[datetime, str]]] = defaultdict(dict)
+    for provider_id, check_type, performed_at, result in session.execute(
+        select(ranked.c.provider_id, ranked.c.check_type, ranked.c.performed_at, ranked.c.result)
+        .where(ranked.c.position == 1)
+    ):
+        latest[provider_id][str(check_type)] = (performed_at, str(result))
+    current: dict[int, bool] = {}
+    for provider_id, kinds in kinds_by_provider.items():
+        needed: dict[str, int] = {}
+        for kind in kinds:
+            for check_type, interval in policy.get(str(kind), {}).items():
+                needed[check_type] = min(interval, needed.get(check_type, interval))
+        done = latest.get(provider_id, {})
+        current[provider_id] = all(
+            check_type in done
+            and done[check_type][0] >= now - timedelta(days=interval)
+            and done[check_type][1] not in FAILING_RESULTS
+            for check_type, interval in needed.items()
+        )
+    return current
+
+
+def load_snapshots(session: Session, today: date, provider_ids: Iterable[int] | None = None
+                   ) -> list[ProviderSnapshot]:
+    """Snapshots of every provider (or of ``provider_ids``), in id order."""
+    ids = None if provider_ids is None else sorted({int(i) for i in provider_ids})
+    providers = session.execute(_restrict(
+        select(Provider.id, Provider.org_number, Provider.name, Provider.status, Provider.kinds,
+               Provider.counties_served, Provider.target_groups, Provider.housing_forms,
+               Provider.service_areas, Provider.max_threat_level, Provider.county, Provider.municipality)
+        .order_by(Provider.id), Provider.id, ids)).all()
+    licences = _by_provider(session.execute(_restrict(
+        select(Licence.provider_id, Licence.kind, Licence.status, Licence.ends_on), Licence.provider_id, ids)),
+        None)
+    methods = _by_provider(session.execute(_restrict(
+        select(ProviderMethod.provider_id, Method.id, Method.name, Method.evidence_level, Method.short_name)
+        .join(Method, Method.id == ProviderMethod.method_id), ProviderMethod.provider_id, ids)), None)
+    ranked = _restrict(select(
+        Review.provider_id, Review.performed_on, Review.outcome,
+        func.row_number().over(partition_by=Review.provider_id,
+                               order_by=(Review.performed_on.desc(), Review.id.desc())).label("rn"),
+    ), Review.provider_id, ids).subquery()
+    reviews = {row[0]: row for row in session.execute(
+        select(ranked.c.provider_id, ranked.c.performed_on, ranked.c.outcome).where(ranked.c.rn == 1))}
+    flags = {row[0]: row for row in session.execute(_restrict(
+        select(Flag.provider_id, func.count(),
+               func.sum(case((Flag.severity == FlagSeverity.CRITICAL, 1), else_=0)))
+        .where(Flag.status.in_(UNRESOLVED_FLAG)).group_by(Flag.provider_id), Flag.provider_id, ids))}
+    prices = dict(session.execute(_restrict(
+        select(Contract.provider_id, func.min(Contract.price_per_day))
+        .where(Contract.price_per_day.is_not(None), Contract.starts_on <= today,
+               or_(Contract.ends_on.is_(None), and_(Contract.ends_on >= today)))
+        .group_by(Contract.provider_id), Contract.provider_id, ids)).all())
+    now = utcnow() if today == utcnow().date() else datetime.combine(today, time.max, UTC)
+    current = checks_current_all(session, now, ids, {row.id: row.kinds for row in providers})
+
+    snapshots = []
+    for row in providers:
+        review = reviews.get(row.id)
+        flag = flags.get(row.id)
+        price = prices.get(row.id)
+        snapshots.append(ProviderSnapshot(
+            id=row.id, org_number=row.org_number, name=row.name, status=str(row.status),
+            kinds=frozenset(row.kinds), counties_served=frozenset(row.counties_served),
+            target_groups=frozenset(row.target_groups), housing_forms=frozenset(row.housing_forms),
+            service_areas=frozenset(row.service_areas),
+            max_threat_level=str(row.max_threat_level) if row.max_threat_level else None,
+            licences=tuple(LicenceSnap(str(k), str(s), e) for _, k, s, e in licences.get(row.id, [])),
+            methods=tuple(sorted((MethodSnap(mid, name, str(ev), short) for _, mid, name, ev, short
+                                  in methods.get(row.id, [])), key=lambda m: m.method_id)),
+            latest_review_on=review[1] if review else None,
+            latest_review_outcome=str(review[2]) if review else None,
+            open_flags=int(flag[1]) if flag else 0,
+            critical_flags=int(flag[2] or 0) if flag else 0,
+            lowest_price=Decimal(price) if price is not None else None,
+            checks_current=current.get(row.id, False),
+            county=row.county, municipality=row.municipality,
+        ))
+    return snapshots
