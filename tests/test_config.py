@@ -56,3 +56,11 @@ def test_unreachable_database_gives_a_clear_message(tmp_path):
     assert result.returncode == 1
     assert "Cannot reach the database" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_sweep_hour_in_the_dst_gap_is_refused_at_start(tmp_path):
+    from vendor_registry.jobs.registry import ScheduleConfigError
+
+    with pytest.raises(ScheduleConfigError, match="SWEEP_HOUR"):
+        create_app({"APP_ENV": "testing", "SWEEP_HOUR": 2, "INSTANCE_PATH": str(tmp_path),
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/a.db"})

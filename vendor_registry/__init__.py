@@ -53,6 +53,9 @@ def _finish_config(app: Flask) -> None:
         if missing:
             names = ", ".join("DATABASE_URL" if k == "SQLALCHEMY_DATABASE_URI" else k for k in missing)
             raise RuntimeError(f"Production configuration is missing {names}: set it in the environment.")
+    from vendor_registry.jobs.registry import validate_schedule
+
+    validate_schedule(app.config)  # refuse a nightly hour in 02–03 (DST) at start, not at 2 a.m.
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from vendor_registry.auth.models import User
 from vendor_registry.codes import FlagRule, FlagSeverity, FlagStatus
 from vendor_registry.database import VersionedMixin, enum_type, utcnow
 from vendor_registry.extensions import db
@@ -58,6 +59,7 @@ class Flag(VersionedMixin, db.Model):
     announced: Mapped[bool] = mapped_column(default=False)
 
     provider: Mapped[Provider] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
 
 
 class Notification(db.Model):
@@ -71,3 +73,13 @@ class Notification(db.Model):
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+
+
+class FlagRuleState(db.Model):
+    """Per rule, when it first ran: its first run marks what it finds as already announced, so a
+    new rule introduced on a database full of old conditions sends no flood of notices."""
+
+    __tablename__ = "flag_rule_states"
+
+    rule: Mapped[FlagRule] = mapped_column(enum_type(FlagRule), primary_key=True)
+    first_run_at: Mapped[datetime] = mapped_column(default=utcnow)

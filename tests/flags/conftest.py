@@ -1,0 +1,70 @@
+"""Helpers for the flag tests: run one rule or a whole sweep at a chosen Stockholm date."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+from flask_sqlalchemy.session import Session as FlaskSession
+
+from vendor_registry.audit.context import job_actor
+from vendor_registry.extensions import db
+from vendor_registry.flags import services
+from vendor_registry.flags.rules import STOCKHOLM, RuleContext
+
+TODAY = date(2026, 11, 24)
+
+
+def at_stockholm(day: date, hour: int = 12, minute: int = 0) -> datetime:
+    """An aware UTC instant for a Stockholm wall-clock time."""
+    return datetime.combine(day, time(hour, minute), tzinfo=STOCKHOLM).astimezone(UTC)
+
+
+@pytest.fixture
+def run_rule(app, db_session):
+    def _run(rule_fn, today: date = TODAY, providers=None, **overrides):
+        settings = dict(app.config)
+        settings.update(overrides)
+        found = rule_fn(RuleContext(session=db.session, today=today, settings=settings))
+        ids = None if providers is None else {p.id for p in providers}
+        return {(f.provider_id, f.subject_key): f.severity.value for f in found
+                if ids is None or f.provider_id in ids}
+    return _run
+
+
+@pytest.fixture
+def run_sweep(app, db_session):
+    def _run(rules, today: date = TODAY, now: datetime | None = None, job: str = "licence_sweep"):
+        now = now or at_stockholm(today, 4, 30)
+        counts = services.sweep(db.session, rules, settings=app.config, actor=job_actor(job), today=today, now=now)
+        db.session.commit()
+        return counts
+    return _run
+
+
+class _ConnectionBoundSession(FlaskSession):
+    """Flask-SQLAlchemy 3.1's ``get_bind`` returns the engine even when the session was given
+    ``bind=connection``, so the root ``db_session`` fixture's commits reach the database and
+    leak between tests. This session honours its bound connection."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return bind if bind is not None else (self.bind or super().get_bind(mapper, clause, bind, **kwargs))
+
+
+@pytest.fixture
+def db_session(app):
+    """Like the root fixture, but really rolled back (see ``_ConnectionBoundSession``)."""
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint",
+                                           "class_": _ConnectionBoundSession})
+        original = db.session
+        db.session = session
+        try:
+            yield session
+        finally:
+            session.remove()
+            db.session = original
+            if transaction.is_active:
+                transaction.rollback()
+            connection.close()

@@ -1,0 +1,186 @@
+"""Reconciliation: raise, refresh, escalate, resolve, dismiss, re-raise; idempotence; audit;
+a fixed statement count whatever the number of providers."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from tests.factories import make_check, make_licence, make_provider
+from tests.flags.conftest import TODAY, at_stockholm
+from vendor_registry.audit.models import AuditEvent
+from vendor_registry.codes import CheckType, FlagRule, FlagStatus, LicenceStatus
+from vendor_registry.extensions import db
+from vendor_registry.flags.models import Flag, FlagRuleState
+from vendor_registry.flags.rules import all_rules, checks, licences, rules_by_job
+from vendor_registry.providers.models import Provider
+
+LAPSED = {FlagRule.LICENCE_LAPSED: licences.licence_lapsed}
+FAILED = {FlagRule.CHECK_FAILED: checks.check_failed}
+
+
+def _flags(provider, rule=None):
+    q = select(Flag).where(Flag.provider_id == provider.id).order_by(Flag.id)
+    if rule:
+        q = q.where(Flag.rule == rule)
+    return list(db.session.scalars(q).all())
+
+
+def _snapshot():
+    return [(f.provider_id, f.rule.value, f.subject_key, f.severity.value, f.status.value, f.message)
+            for f in db.session.scalars(select(Flag).order_by(Flag.provider_id, Flag.rule, Flag.subject_key, Flag.id))]
+
+
+def test_raise_refresh_resolve_and_audit(run_sweep):
+    p = make_provider()
+    lic = make_licence(p, status=LicenceStatus.REVOKED)
+    counts = run_sweep(LAPSED)
+    assert counts.raised >= 1
+    [flag] = _flags(p, FlagRule.LICENCE_LAPSED)
+    assert (flag.status, flag.severity.value, flag.subject_key) == (FlagStatus.OPEN, "critical", f"licence:{lic.id}")
+    assert flag.message.startswith("Tillståndet för")
+    raised_at = flag.raised_at
+
+    later = at_stockholm(TODAY + timedelta(days=1), 4, 30)
+    run_sweep(LAPSED, today=TODAY + timedelta(days=1), now=later)
+    db.session.expire_all()
+    [flag] = _flags(p, FlagRule.LICENCE_LAPSED)
+    assert flag.raised_at == raised_at and flag.last_seen_at == later and flag.version == 1
+
+    lic.status = LicenceStatus.VALID
+    db.session.commit()
+    run_sweep(LAPSED, today=TODAY + timedelta(days=2), now=at_stockholm(TODAY + timedelta(days=2), 4, 30))
+    db.session.expire_all()
+    [flag] = _flags(p, FlagRule.LICENCE_LAPSED)
+    assert flag.status == FlagStatus.RESOLVED
+    assert flag.resolution_note == "Villkoret gäller inte längre"
+    assert flag.resolved_by_label == "job:licence_sweep" and flag.cleared_at is not None
+
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "flags",
+                                                         AuditEvent.entity_id == str(flag.id))
+                                .order_by(AuditEvent.id)).all()
+    assert [e.action for e in events] == ["insert", "update"]
+    assert all(e.actor_kind == "job" and e.actor_label == "job:licence_sweep" for e in events)
+    assert events[1].changes["status"] == ["open", "resolved"]
+
+
+def test_escalation_reopens_acknowledged_flag(run_sweep):
+    p = make_provider()
+    make_check(p, check_type=CheckType.INSURANCE, result="concern", performed_at=at_stockholm(TODAY - timedelta(days=3)))
+    run_sweep(FAILED, job="check_sweep")
+    [flag] = _flags(p, FlagRule.CHECK_FAILED)
+    assert flag.severity.value == "high"
+    flag.status = FlagStatus.ACKNOWLEDGED
+    flag.announced = True
+    db.session.commit()
+    make_check(p, check_type=CheckType.INSURANCE, result="fail", performed_at=at_stockholm(TODAY - timedelta(days=1)))
+    counts = run_sweep(FAILED, job="check_sweep")
+    assert counts.escalated == 1 and counts.reopened == 1
+    db.session.expire_all()
+    [flag] = _flags(p, FlagRule.CHECK_FAILED)
+    assert (flag.status, flag.severity.value) == (FlagStatus.OPEN, "critical")
+    assert flag.escalated_at is not None and flag.announced is False and flag.version == 3
+
+
+def test_snooze_reopens_after_its_date(run_sweep):
+    p = make_provider()
+    make_licence(p, status=LicenceStatus.EXPIRED)
+    run_sweep(LAPSED)
+    [flag] = _flags(p, FlagRule.LICENCE_LAPSED)
+    flag.status = FlagStatus.ACKNOWLEDGED
+    flag.snoozed_until = TODAY + timedelta(days=2)
+    db.session.commit()
+    for offset, expected in ((1, FlagStatus.ACKNOWLEDGED), (2, FlagStatus.ACKNOWLEDGED), (3, FlagStatus.OPEN)):
+        day = TODAY + timedelta(days=offset)
+        run_sweep(LAPSED, today=day, now=at_stockholm(day, 4, 30))
+        db.session.expire_all()
+        assert _flags(p, FlagRule.LICENCE_LAPSED)[0].status == expected, offset
+    assert _flags(p, FlagRule.LICENCE_LAPSED)[0].snoozed_until is None
+
+
+def test_dismissed_stays_dismissed_then_can_be_raised_again(run_sweep):
+    p = make_provider()
+    lic = make_licence(p, status=LicenceStatus.REVOKED)
+    run_sweep(LAPSED)
+    [flag] = _flags(p, FlagRule.LICENCE_LAPSED)
+    flag.status = FlagStatus.DISMISSED
+    flag.resolution_note = "Kontrollerat med IVO, felaktig uppgift."
+    db.session.commit()
+    run_sweep(LAPSED, today=TODAY + timedelta(days=1), now=at_stockholm(TODAY + timedelta(days=1), 4))
+    db.session.expire_all()
+    assert [f.status for f in _flags(p, FlagRule.LICENCE_LAPSED)] == [FlagStatus.DISMISSED]
+
+    lic.status = LicenceStatus.VALID
+    db.session.commit()
+    run_sweep(LAPSED, today=TODAY + timedelta(days=2), now=at_stockholm(TODAY + timedelta(days=2), 4))
+    db.session.expire_all()
+    [flag] = _flags(p, FlagRule.LICENCE_LAPSED)
+    assert flag.status == FlagStatus.DISMISSED and flag.cleared_at is not None
+
+    lic.status = LicenceStatus.REVOKED
+    db.session.commit()
+    run_sweep(LAPSED, today=TODAY + timedelta(days=3), now=at_stockholm(TODAY + timedelta(days=3), 4))
+    db.session.expire_all()
+    assert [f.status for f in _flags(p, FlagRule.LICENCE_LAPSED)] == [FlagStatus.DISMISSED, FlagStatus.OPEN]
+
+
+def test_first_run_marks_findings_announced_later_ones_not(run_sweep):
+    p = make_provider()
+    make_licence(p, status=LicenceStatus.REVOKED)
+    run_sweep(LAPSED)
+    assert _flags(p, FlagRule.LICENCE_LAPSED)[0].announced is True
+    q = make_provider()
+    make_licence(q, status=LicenceStatus.REVOKED)
+    run_sweep(LAPSED)
+    assert _flags(q, FlagRule.LICENCE_LAPSED)[0].announced is False
+
+
+def test_same_sweep_twice_leaves_identical_table(run_sweep):
+    for i in range(5):
+        p = make_provider(kinds=["protected_housing", "hvb"])
+        make_licence(p, status=LicenceStatus.REVOKED if i % 2 else LicenceStatus.VALID,
+                     ends_on=TODAY + timedelta(days=10 * i), last_verified_at=None)
+        make_check(p, check_type=CheckType.INSURANCE, result="fail")
+    rules = all_rules()
+    run_sweep(rules)
+    first = _snapshot()
+    assert first
+    counts = run_sweep(rules)
+    assert _snapshot() == first
+    assert counts.raised == 0 and counts.resolved == 0
+
+
+def _population(n):
+    for i in range(n):
+        p = make_provider(kinds=["protected_housing", "hvb"], approved_at=at_stockholm(TODAY - timedelta(days=200)))
+        make_licence(p, status=LicenceStatus.REVOKED if i % 2 else LicenceStatus.VALID,
+                     ends_on=TODAY + timedelta(days=(i % 10) * 9), last_verified_at=None if i % 5 else at_stockholm(TODAY))
+        make_check(p, check_type=CheckType.INSURANCE, result=("fail", "concern", "pass", "pass", "fail")[i % 5])
+        for d in range(3):
+            make_check(p, check_type=CheckType.COMPANY_REGISTRY, automatic=True, result="error",
+                       performed_at=at_stockholm(TODAY - timedelta(days=d)))
+    db.session.commit()
+
+
+def _count_sweep(run_sweep, statement_counter, today):
+    with statement_counter() as statements:
+        for rules in rules_by_job().values():
+            run_sweep(rules, today=today, now=at_stockholm(today, 4, 30))
+    return len(statements)
+
+
+def test_statement_count_independent_of_provider_count(run_sweep, statement_counter):
+    """First sweep (raise) and a later sweep (refresh + resolve) each cost the same number of
+    statements for 10 providers as for 200."""
+    _population(10)
+    small = (_count_sweep(run_sweep, statement_counter, TODAY),
+             _count_sweep(run_sweep, statement_counter, TODAY + timedelta(days=40)))
+    for table in (Flag.__table__, FlagRuleState.__table__, Provider.__table__):
+        db.session.execute(table.delete())
+    db.session.commit()
+    _population(200)
+    large = (_count_sweep(run_sweep, statement_counter, TODAY),
+             _count_sweep(run_sweep, statement_counter, TODAY + timedelta(days=40)))
+    total = db.session.scalar(select(func.count()).select_from(Flag))
+    assert total > 400
+    assert small == large, (small, large)

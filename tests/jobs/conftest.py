@@ -1,0 +1,29 @@
+"""Job tests need real commits and real processes: each gets a fresh, migrated database."""
+from __future__ import annotations
+
+import pytest
+from flask_migrate import upgrade
+
+from tests.conftest import BACKENDS, drop_database, fresh_database_url, make_test_app
+from vendor_registry.extensions import db
+
+
+def build_app(backend: str, tmp_path, **extra):
+    url = fresh_database_url(backend, tmp_path)
+    application = make_test_app(url, tmp_path / "instance", **extra)
+    with application.app_context():
+        upgrade(revision="heads")
+    return application, url
+
+
+@pytest.fixture(params=BACKENDS)
+def job_app(request, tmp_path):
+    application, url = build_app(request.param, tmp_path)
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    drop_database(url)
+
+
+from tests.flags.conftest import db_session  # noqa: F401  (the truly rolled-back session)

@@ -1,0 +1,153 @@
+"""Flag reads shared by the supervisors' queue, the overview and the jobs: filters, sort,
+pagination, counts. The queue costs the same few queries whatever the page holds (the
+provider and assignee of each row are eager-loaded)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import case, distinct, func, select
+from sqlalchemy.orm import joinedload
+
+from vendor_registry.auth.models import User
+from vendor_registry.codes import (
+    COUNTIES,
+    FlagRule,
+    FlagSeverity,
+    FlagStatus,
+    LicenceStatus,
+    ProviderStatus,
+    Role,
+)
+from vendor_registry.database import utcnow
+from vendor_registry.extensions import db
+from vendor_registry.flags.models import Flag, Notification
+from vendor_registry.flags.rules import (
+    APPROVED_STATUSES,
+    IN_SCOPE_STATUSES,
+    stockholm_today,
+)
+from vendor_registry.licences.models import Licence
+from vendor_registry.providers.models import Provider
+
+ACTIVE = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
+SEVERITY_ORDER = case({s.value: s.rank for s in FlagSeverity}, value=Flag.severity)
+STATUS_CHOICES = ("active", "open", "acknowledged", "resolved", "dismissed")
+
+
+@dataclass
+class FlagFilters:
+    """The queue's filter state (lives in the URL). Unknown values are ignored, not refused."""
+
+    severity: str | None = None
+    rule: str | None = None
+    county: str | None = None
+    provider_status: str | None = None
+    min_age_days: int | None = None
+    assignee: str | None = None  # a user id, "me" or "none"
+    status: str = "active"
+
+    @classmethod
+    def from_args(cls, args: Any) -> FlagFilters:
+        def pick(name: str, allowed: set[str]) -> str | None:
+            value = args.get(name) or None
+            return value if value in allowed else None
+
+        age = args.get("min_age", "")
+        assignee = args.get("assignee") or None
+        return cls(
+            severity=pick("severity", {s.value for s in FlagSeverity}),
+            rule=pick("rule", {r.value for r in FlagRule}),
+            county=pick("county", set(COUNTIES)),
+            provider_status=pick("provider_status", {s.value for s in ProviderStatus}),
+            min_age_days=int(age) if age.isdigit() and int(age) < 10000 else None,
+            assignee=assignee if assignee in ("me", "none") or (assignee or "").isdigit() else None,
+            status=pick("status", set(STATUS_CHOICES)) or "active",
+        )
+
+    def to_args(self) -> dict[str, Any]:
+        values = {"severity": self.severity, "rule": self.rule, "county": self.county,
+                  "provider_status": self.provider_status, "min_age": self.min_age_days,
+                  "assignee": self.assignee, "status": None if self.status == "active" else self.status}
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def flag_query(filters: FlagFilters, current_user_id: int | None = None):
+    query = select(Flag).join(Provider, Provider.id == Flag.provider_id)
+    if filters.status == "active":
+        query = query.where(Flag.status.in_(ACTIVE))
+    else:
+        query = query.where(Flag.status == filters.status)
+    if filters.severity:
+        query = query.where(Flag.severity == filters.severity)
+    if filters.rule:
+        query = query.where(Flag.rule == filters.rule)
+    if filters.county:
+        query = query.where(Provider.county == filters.county)
+    if filters.provider_status:
+        query = query.where(Provider.status == filters.provider_status)
+    if filters.min_age_days is not None:
+        query = query.where(Flag.raised_at <= utcnow() - timedelta(days=filters.min_age_days))
+    if filters.assignee == "none":
+        query = query.where(Flag.assignee_id.is_(None))
+    elif filters.assignee == "me":
+        query = query.where(Flag.assignee_id == current_user_id)
+    elif filters.assignee:
+        query = query.where(Flag.assignee_id == int(filters.assignee))
+    return query.order_by(SEVERITY_ORDER.desc(), Flag.raised_at.asc(), Flag.id.asc())
+
+
+def paginate_flags(filters: FlagFilters, page: int, per_page: int, current_user_id: int | None = None):
+    """One count and one page query (provider and assignee joined in)."""
+    query = flag_query(filters, current_user_id).options(joinedload(Flag.provider), joinedload(Flag.assignee))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def get_flag_or_404(flag_id: int) -> Flag:
+    return db.first_or_404(select(Flag).where(Flag.id == flag_id).options(joinedload(Flag.provider)))
+
+
+def assignable_users() -> list[User]:
+    """People who may handle flags (those who can acknowledge them), by name."""
+    return list(db.session.scalars(
+        select(User).where(User.active.is_(True),
+                           User.role.in_((Role.SUPERVISOR, Role.PROCUREMENT_OFFICER, Role.ADMIN)))
+        .order_by(User.name)
+    ))
+
+
+def overview(today: date | None = None, lapse_days: int = 60) -> dict[str, Any]:
+    """The supervisors' overview, in five aggregate queries."""
+    today = today or stockholm_today()
+    active = Flag.status.in_(ACTIVE)
+    by_severity = dict(db.session.execute(
+        select(Flag.severity, func.count()).where(active).group_by(Flag.severity)).all())
+    by_rule = dict(db.session.execute(select(Flag.rule, func.count()).where(active).group_by(Flag.rule)).all())
+    lapsing = db.session.execute(
+        select(Licence.id, Licence.kind, Licence.ends_on, Provider.id.label("provider_id"), Provider.name)
+        .join(Provider, Provider.id == Licence.provider_id)
+        .where(Provider.status.in_(IN_SCOPE_STATUSES), Licence.status == LicenceStatus.VALID,
+               Licence.ends_on >= today, Licence.ends_on <= today + timedelta(days=lapse_days))
+        .order_by(Licence.ends_on, Provider.name)
+    ).all()
+    overdue_checks = db.session.scalar(
+        select(func.count()).select_from(Flag).where(active, Flag.rule == FlagRule.CHECK_OVERDUE)) or 0
+    critical_approved = db.session.execute(
+        select(Provider.id, Provider.name, Provider.status, func.count(distinct(Flag.id)).label("n"))
+        .join(Flag, Flag.provider_id == Provider.id)
+        .where(active, Flag.severity == FlagSeverity.CRITICAL, Provider.status.in_(APPROVED_STATUSES))
+        .group_by(Provider.id, Provider.name, Provider.status).order_by(Provider.name)
+    ).all()
+    return {
+        "by_severity": [(s, by_severity.get(s, 0)) for s in sorted(FlagSeverity, key=lambda s: -s.rank)],
+        "by_rule": sorted(by_rule.items(), key=lambda item: (-item[1], item[0].value)),
+        "lapsing": lapsing, "lapse_days": lapse_days, "overdue_checks": overdue_checks,
+        "critical_approved": critical_approved,
+    }
+
+
+def notifications_for(user_id: int, limit: int = 100) -> list[Notification]:
+    return list(db.session.scalars(
+        select(Notification).where(Notification.user_id == user_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))

@@ -1,0 +1,227 @@
+"""Apply a rule's current findings to the Flag table with a fixed number of bulk statements.
+
+The rule says what holds *now*; this module makes the table agree: raise what is new, refresh
+what is still there (a rising severity escalates and re-opens an acknowledged flag; a passed
+snooze re-opens it), resolve what has cleared. Dismissed flags stay dismissed while their
+condition holds and get ``cleared_at`` when it clears, which frees the slot so the condition can
+be raised anew later.
+
+Why Core statements: one statement per kind of change keeps a sweep's cost independent of the
+number of providers, and ``INSERT ... ON CONFLICT DO NOTHING`` against the partial unique index
+``uq_flags_live_subject`` makes concurrent or repeated sweeps converge on one live flag per
+condition. Core statements bypass the ORM audit listener, so ``record_flag_events`` writes the
+audit events for every change in one bulk insert, with the job as actor.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from vendor_registry.audit.context import Actor
+from vendor_registry.audit.models import AuditEvent
+from vendor_registry.codes import FlagRule, FlagStatus
+from vendor_registry.flags.models import Flag, FlagRuleState
+from vendor_registry.flags.rules import Finding
+
+FLAGS = Flag.__table__
+RESOLVED_NOTE = _l("Villkoret gäller inte längre")
+ACTIVE_STATUSES = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
+
+
+def live_flag_clause():
+    """The ORM spelling of ``LIVE_FLAG_PREDICATE`` (the partial unique index's condition)."""
+    return or_(Flag.status.in_(ACTIVE_STATUSES),
+               and_(Flag.status == FlagStatus.DISMISSED, Flag.cleared_at.is_(None)))
+
+
+@dataclass
+class ReconcileCounts:
+    raised: int = 0
+    refreshed: int = 0
+    escalated: int = 0
+    reopened: int = 0
+    resolved: int = 0
+    cleared_dismissed: int = 0
+
+    def add(self, other: ReconcileCounts) -> None:
+        for key, value in asdict(other).items():
+            setattr(self, key, getattr(self, key) + value)
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def dialect_insert(session: Session, table: Any):
+    """``INSERT`` with ``ON CONFLICT`` support on both dialects the app runs on."""
+    name = session.get_bind().dialect.name
+    module = postgresql if name == "postgresql" else sqlite
+    return module.insert(table)
+
+
+def first_run_rules(session: Session, rules: list[FlagRule]) -> set[FlagRule]:
+    """The rules among ``rules`` that have never run (one query)."""
+    seen = set(session.scalars(select(FlagRuleState.rule).where(FlagRuleState.rule.in_(rules))))
+    return set(rules) - seen
+
+
+def mark_rules_run(session: Session, rules: set[FlagRule], now: datetime) -> None:
+    if rules:
+        session.execute(
+            dialect_insert(session, FlagRuleState.__table__).on_conflict_do_nothing(),
+            [{"rule": rule, "first_run_at": now} for rule in sorted(rules)],
+        )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return getattr(value, "value", value)
+
+
+def record_flag_events(session: Session, actor: Actor, now: datetime, events: list[tuple[str, int, int, dict]]) -> None:
+    """Write audit events ``(action, flag_id, provider_id, {field: [before, after]})`` in one
+    bulk insert: the one place that replaces the ORM listener for bulk flag changes."""
+    if not events:
+        return
+    session.execute(insert(AuditEvent.__table__), [
+        {
+            "occurred_at": now, "actor_kind": actor.kind, "actor_user_id": actor.user_id,
+            "actor_label": actor.label, "action": action, "entity_type": Flag.__tablename__,
+            "entity_id": str(flag_id), "provider_id": provider_id,
+            "changes": {k: [_plain(b), _plain(a)] for k, (b, a) in changes.items()}, "note": None,
+        }
+        for action, flag_id, provider_id, changes in events
+    ])
+
+
+def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now: datetime, today: date,
+              actor: Actor, first_run: bool = False) -> ReconcileCounts:
+    """Make the live flags of ``rule`` equal to ``findings``. Flushes nothing through the ORM;
+    the caller commits. ``first_run`` raises new flags as already announced."""
+    counts = ReconcileCounts()
+    wanted: dict[tuple[int, str], Finding] = {}
+    for finding in findings:
+        current = wanted.get(finding.key)
+        if current is None or finding.severity.rank > current.severity.rank:
+            wanted[finding.key] = finding
+
+    live = session.execute(
+        select(Flag.id, Flag.provider_id, Flag.subject_key, Flag.severity, Flag.status, Flag.snoozed_until,
+               Flag.message, Flag.details, Flag.version, Flag.escalated_at, Flag.announced)
+        .where(Flag.rule == rule, live_flag_clause())
+    ).all()
+    live_by_key = {(row.provider_id, row.subject_key): row for row in live}
+    events: list[tuple[str, int, int, dict]] = []
+
+    # Resolve what has cleared: active flags are resolved, dismissed ones only lose their slot.
+    cleared = [row for key, row in live_by_key.items() if key not in wanted]
+    active_ids = [row.id for row in cleared if row.status in ACTIVE_STATUSES]
+    dismissed_ids = [row.id for row in cleared if row.status == FlagStatus.DISMISSED]
+    by_id = {row.id: row for row in cleared}
+    if active_ids:
+        note = str(RESOLVED_NOTE)
+        done = session.execute(
+            update(Flag).where(Flag.id.in_(active_ids), Flag.status.in_(ACTIVE_STATUSES))
+            .values(status=FlagStatus.RESOLVED, resolved_at=now, resolved_by_label=actor.label,
+                    resolution_note=note, cleared_at=now, version=Flag.version + 1)
+            .returning(Flag.id)
+            .execution_options(synchronize_session=False)
+        ).scalars().all()
+        counts.resolved = len(done)
+        events += [("update", fid, by_id[fid].provider_id,
+                    {"status": (by_id[fid].status, FlagStatus.RESOLVED), "resolution_note": (None, note),
+                     "resolved_by_label": (None, actor.label), "cleared_at": (None, now)}) for fid in done]
+    if dismissed_ids:
+        done = session.execute(
+            update(Flag).where(Flag.id.in_(dismissed_ids), Flag.status == FlagStatus.DISMISSED,
+                               Flag.cleared_at.is_(None))
+            .values(cleared_at=now, version=Flag.version + 1)
+            .returning(Flag.id)
+            .execution_options(synchronize_session=False)
+        ).scalars().all()
+        counts.cleared_dismissed = len(done)
+        events += [("update", fid, by_id[fid].provider_id, {"cleared_at": (None, now)}) for fid in done]
+
+    # Refresh what is still there; severity, wording, snooze and escalation change the row.
+    changed_rows = []
+    for key, row in live_by_key.items():
+        finding = wanted.get(key)
+        if finding is None:
+            continue
+        counts.refreshed += 1
+        changes: dict[str, tuple[Any, Any]] = {}
+        status = row.status
+        escalated = finding.severity.rank > row.severity.rank
+        if escalated:
+            counts.escalated += 1
+        reopen = row.status == FlagStatus.ACKNOWLEDGED and (
+            escalated or (row.snoozed_until is not None and row.snoozed_until < today))
+        if reopen:
+            status = FlagStatus.OPEN
+            counts.reopened += 1
+            changes["status"] = (row.status, status)
+            if row.snoozed_until is not None:
+                changes["snoozed_until"] = (row.snoozed_until, None)
+        if finding.severity != row.severity:
+            changes["severity"] = (row.severity, finding.severity)
+        if escalated:
+            changes["escalated_at"] = (None, now)
+        if finding.message != row.message:
+            changes["message"] = (row.message, finding.message)
+        if (finding.details or None) != (row.details or None):
+            changes["details"] = (row.details, finding.details)
+        if not changes:
+            continue
+        changed_rows.append({
+            "b_id": row.id, "b_version": row.version, "b_severity": finding.severity, "b_status": status,
+            "b_message": finding.message, "b_details": finding.details or None,
+            "b_snoozed_until": None if reopen else row.snoozed_until,
+            "b_escalated_at": now if escalated else row.escalated_at,
+            "b_announced": False if escalated else row.announced,
+        })
+        events.append(("update", row.id, row.provider_id, changes))
+    if changed_rows:
+        session.execute(
+            update(FLAGS).where(FLAGS.c.id == bindparam("b_id"), FLAGS.c.version == bindparam("b_version"))
+            .values(severity=bindparam("b_severity"), status=bindparam("b_status"),
+                    message=bindparam("b_message"), details=bindparam("b_details"),
+                    snoozed_until=bindparam("b_snoozed_until"), escalated_at=bindparam("b_escalated_at"),
+                    announced=bindparam("b_announced"), version=FLAGS.c.version + 1),
+            changed_rows,
+        )
+
+    # Raise what is new; a concurrent sweep that got there first wins the unique slot.
+    # Sorted, so concurrent sweeps take the index's row locks in the same order (no deadlock).
+    new = [wanted[key] for key in sorted(wanted) if key not in live_by_key]
+    if new:
+        session.execute(
+            dialect_insert(session, FLAGS).on_conflict_do_nothing(),
+            [{"provider_id": f.provider_id, "rule": rule, "subject_key": f.subject_key, "severity": f.severity,
+              "status": FlagStatus.OPEN, "message": f.message, "details": f.details or None,
+              "raised_at": now, "last_seen_at": now, "announced": first_run, "version": 1} for f in new],
+        )
+        inserted = session.execute(
+            select(Flag.id, Flag.provider_id, Flag.subject_key, Flag.severity, Flag.message)
+            .where(Flag.rule == rule, Flag.raised_at == now)
+        ).all()
+        counts.raised = len(inserted)
+        events += [("insert", row.id, row.provider_id,
+                    {"rule": (None, rule), "subject_key": (None, row.subject_key),
+                     "severity": (None, row.severity), "status": (None, FlagStatus.OPEN),
+                     "message": (None, row.message)}) for row in inserted]
+
+    if live_by_key.keys() & wanted.keys():
+        session.execute(
+            update(Flag).where(Flag.rule == rule, live_flag_clause(), Flag.last_seen_at < now)
+            .values(last_seen_at=now).execution_options(synchronize_session=False)
+        )
+    record_flag_events(session, actor, now, events)
+    return counts
+
+

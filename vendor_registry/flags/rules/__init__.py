@@ -1,0 +1,161 @@
+"""The flag rules of DOMAIN.md §4: each computes, for all providers at once, what holds now.
+
+A rule is a plain function ``(ctx) -> list[Finding]``. It never writes: ``reconcile.py``
+turns the set of findings into raised, refreshed and resolved flags. Every rule answers with a
+fixed number of set-based queries, so a sweep costs the same number of statements for ten
+providers as for ten thousand.
+
+Scope: providers that are ``inactive`` or ``rejected`` are out of the registry's active
+supply and raise nothing. ``draft`` providers are excluded too: a draft is a record still being
+typed in by a procurement officer, and flags on half-entered data would only be noise in the
+supervisors' queue. Flags start once the provider is submitted (``under_review``) and continue
+while ``approved``, ``conditionally_approved`` or ``suspended``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as babel_gettext
+from sqlalchemy.orm import Session
+
+from vendor_registry.codes import FlagRule, FlagSeverity, JobName, ProviderStatus
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+#: Statuses whose providers the rules look at (see the module docstring for drafts).
+IN_SCOPE_STATUSES = (
+    ProviderStatus.UNDER_REVIEW,
+    ProviderStatus.APPROVED,
+    ProviderStatus.CONDITIONALLY_APPROVED,
+    ProviderStatus.SUSPENDED,
+)
+APPROVED_STATUSES = (ProviderStatus.APPROVED, ProviderStatus.CONDITIONALLY_APPROVED)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One condition that holds now: at most one live flag exists per (provider, rule, subject)."""
+
+    provider_id: int
+    rule: FlagRule
+    subject_key: str
+    severity: FlagSeverity
+    message: str
+    details: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (self.provider_id, self.subject_key)
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule needs: the session, "today" in Stockholm (injectable), and the thresholds."""
+
+    session: Session
+    today: date
+    settings: Mapping[str, Any]
+
+    def setting(self, name: str) -> int:
+        return int(self.settings[name])
+
+    def day_start_utc(self, day: date) -> datetime:
+        """The first instant of a Stockholm calendar day, as aware UTC (for timestamp columns)."""
+        return datetime.combine(day, time(0), tzinfo=STOCKHOLM).astimezone(UTC)
+
+    def days_ago(self, days: int) -> date:
+        return self.today - timedelta(days=days)
+
+
+def stockholm_today(now: datetime | None = None) -> date:
+    return (now or datetime.now(UTC)).astimezone(STOCKHOLM).date()
+
+
+def local_date(moment: datetime) -> date:
+    return moment.astimezone(STOCKHOLM).date()
+
+
+RuleFunction = Callable[[RuleContext], list[Finding]]
+
+_memo: ContextVar[dict[Any, str] | None] = ContextVar("rule_text_memo", default=None)
+
+
+@contextmanager
+def remembered_translations() -> Iterator[None]:
+    """Within a sweep, look each message and label up once: a sweep over thousands of providers
+    otherwise spends most of its time in the translation layer."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def gettext(msgid: str, **params: Any) -> str:
+    """``flask_babel.gettext`` with the sweep's memo (imported as ``_`` so pybabel extracts it)."""
+    memo = _memo.get()
+    if memo is None:
+        text = babel_gettext(msgid)
+    else:
+        text = memo.get(msgid)
+        if text is None:
+            text = memo[msgid] = babel_gettext(msgid)
+    return text % params if params else text
+
+
+def text_label(code: Any) -> str:
+    """The display name of a code as plain text, memoised like ``gettext``."""
+    from vendor_registry.labels import label
+
+    memo = _memo.get()
+    if memo is None:
+        return str(label(code))
+    key = ("label", type(code).__name__, str(code))
+    if key not in memo:
+        memo[key] = str(label(code))
+    return memo[key]
+
+
+def rules_by_job() -> dict[JobName, dict[FlagRule, RuleFunction]]:
+    """Which sweep runs which rules (imported lazily: the rule modules import the models)."""
+    from vendor_registry.flags.rules import checks, contracts, licences, reviews
+
+    return {
+        JobName.LICENCE_SWEEP: {
+            FlagRule.LICENCE_MISSING: licences.licence_missing,
+            FlagRule.LICENCE_LAPSED: licences.licence_lapsed,
+            FlagRule.LICENCE_EXPIRING: licences.licence_expiring,
+            FlagRule.LICENCE_UNVERIFIED: licences.licence_unverified,
+            FlagRule.LICENCE_MISMATCH: licences.licence_mismatch,
+        },
+        JobName.CHECK_SWEEP: {
+            FlagRule.CHECK_OVERDUE: checks.check_overdue,
+            FlagRule.CHECK_FAILED: checks.check_failed,
+            FlagRule.CHECK_ERROR: checks.check_error,
+        },
+        JobName.REVIEW_SWEEP: {
+            FlagRule.REVIEW_MISSING: reviews.review_missing,
+            FlagRule.REVIEW_OVERDUE: reviews.review_overdue,
+            FlagRule.REVIEW_ACTIONS_OVERDUE: reviews.review_actions_overdue,
+        },
+        JobName.CERTIFICATION_SWEEP: {
+            FlagRule.CERTIFICATION_EXPIRED: contracts.certification_expired,
+        },
+        JobName.CONTRACT_SWEEP: {
+            FlagRule.CONTRACT_EXPIRING: contracts.contract_expiring,
+            FlagRule.CONTRACT_EXPIRED: contracts.contract_expired,
+        },
+    }
+
+
+def all_rules() -> dict[FlagRule, RuleFunction]:
+    merged: dict[FlagRule, RuleFunction] = {}
+    for rules in rules_by_job().values():
+        merged.update(rules)
+    return merged

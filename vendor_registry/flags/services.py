@@ -1,0 +1,138 @@
+"""Writes on flags: the sweep (rules → reconcile) and a person's acknowledge / assign / resolve /
+dismiss. Functions flush, never commit: the job or the view owns the transaction."""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from vendor_registry.audit.context import Actor
+from vendor_registry.codes import FlagRule, FlagStatus
+from vendor_registry.concurrency import check_version
+from vendor_registry.database import utcnow
+from vendor_registry.flags.models import Flag
+from vendor_registry.flags.reconcile import (
+    ReconcileCounts,
+    first_run_rules,
+    mark_rules_run,
+    reconcile,
+)
+from vendor_registry.flags.rules import (
+    RuleContext,
+    RuleFunction,
+    remembered_translations,
+    stockholm_today,
+)
+
+MAX_SNOOZE_DAYS = 90
+
+
+class ValidationFailed(Exception):
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def sweep(session: Session, rules: Mapping[FlagRule, RuleFunction], *, settings: Mapping[str, Any],
+          actor: Actor, today: date | None = None, now: datetime | None = None,
+          after_rule: Callable[[FlagRule, ReconcileCounts], None] | None = None) -> ReconcileCounts:
+    """Run ``rules`` over all providers and reconcile each with the Flag table.
+
+    Messages are stored in Swedish (the catalogue's source language) whatever the caller's
+    locale. ``after_rule`` lets a job commit after each rule (one batch per rule).
+    """
+    now = now or utcnow()
+    today = today or stockholm_today(now)
+    ctx = RuleContext(session=session, today=today, settings=settings)
+    total = ReconcileCounts()
+    new_rules = first_run_rules(session, list(rules))
+    with force_locale("sv"), remembered_translations():
+        for rule, compute in rules.items():
+            counts = reconcile(session, rule, compute(ctx), now=now, today=today, actor=actor,
+                               first_run=rule in new_rules)
+            mark_rules_run(session, {rule} & new_rules, now)
+            total.add(counts)
+            if after_rule is not None:
+                after_rule(rule, counts)
+    return total
+
+
+# --- a person's actions on a flag (the ORM audit listener logs each change) ---------------
+
+ERR_COMMENT = _l("Skriv en kommentar.")
+ERR_SNOOZE_PAST = _l("Datumet måste vara efter i dag.")
+ERR_SNOOZE_FAR = _l("Du kan skjuta upp en avvikelse högst 90 dagar.")
+ERR_NOTE = _l("Skriv vad som har gjorts.")
+ERR_JUSTIFICATION = _l("Skriv en motivering till varför avvikelsen avfärdas.")
+ERR_CLOSED = _l("Avvikelsen är redan avslutad.")
+
+
+def _require_active(flag: Flag) -> None:
+    if flag.status not in (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED):
+        raise ValidationFailed({"status": [str(ERR_CLOSED)]})
+
+
+def acknowledge(flag: Flag, user: Any, comment: str, snoozed_until: date | None, seen_version: int | None,
+                today: date | None = None) -> Flag:
+    """Acknowledging says "seen, being handled"; a snooze date returns it to the queue later
+    (the sweep re-opens it once the date has passed)."""
+    check_version(flag, seen_version)
+    _require_active(flag)
+    today = today or stockholm_today()
+    errors: dict[str, list[str]] = {}
+    if not (comment or "").strip():
+        errors["comment"] = [str(ERR_COMMENT)]
+    if snoozed_until is not None:
+        if snoozed_until <= today:
+            errors["snoozed_until"] = [str(ERR_SNOOZE_PAST)]
+        elif snoozed_until > today + timedelta(days=MAX_SNOOZE_DAYS):
+            errors["snoozed_until"] = [str(ERR_SNOOZE_FAR)]
+    if errors:
+        raise ValidationFailed(errors)
+    flag.status = FlagStatus.ACKNOWLEDGED
+    flag.acknowledged_at = utcnow()
+    flag.acknowledged_by_id = user.id
+    flag.ack_comment = comment.strip()
+    flag.snoozed_until = snoozed_until
+    return flag
+
+
+def assign(flag: Flag, assignee_id: int | None, seen_version: int | None) -> Flag:
+    check_version(flag, seen_version)
+    _require_active(flag)
+    flag.assignee_id = assignee_id
+    return flag
+
+
+def resolve(flag: Flag, user: Any, note: str, seen_version: int | None) -> Flag:
+    """A supervisor closes a flag by hand; if the condition still holds, the next sweep raises
+    it again (a new flag), which is the point: resolving means "it is fixed"."""
+    check_version(flag, seen_version)
+    _require_active(flag)
+    if not (note or "").strip():
+        raise ValidationFailed({"note": [str(ERR_NOTE)]})
+    flag.status = FlagStatus.RESOLVED
+    flag.resolved_at = utcnow()
+    flag.resolved_by_id = user.id
+    flag.resolved_by_label = user.email
+    flag.resolution_note = note.strip()
+    return flag
+
+
+def dismiss(flag: Flag, user: Any, justification: str, seen_version: int | None) -> Flag:
+    """Dismissing keeps the flag's slot while the condition holds, so it is not raised again
+    every night; the written justification stays in the flag and in the audit log."""
+    check_version(flag, seen_version)
+    _require_active(flag)
+    if len((justification or "").strip()) < 10:
+        raise ValidationFailed({"justification": [str(ERR_JUSTIFICATION)]})
+    flag.status = FlagStatus.DISMISSED
+    flag.resolved_at = utcnow()
+    flag.resolved_by_id = user.id
+    flag.resolved_by_label = user.email
+    flag.resolution_note = justification.strip()
+    return flag

@@ -1,0 +1,159 @@
+"""The flag queue for supervisors, one flag's page with its actions, the overview and the
+in-app notifications. Thin: validate → one service call → commit → flash → redirect."""
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from vendor_registry.auth.permissions import Permission, has_permission, require
+from vendor_registry.concurrency import StaleRecordError
+from vendor_registry.extensions import db
+from vendor_registry.flags import notify, queries, services
+from vendor_registry.flags.forms import (
+    AcknowledgeForm,
+    AssignForm,
+    DismissForm,
+    ResolveForm,
+)
+
+bp = Blueprint("flags", __name__, url_prefix="/flags")
+NOBODY = _l("Ingen")
+
+
+@bp.app_context_processor
+def _notification_count():
+    """The unread count in the navigation bar (one small query per page, logged-in users only)."""
+    def unread() -> int:
+        if not current_user or not current_user.is_authenticated:
+            return 0
+        return notify.unread_count(current_user.id)
+    return {"unread_notifications": unread}
+
+
+@bp.route("/")
+@require(Permission.ACKNOWLEDGE_FLAG, Permission.RESOLVE_FLAG)
+def index():
+    filters = queries.FlagFilters.from_args(request.args)
+    page = request.args.get("page", 1, type=int)
+    pagination = queries.paginate_flags(filters, page, current_app.config["FLAGS_PER_PAGE"], current_user.id)
+    return render_template("flags/list.html", pagination=pagination, filters=filters,
+                           users=queries.assignable_users())
+
+
+def _forms(flag, **given):
+    users = queries.assignable_users()
+    assign = given.get("assign") or AssignForm(formdata=None, assignee_id=flag.assignee_id, version=flag.version)
+    assign.assignee_id.choices = [("", str(NOBODY))] + [(u.id, f"{u.name} ({u.email})") for u in users]
+    return {
+        "ack_form": given.get("ack") or AcknowledgeForm(formdata=None, version=flag.version),
+        "assign_form": assign,
+        "resolve_form": given.get("resolve") or ResolveForm(formdata=None, version=flag.version),
+        "dismiss_form": given.get("dismiss") or DismissForm(formdata=None, version=flag.version),
+    }
+
+
+def _render(flag, status=200, stale=None, **given):
+    return render_template("flags/detail.html", flag=flag, stale=stale, **_forms(flag, **given)), status
+
+
+@bp.route("/<int:flag_id>")
+@require(Permission.ACKNOWLEDGE_FLAG, Permission.RESOLVE_FLAG)
+def detail(flag_id: int):
+    return _render(queries.get_flag_or_404(flag_id))
+
+
+def _apply(form, errors: dict) -> None:
+    for name, messages in errors.items():
+        field = getattr(form, name, None)
+        target = field if field is not None else None
+        if target is not None:
+            target.errors = list(target.errors) + [str(m) for m in messages]
+        else:
+            form.form_errors.extend(str(m) for m in messages)
+
+
+def _act(flag_id: int, form_key: str, form, action, done_message: str):
+    flag = queries.get_flag_or_404(flag_id)
+    if form.validate_on_submit():
+        try:
+            action(flag, form)
+        except StaleRecordError as exc:
+            db.session.rollback()
+            return _render(queries.get_flag_or_404(flag_id), 409, stale=exc, **{form_key: form})
+        except services.ValidationFailed as exc:
+            db.session.rollback()
+            _apply(form, exc.errors)
+        else:
+            db.session.commit()
+            flash(done_message, "success")
+            return redirect(url_for("flags.detail", flag_id=flag_id))
+    return _render(queries.get_flag_or_404(flag_id), 422, **{form_key: form})
+
+
+@bp.route("/<int:flag_id>/acknowledge", methods=["POST"])
+@require(Permission.ACKNOWLEDGE_FLAG)
+def acknowledge(flag_id: int):
+    return _act(flag_id, "ack", AcknowledgeForm(), lambda flag, form: services.acknowledge(
+        flag, current_user, form.comment.data, form.snoozed_until.data, form.version.data),
+        _("Avvikelsen är kvitterad."))
+
+
+@bp.route("/<int:flag_id>/assign", methods=["POST"])
+@require(Permission.RESOLVE_FLAG)
+def assign(flag_id: int):
+    form = AssignForm()
+    form.assignee_id.choices = [("", str(NOBODY))] + [(u.id, u.name) for u in queries.assignable_users()]
+    return _act(flag_id, "assign", form, lambda flag, f: services.assign(flag, f.assignee_id.data, f.version.data),
+                _("Ansvarig är sparad."))
+
+
+@bp.route("/<int:flag_id>/resolve", methods=["POST"])
+@require(Permission.RESOLVE_FLAG)
+def resolve(flag_id: int):
+    return _act(flag_id, "resolve", ResolveForm(), lambda flag, form: services.resolve(
+        flag, current_user, form.note.data, form.version.data), _("Avvikelsen är åtgärdad."))
+
+
+@bp.route("/<int:flag_id>/dismiss", methods=["POST"])
+@require(Permission.RESOLVE_FLAG)
+def dismiss(flag_id: int):
+    return _act(flag_id, "dismiss", DismissForm(), lambda flag, form: services.dismiss(
+        flag, current_user, form.justification.data, form.version.data), _("Avvikelsen är avfärdad."))
+
+
+@bp.route("/overview")
+@require(Permission.RESOLVE_FLAG, Permission.READ_AUDIT)
+def overview():
+    return render_template("flags/overview.html", data=queries.overview(
+        lapse_days=int(current_app.config["LICENCE_EXPIRING_DAYS"])))
+
+
+@bp.route("/notifications")
+@require(Permission.VIEW_PROVIDERS)
+def notifications():
+    items = queries.notifications_for(current_user.id)
+    can_open = has_permission(current_user, Permission.ACKNOWLEDGE_FLAG) or has_permission(
+        current_user, Permission.RESOLVE_FLAG)
+    return render_template("flags/notifications.html", items=items, can_open=can_open)
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@require(Permission.VIEW_PROVIDERS)
+def notifications_read():
+    notify.mark_read(current_user.id)
+    db.session.commit()
+    flash(_("Alla notiser är markerade som lästa."), "success")
+    return redirect(url_for("flags.notifications"))
+
+
+

@@ -1,0 +1,45 @@
+"""The scheduler process: ``flask --app vendor_registry scheduler``. Never started by the web app.
+
+APScheduler 3's BlockingScheduler in Europe/Stockholm. Each trigger only calls
+``runs.execute``, whose claim row makes the run happen once even if two schedulers run;
+``coalesce`` folds a backlog of missed fires into one, and the grace time lets a run that was
+a little late (a restart, a long previous job) still happen.
+"""
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from vendor_registry.codes import JobName
+from vendor_registry.flags.rules import STOCKHOLM
+from vendor_registry.jobs import runs
+from vendor_registry.jobs.registry import build_jobs
+
+log = logging.getLogger(__name__)
+
+
+def _fire(app: Flask, job: str) -> None:
+    runs.execute(app, JobName(job), trigger="scheduled")
+
+
+def build_scheduler(app: Flask) -> BlockingScheduler:
+    options = {"coalesce": True, "max_instances": 1,
+               "misfire_grace_time": int(app.config["JOB_MISFIRE_GRACE_SECONDS"])}
+    scheduler = BlockingScheduler(timezone=STOCKHOLM, job_defaults=options)
+    for spec in build_jobs(app.config).values():
+        scheduler.add_job(_fire, spec.trigger(), args=[app, spec.name.value], id=spec.name.value,
+                          name=spec.name.value, replace_existing=True, **options)
+    return scheduler
+
+
+def run_scheduler(app: Flask, catch_up: bool = True) -> None:
+    scheduler = build_scheduler(app)  # validates the hours before anything runs
+    if catch_up:
+        ran = runs.catch_up(app)
+        log.info("catch-up ran: %s", ", ".join(ran) or "nothing")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=False)
