@@ -96,6 +96,7 @@ class _Builder:
         self.today = today
         self.counts: dict[str, int] = {}
         self.licence_seq = 0
+        self.method_seq = 0
         self.used_org: set[str] = set(session.scalars(select(_provider_model().org_number)))
 
     def bump(self, key: str, n: int = 1) -> None:
@@ -232,9 +233,12 @@ def _methods(b: _Builder, provider: Any, methods: list[Any]) -> None:
     from vendor_registry.methods.models import ProviderMethod
 
     for method in b.rng.sample(methods, b.rng.randint(0, 3)):
+        b.method_seq += 1
         cert = None
-        if b.rng.random() < 0.5:
-            cert = b.today + timedelta(days=b.rng.randint(-60, 700))
+        if b.method_seq % 7 == 0:  # some certifications have lapsed, for the sweep to find
+            cert = b.today - timedelta(days=b.rng.randint(1, 60))
+        elif b.rng.random() < 0.5:
+            cert = b.today + timedelta(days=b.rng.randint(1, 700))
         b.session.add(ProviderMethod(provider_id=provider.id, method_id=method.id,
                                      trained_staff=b.rng.randint(1, 12), certification_ends_on=cert))
         b.bump("offered_methods")
