@@ -1,0 +1,1 @@
+"""Administration: catalogues, check policy and user accounts (Permission.ADMINISTER)."""

@@ -1,0 +1,174 @@
+"""Review writes: record and edit follow-ups of a provider, and complete their actions.
+
+A review is about how a provider delivered, never about the person placed there; the
+service therefore refuses text that looks like a Swedish personal identity number, and a
+user who may only record placement follow-ups cannot record or edit any other kind.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from vendor_registry.auth.permissions import Permission, has_permission
+from vendor_registry.codes import RatingDimension, ReviewKind, ReviewOutcome
+from vendor_registry.concurrency import check_version
+from vendor_registry.contracts.models import Contract
+from vendor_registry.extensions import db
+from vendor_registry.providers.models import Provider
+from vendor_registry.providers.services import ValidationFailed
+from vendor_registry.reviews.models import Review, ReviewAction
+
+RATING_FIELDS = tuple(f"rating_{d.value}" for d in RatingDimension)
+# YYMMDD-NNNN, YYYYMMDDNNNN and the like: a personal identity number has no place here.
+_PERSONAL_NUMBER = re.compile(r"(?<!\d)(?:\d{2})?\d{6}[-+ ]?\d{4}(?!\d)")
+_NO_PERSONAL_DATA = _l("Texten ser ut att innehålla ett personnummer. Skriv inga uppgifter om den placerade personen.")
+
+__all__ = ["ValidationFailed", "allowed_kinds", "complete_action", "create_review", "may_record", "update_review"]
+
+
+def allowed_kinds(user: Any) -> list[ReviewKind]:
+    """The review kinds ``user`` may record: all of them, or only placement follow-ups."""
+    if has_permission(user, Permission.RECORD_REVIEW):
+        return list(ReviewKind)
+    if has_permission(user, Permission.RECORD_PLACEMENT_FOLLOW_UP):
+        return [ReviewKind.PLACEMENT_FOLLOW_UP]
+    return []
+
+
+def may_record(user: Any, kind: ReviewKind | str) -> bool:
+    try:
+        return ReviewKind(kind) in allowed_kinds(user)
+    except ValueError:
+        return False
+
+
+def _add(errors: dict[str, list[Any]], key: str, message: Any) -> None:
+    errors.setdefault(key, []).append(message)
+
+
+def _clean(provider: Provider, data: Mapping[str, Any], user: Any, errors: dict[str, list[Any]]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    try:
+        values["kind"] = ReviewKind(data.get("kind"))
+    except ValueError:
+        _add(errors, "kind", _l("Välj typ av uppföljning."))
+    else:
+        if not may_record(user, values["kind"]):
+            _add(errors, "kind", _l("Din roll får bara registrera uppföljningar efter placering."))
+    performed_on = data.get("performed_on")
+    if not isinstance(performed_on, date):
+        _add(errors, "performed_on", _l("Ange datum för uppföljningen."))
+    elif performed_on > date.today():
+        _add(errors, "performed_on", _l("Datumet kan inte ligga i framtiden."))
+    values["performed_on"] = performed_on
+    try:
+        values["outcome"] = ReviewOutcome(data.get("outcome"))
+    except ValueError:
+        _add(errors, "outcome", _l("Välj ett resultat."))
+    for name in RATING_FIELDS:
+        rating = data.get(name)
+        if rating in (None, ""):
+            values[name] = None
+        elif not isinstance(rating, int) or not 1 <= rating <= 5:
+            _add(errors, name, _l("Välj ett betyg mellan 1 och 5, eller Ej bedömt."))
+        else:
+            values[name] = rating
+    contract_id = data.get("contract_id")
+    if contract_id:
+        contract = db.session.get(Contract, int(contract_id))
+        if contract is None or contract.provider_id != provider.id:
+            _add(errors, "contract_id", _l("Avtalet hör inte till den här utföraren."))
+    values["contract_id"] = int(contract_id) if contract_id else None
+    summary = (data.get("summary") or "").strip() or None
+    if summary and _PERSONAL_NUMBER.search(summary):
+        _add(errors, "summary", _NO_PERSONAL_DATA)
+    values["summary"] = summary
+    return values
+
+
+def _clean_actions(data: Mapping[str, Any], performed_on: Any, errors: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """Rows left entirely empty are ignored; a half-filled row is an error on that row."""
+    cleaned = []
+    for index, row in enumerate(data.get("actions") or []):
+        description = (row.get("description") or "").strip()
+        deadline = row.get("deadline")
+        action_id = int(row["id"]) if row.get("id") else None
+        if not description and deadline is None:
+            if action_id:
+                cleaned.append({"id": action_id, "delete": True})
+            continue
+        if not description:
+            _add(errors, f"actions-{index}-description", _l("Beskriv åtgärden."))
+        elif _PERSONAL_NUMBER.search(description):
+            _add(errors, f"actions-{index}-description", _NO_PERSONAL_DATA)
+        if deadline is None:
+            _add(errors, f"actions-{index}-deadline", _l("Ange en sista dag för åtgärden."))
+        elif isinstance(performed_on, date) and deadline < performed_on:
+            _add(errors, f"actions-{index}-deadline", _l("Sista dagen kan inte ligga före uppföljningens datum."))
+        cleaned.append({"id": action_id, "description": description, "deadline": deadline})
+    return cleaned
+
+
+def _apply_actions(review: Review, rows: list[dict[str, Any]]) -> None:
+    by_id = {action.id: action for action in review.actions}
+    for row in rows:
+        if row["id"] is None:
+            review.actions.append(ReviewAction(provider_id=review.provider_id, description=row["description"],
+                                               deadline=row["deadline"]))
+            continue
+        action = by_id.get(row["id"])
+        if action is None:
+            continue  # a row for an action that is no longer there: nothing to update
+        if row.get("delete"):
+            review.actions.remove(action)
+        else:
+            action.description = row["description"]
+            action.deadline = row["deadline"]
+
+
+def create_review(provider: Provider, data: Mapping[str, Any], user: Any) -> Review:
+    """Record a review by ``user``; every field rule is checked before anything is added."""
+    errors: dict[str, list[Any]] = {}
+    values = _clean(provider, data, user, errors)
+    rows = _clean_actions(data, values.get("performed_on"), errors)
+    if errors:
+        raise ValidationFailed(errors)
+    review = Review(provider_id=provider.id, performed_by_id=getattr(user, "id", None), **values)
+    db.session.add(review)
+    _apply_actions(review, [row for row in rows if row["id"] is None])
+    db.session.flush()
+    return review
+
+
+def update_review(review: Review, data: Mapping[str, Any], seen_version: int | str | None, user: Any) -> Review:
+    """Apply an edit made on ``seen_version``; a stale edit raises StaleRecordError."""
+    check_version(review, seen_version)
+    if not may_record(user, review.kind):
+        raise PermissionError(review.kind)
+    errors: dict[str, list[Any]] = {}
+    values = _clean(review.provider, data, user, errors)
+    rows = _clean_actions(data, values.get("performed_on"), errors)
+    if errors:
+        raise ValidationFailed(errors)
+    for key, value in values.items():
+        setattr(review, key, value)
+    _apply_actions(review, rows)
+    db.session.flush()
+    return review
+
+
+def complete_action(action: ReviewAction, seen_version: int | str | None, user: Any,
+                    on: date | None = None) -> ReviewAction:
+    """Mark a required action done; completing it twice is harmless, a stale click is not."""
+    check_version(action, seen_version)
+    if not may_record(user, action.review.kind):
+        raise PermissionError(action.review.kind)
+    if action.completed_on is None:
+        action.completed_on = on or date.today()
+        db.session.flush()
+    return action
+

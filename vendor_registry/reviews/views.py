@@ -1,0 +1,121 @@
+"""Review pages: record, edit, and mark a required action completed. Thin: validate → service → commit."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from vendor_registry.auth.permissions import Permission, require
+from vendor_registry.concurrency import StaleRecordError
+from vendor_registry.extensions import db
+from vendor_registry.providers.queries import get_provider_or_404
+from vendor_registry.reviews import queries, services
+from vendor_registry.reviews.forms import ReviewForm
+
+bp = Blueprint("reviews", __name__)
+
+_MAY_RECORD = (Permission.RECORD_REVIEW, Permission.RECORD_PLACEMENT_FOLLOW_UP)
+
+
+def _apply_field_errors(form: ReviewForm, errors: dict) -> None:
+    """Put service errors next to their fields; ``actions-N-field`` keys address a row."""
+    for key, messages in errors.items():
+        field = form._fields.get(key)
+        if field is None and key.startswith("actions-"):
+            _, index, name = key.split("-", 2)
+            entries = form.actions.entries
+            field = entries[int(index)].form[name] if int(index) < len(entries) else None
+        if field is None:
+            form.form_errors.extend(str(m) for m in messages)
+            continue
+        field.errors = list(field.errors) + [str(m) for m in messages]
+
+
+def _has_errors(form: ReviewForm) -> bool:
+    """Also looks into the action rows: a FieldList's own ``errors`` is fixed when it validates."""
+    rows = any(entry.form.errors for entry in form.actions.entries)
+    return bool(form.errors or form.form_errors or rows)
+
+
+def _render(form: ReviewForm, provider, review=None, stale=None, status: int = 200):
+    return render_template("reviews/form.html", form=form, provider=provider, review=review, stale=stale), status
+
+
+@bp.route("/providers/<int:provider_id>/reviews/new", methods=["GET", "POST"])
+@require(*_MAY_RECORD)
+def create(provider_id: int):
+    provider = get_provider_or_404(provider_id)
+    form = ReviewForm(kinds=services.allowed_kinds(current_user), contracts=queries.contracts_of(provider.id))
+    if request.method == "POST" and form.add_action.data:
+        form.actions.append_entry()
+        return _render(form, provider)
+    if form.validate_on_submit():
+        try:
+            services.create_review(provider, form.to_data(), current_user)
+        except services.ValidationFailed as exc:
+            db.session.rollback()
+            _apply_field_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            flash(_("Uppföljningen är registrerad."), "success")
+            return redirect(url_for("providers.detail", provider_id=provider.id))
+    return _render(form, provider, status=422 if _has_errors(form) else 200)
+
+
+@bp.route("/reviews/<int:review_id>/edit", methods=["GET", "POST"])
+@require(*_MAY_RECORD)
+def edit(review_id: int):
+    review = queries.get_review_or_404(review_id)
+    if not services.may_record(current_user, review.kind):
+        abort(403)
+    kinds = services.allowed_kinds(current_user)
+    contracts = queries.contracts_of(review.provider_id)
+    if request.method == "GET":
+        form = ReviewForm(obj=review, data=ReviewForm.initial_from(review), kinds=kinds, contracts=contracts)
+        form.actions.append_entry()  # one empty row to add an action without another round trip
+    else:
+        form = ReviewForm(kinds=kinds, contracts=contracts)
+    if request.method == "POST" and form.add_action.data:
+        form.actions.append_entry()
+        return _render(form, review.provider, review)
+    stale = None
+    if form.validate_on_submit():
+        try:
+            services.update_review(review, form.to_data(), form.version.data, current_user)
+        except StaleRecordError as exc:
+            db.session.rollback()
+            stale = exc
+        except services.ValidationFailed as exc:
+            db.session.rollback()
+            _apply_field_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            flash(_("Ändringarna är sparade."), "success")
+            return redirect(url_for("providers.detail", provider_id=review.provider_id))
+    status = 409 if stale else (422 if _has_errors(form) else 200)
+    return _render(form, review.provider, review, stale, status)
+
+
+@bp.route("/reviews/actions/<int:action_id>/complete", methods=["POST"])
+@require(*_MAY_RECORD)
+def complete_action(action_id: int):
+    action = queries.get_action_or_404(action_id)
+    try:
+        services.complete_action(action, request.form.get("version"), current_user)
+    except PermissionError:
+        db.session.rollback()
+        abort(403)
+    except StaleRecordError as exc:
+        db.session.rollback()
+        flash(_("Åtgärden ändrades av %(who)s %(when)s. Kontrollera den och försök igen.",
+                who=exc.changed_by or _("okänd"), when=_format_when(exc.changed_at)), "warning")
+        return redirect(url_for("reviews.edit", review_id=action.review_id)), 303
+    db.session.commit()
+    flash(_("Åtgärden är markerad som genomförd."), "success")
+    return redirect(url_for("reviews.edit", review_id=action.review_id)), 303
+
+
+def _format_when(value) -> str:
+    from vendor_registry.formatting import format_datetime
+
+    return format_datetime(value) if value else ""
