@@ -1,0 +1,76 @@
+"""/account/tokens: a user's own API tokens (create, revoke); administrators see and can revoke all.
+
+The plain token is rendered once, in the response to the POST that created it, and never
+stored or shown again; the page says so.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from vendor_registry.account.forms import RevokeForm, TokenForm
+from vendor_registry.auth import tokens
+from vendor_registry.auth.permissions import Permission, has_permission, require
+from vendor_registry.database import utcnow
+from vendor_registry.extensions import db
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _page(form: TokenForm, new_token: str | None = None, status: int = 200):
+    is_admin = has_permission(current_user, Permission.ADMINISTER)
+    return render_template(
+        "account/tokens.html",
+        form=form,
+        revoke_form=RevokeForm(),
+        own_tokens=tokens.tokens_of(current_user),
+        all_tokens=tokens.all_tokens() if is_admin else None,
+        new_token=new_token,
+        now=utcnow(),
+    ), status
+
+
+@bp.route("/tokens", methods=["GET"])
+@require(Permission.MANAGE_OWN_TOKENS)
+def token_list():
+    return _page(TokenForm())
+
+
+@bp.route("/tokens", methods=["POST"])
+@require(Permission.MANAGE_OWN_TOKENS)
+def token_create():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _page(form, status=422)
+    days = form.expires_in_days.data
+    expires_at = utcnow() + timedelta(days=int(days)) if days else None
+    try:
+        _token, plain = tokens.create_token(current_user, form.name.data, expires_at)
+    except tokens.TokenError as exc:
+        db.session.rollback()
+        form.name.errors = [*form.name.errors, str(exc)]
+        return _page(form, status=422)
+    db.session.commit()
+    flash(_("Nyckeln är skapad. Kopiera den nu – den visas bara den här gången."), "success")
+    response = _page(TokenForm(formdata=None), new_token=plain, status=201)
+    return response[0], 201, {"Cache-Control": "no-store"}
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@require(Permission.MANAGE_OWN_TOKENS)
+def token_revoke(token_id: int):
+    form = RevokeForm()
+    token = tokens.get_token(token_id)
+    if token is None:
+        abort(404)
+    if token.user_id != current_user.id and not has_permission(current_user, Permission.ADMINISTER):
+        abort(403)
+    if not form.validate_on_submit():
+        abort(400)
+    tokens.revoke_token(token)
+    db.session.commit()
+    flash(_("Nyckeln %(name)s är återkallad.", name=token.name), "success")
+    return redirect(url_for("account.token_list"))

@@ -1,0 +1,80 @@
+"""/api/v1/providers/{org_number}/checks: background-check history, and recording a manual check.
+
+Details are for roles with VIEW_CHECK_DETAILS (a social worker sees only "checks current" on
+the provider pages, and gets 403 here). Recording goes through
+``background_checks.services.record_manual_check``, which owns the rules (manual types only,
+no future dates, a summary) and the next due date.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from vendor_registry.api import schemas as s
+from vendor_registry.api.auth import api_require
+from vendor_registry.api.providers import provider_or_404
+from vendor_registry.api.registry import make_blueprint
+from vendor_registry.auth.permissions import Permission
+from vendor_registry.background_checks import queries, services
+from vendor_registry.codes import CheckOutcome, CheckType
+from vendor_registry.extensions import db
+
+bp = make_blueprint("api_checks", "Bakgrundskontroller: historik och manuellt utförda kontroller.")
+HISTORY_LIMIT = 200
+
+
+class CheckSchema(s.ApiSchema):
+    id = s.Int(required=True)
+    type = s.Str(required=True, attribute="check_type", validate=s.one_of(CheckType))
+    performed_at = s.DateTime(required=True)
+    performed_by = s.Str(required=True, attribute="performed_by_label")
+    automatic = s.Bool(required=True)
+    result = s.Str(required=True, validate=s.one_of(CheckOutcome))
+    summary = s.Str(required=True)
+    evidence = s.Str(required=True, allow_none=True)
+    source_url = s.Str(required=True, allow_none=True)
+    next_due = s.Date(required=True, allow_none=True, attribute="next_due_on")
+
+
+class CheckListSchema(s.ApiSchema):
+    items = s.List(s.Nested(CheckSchema), required=True,
+                   metadata={"description": f"Nyaste först, högst {HISTORY_LIMIT}."})
+
+
+class CheckCreateSchema(s.ApiSchema):
+    type = s.Str(required=True, data_key="type", attribute="check_type",
+                 validate=s.one_of([t for t in CheckType if not t.automatic]),
+                 metadata={"description": "En kontrolltyp som görs manuellt."})
+    result = s.Str(required=True, validate=s.one_of([CheckOutcome.PASS, CheckOutcome.CONCERN, CheckOutcome.FAIL]))
+    performed_on = s.Date(required=True, metadata={"description": "Dagen kontrollen gjordes (inte i framtiden)."})
+    summary = s.Str(required=True, validate=s.length(5000, 1))
+    evidence = s.Str(allow_none=True, validate=s.length(500),
+                     metadata={"description": "Länk eller dokumentreferens till underlaget."})
+    next_due = s.Date(allow_none=True, attribute="next_due_on",
+                      metadata={"description": "Utelämnas: beräknas från kontrollpolicyn."})
+
+
+@bp.route("/providers/<org_number>/checks", methods=["GET"])
+@api_require(Permission.VIEW_CHECK_DETAILS)
+@bp.response(200, CheckListSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+def list_checks(org_number: str):
+    """Lista en utförares bakgrundskontroller"""
+    provider = provider_or_404(org_number)
+    return {"items": queries.check_history(provider.id, limit=HISTORY_LIMIT)}
+
+
+@bp.route("/providers/<org_number>/checks", methods=["POST"])
+@api_require(Permission.RECORD_CHECK)
+@bp.arguments(CheckCreateSchema)
+@bp.response(201, CheckSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+def record_check(data: dict[str, Any], org_number: str):
+    """Registrera en manuellt utförd kontroll
+
+    Till exempel F-skatt, skulder hos Kronofogden eller registerutdrag. Automatiska kontroller
+    (IVO-registret, Bolagsverket) körs av systemet och kan inte registreras här.
+    """
+    provider = provider_or_404(org_number)
+    check = services.record_manual_check(provider, data)
+    db.session.commit()
+    return check

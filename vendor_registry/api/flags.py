@@ -1,0 +1,174 @@
+"""/api/v1/flags: the flag queue (same filters and order as the supervisors' queue), and the
+acknowledge / resolve / dismiss transitions through ``flags.services``."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, g
+from sqlalchemy.orm import joinedload
+
+from vendor_registry.api import schemas as s
+from vendor_registry.api.auth import api_require
+from vendor_registry.api.errors import RECORD_SERIALIZERS
+from vendor_registry.api.providers import MAX_ID
+from vendor_registry.api.registry import make_blueprint
+from vendor_registry.auth.permissions import Permission
+from vendor_registry.codes import FlagRule, FlagSeverity
+from vendor_registry.extensions import db
+from vendor_registry.flags import queries, services
+from vendor_registry.flags.models import Flag
+from vendor_registry.providers.orgnr import OrgNumberError, normalise_org_number
+from vendor_registry.providers.queries import get_provider_by_org_number
+
+bp = make_blueprint("api_flags", "Avvikelser: kö och hantering.")
+
+
+class FlagSchema(s.ApiSchema):
+    id = s.Int(required=True)
+    provider = s.OrgNumber(required=True, attribute="provider.org_number",
+                           metadata={"description": "Utförarens organisationsnummer."})
+    provider_name = s.Str(required=True, attribute="provider.name")
+    rule = s.Str(required=True, validate=s.one_of(FlagRule))
+    subject = s.Str(required=True, attribute="subject_key",
+                    metadata={"description": "Vad avvikelsen gäller, t.ex. licence:12 eller check:insurance."})
+    severity = s.Str(required=True, validate=s.one_of(FlagSeverity))
+    status = s.Str(required=True)
+    raised_at = s.DateTime(required=True)
+    last_seen_at = s.DateTime(required=True)
+    message = s.Str(required=True)
+    acknowledged_at = s.DateTime(required=True, allow_none=True)
+    ack_comment = s.Str(required=True, allow_none=True)
+    snoozed_until = s.Date(required=True, allow_none=True)
+    resolved_at = s.DateTime(required=True, allow_none=True)
+    resolution_note = s.Str(required=True, allow_none=True)
+    version = s.Int(required=True)
+
+
+class FlagQuerySchema(s.PageQuerySchema):
+    status = s.Str(load_default="active", validate=s.one_of(queries.STATUS_CHOICES),
+                   metadata={"description": "active = open eller acknowledged (standard)."})
+    severity = s.Str(load_default=None, validate=s.one_of(FlagSeverity))
+    rule = s.Str(load_default=None, validate=s.one_of(FlagRule))
+    provider = s.Str(load_default=None, validate=s.length(20),
+                     metadata={"description": "Organisationsnummer, med eller utan bindestreck."})
+
+
+class FlagPageSchema(s.PageSchema):
+    items = s.List(s.Nested(FlagSchema), required=True)
+
+
+_VERSION = {"required": True, "validate": s.int_range(0, MAX_ID),
+            "metadata": {"description": "Versionen du läste; är avvikelsen ändrad sedan dess blir svaret 409."}}
+
+
+class AcknowledgeSchema(s.ApiSchema):
+    comment = s.Str(required=True, validate=s.length(5000))
+    snoozed_until = s.Date(allow_none=True, load_default=None,
+                           metadata={"description": "Tillbaka i kön efter detta datum (högst 90 dagar fram)."})
+    version = s.Int(**_VERSION)
+
+
+class ResolveSchema(s.ApiSchema):
+    note = s.Str(required=True, validate=s.length(5000))
+    version = s.Int(**_VERSION)
+
+
+class DismissSchema(s.ApiSchema):
+    justification = s.Str(required=True, validate=s.length(5000),
+                          metadata={"description": "Motivering, minst 10 tecken."})
+    version = s.Int(**_VERSION)
+
+
+def dump_flag(flag: Flag) -> dict[str, Any]:
+    return FlagSchema().dump(flag)
+
+
+RECORD_SERIALIZERS[Flag] = dump_flag
+
+
+def _provider_or_none(org_number: str):
+    """A filter on an unknown provider matches nothing (it is not an error)."""
+    try:
+        return get_provider_by_org_number(normalise_org_number(org_number))
+    except OrgNumberError:
+        return None
+
+
+def _flag_or_404(flag_id: int) -> Flag:
+    flag = db.session.scalar(db.select(Flag).where(Flag.id == flag_id).options(joinedload(Flag.provider)))
+    if flag is None:
+        abort(404)
+    return flag
+
+
+@bp.route("/flags", methods=["GET"])
+@api_require(Permission.ACKNOWLEDGE_FLAG, Permission.RESOLVE_FLAG)  # as the flag queue page
+@bp.arguments(FlagQuerySchema, location="query")
+@bp.response(200, FlagPageSchema)
+def list_flags(args: dict[str, Any]):
+    """Lista avvikelser
+
+    Allvarligast först, sedan äldst. Samma filter som kön i webbgränssnittet, plus utförare.
+    """
+    filters = queries.FlagFilters(status=args["status"], severity=args["severity"], rule=args["rule"])
+    query = queries.flag_query(filters).options(joinedload(Flag.provider))
+    if args["provider"]:
+        provider = _provider_or_none(args["provider"])
+        query = query.where(Flag.provider_id == (provider.id if provider else None))
+    pagination = db.paginate(query, page=args["page"], per_page=args["per_page"], error_out=False)
+    return {"items": pagination.items, "page": args["page"], "per_page": args["per_page"],
+            "total": pagination.total}
+
+
+def _transition(flag_id: int, apply) -> Flag:
+    flag = _flag_or_404(flag_id)
+    apply(flag)
+    db.session.commit()
+    return flag
+
+
+_CONFLICT = {"response": "CONFLICT", "description": "Avvikelsen har ändrats sedan angiven version."}
+
+
+@bp.route(f"/flags/<int(max={MAX_ID}):flag_id>/acknowledge", methods=["POST"])
+@api_require(Permission.ACKNOWLEDGE_FLAG)
+@bp.arguments(AcknowledgeSchema)
+@bp.response(200, FlagSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, **_CONFLICT)
+def acknowledge_flag(data: dict[str, Any], flag_id: int):
+    """Kvittera en avvikelse
+
+    "Sedd, hanteras". Ett datum i snoozed_until lägger tillbaka den i kön efter det datumet.
+    """
+    return _transition(flag_id, lambda flag: services.acknowledge(
+        flag, g.api_user, data["comment"], data["snoozed_until"], data["version"]))
+
+
+@bp.route(f"/flags/<int(max={MAX_ID}):flag_id>/resolve", methods=["POST"])
+@api_require(Permission.RESOLVE_FLAG)
+@bp.arguments(ResolveSchema)
+@bp.response(200, FlagSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, **_CONFLICT)
+def resolve_flag(data: dict[str, Any], flag_id: int):
+    """Lös en avvikelse
+
+    Finns villkoret kvar tas en ny avvikelse upp vid nästa körning.
+    """
+    return _transition(flag_id, lambda flag: services.resolve(flag, g.api_user, data["note"], data["version"]))
+
+
+@bp.route(f"/flags/<int(max={MAX_ID}):flag_id>/dismiss", methods=["POST"])
+@api_require(Permission.RESOLVE_FLAG)
+@bp.arguments(DismissSchema)
+@bp.response(200, FlagSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, **_CONFLICT)
+def dismiss_flag(data: dict[str, Any], flag_id: int):
+    """Avfärda en avvikelse
+
+    Kräver en skriftlig motivering, som sparas i avvikelsen och i loggen.
+    """
+    return _transition(flag_id, lambda flag: services.dismiss(
+        flag, g.api_user, data["justification"], data["version"]))

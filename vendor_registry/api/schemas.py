@@ -1,0 +1,171 @@
+"""Shared marshmallow building blocks: Swedish error messages, safe text, pagination, problems.
+
+The same schemas validate requests and generate the OpenAPI document (flask-smorest), so a
+field's rules are written once. Error messages are Swedish msgids marked with ``N_`` for
+extraction: marshmallow formats them itself (``{min}``, ``{choices}``), which a lazy string
+would not survive, and the API answers in Swedish.
+"""
+from __future__ import annotations
+
+import re
+from enum import Enum
+from typing import Any, ClassVar
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from vendor_registry.providers.models import format_org_number
+
+
+def N_(message: str) -> str:
+    return message
+
+
+_COMMON = {
+    "required": N_("Uppgiften är obligatorisk."),
+    "null": N_("Uppgiften får inte vara null."),
+    "validator_failed": N_("Ogiltigt värde."),
+}
+# C0 control characters other than tab and newlines: PostgreSQL refuses NUL in text, and
+# none of them belongs in a name or a note.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class Str(fields.String):
+    default_error_messages: ClassVar[dict[str, str]] = {**_COMMON, "invalid": N_("Ange en text."), "invalid_utf8": N_("Ogiltig teckenkodning.")}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if _CONTROL.search(text):
+            raise ma.ValidationError(N_("Texten innehåller otillåtna kontrolltecken."))
+        return text
+
+
+class Email(Str, fields.Email):
+    default_error_messages: ClassVar[dict[str, str]] = {"invalid": N_("Ange en giltig e-postadress.")}
+
+
+class Int(fields.Integer):
+    default_error_messages: ClassVar[dict[str, str]] = {**_COMMON, "invalid": N_("Ange ett heltal."), "too_large": N_("Talet är för stort.")}
+
+    def __init__(self, *, strict: bool = True, **kwargs: Any):
+        super().__init__(strict=strict, **kwargs)
+
+
+class Bool(fields.Boolean):
+    default_error_messages: ClassVar[dict[str, str]] = {**_COMMON, "invalid": N_("Ange true eller false.")}
+
+
+class Date(fields.Date):
+    default_error_messages: ClassVar[dict[str, str]] = {
+        **_COMMON,
+        "invalid": N_("Ange ett datum som ÅÅÅÅ-MM-DD."),
+        "format": N_("Datumet kan inte visas."),
+    }
+
+
+class DateTime(fields.AwareDateTime):
+    """Timestamps leave the API in UTC with an explicit offset (ISO 8601)."""
+
+    default_error_messages: ClassVar[dict[str, str]] = {
+        **_COMMON,
+        "invalid": N_("Ange en tidpunkt enligt ISO 8601 med tidszon."),
+        "invalid_awareness": N_("Ange tidpunkten med tidszon, t.ex. 2026-01-31T12:00:00+00:00."),
+        "format": N_("Tidpunkten kan inte visas."),
+    }
+
+
+class List(fields.List):
+    default_error_messages: ClassVar[dict[str, str]] = {**_COMMON, "invalid": N_("Ange en lista.")}
+
+
+class Nested(fields.Nested):
+    default_error_messages: ClassVar[dict[str, str]] = {**_COMMON, "type": N_("Ange ett objekt.")}
+
+
+class Dict(fields.Dict):
+    default_error_messages: ClassVar[dict[str, str]] = {**_COMMON, "invalid": N_("Ange ett objekt.")}
+
+
+class OrgNumber(fields.String):
+    """Output only: stored as 10 digits, shown ``NNNNNN-NNNN``."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else format_org_number(str(value))
+
+
+def one_of(values: Any) -> validate.OneOf:
+    choices = [v.value if isinstance(v, Enum) else v for v in values]
+    return validate.OneOf(choices, error=N_("Ogiltigt värde. Tillåtna värden: {choices}."))
+
+
+def length(max: int, min: int = 0) -> validate.Length:
+    return validate.Length(
+        min=min, max=max,
+        error=N_("Texten ska vara högst {max} tecken.") if min == 0 else N_("Texten ska vara {min}–{max} tecken."),
+    )
+
+
+def list_length(min: int = 0, max: int | None = None) -> validate.Length:
+    if max is None:
+        return validate.Length(min=min, error=N_("Välj minst {min}."))
+    return validate.Length(min=min, max=max, error=N_("Ange {min}–{max} värden."))
+
+
+def int_range(min: int, max: int) -> validate.Range:
+    return validate.Range(min=min, max=max, error=N_("Ange ett tal mellan {min} och {max}."))
+
+
+def codes(enum_values: Any, **kwargs: Any) -> List:
+    """A list of codes from one vocabulary (documented as an enum array)."""
+    return List(Str(validate=one_of(enum_values)), **kwargs)
+
+
+class ApiSchema(ma.Schema):
+    """Unknown fields are refused (a typo must not be silently ignored)."""
+
+    error_messages: ClassVar[dict[str, str]] = {"type": N_("Ange ett JSON-objekt."), "unknown": N_("Okänt fält.")}
+
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+
+class QuerySchema(ApiSchema):
+    """Query strings ignore unknown parameters, as browsers and proxies add some."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+
+class PageQuerySchema(QuerySchema):
+    page = Int(strict=False, load_default=1, validate=int_range(1, 100_000), metadata={"description": "Sidnummer (från 1)."})
+    per_page = Int(strict=False, load_default=50, validate=int_range(1, 200), metadata={"description": "Poster per sida (högst 200)."})
+
+
+class PageSchema(ApiSchema):
+    page = Int(required=True)
+    per_page = Int(required=True)
+    total = Int(required=True, metadata={"description": "Antal träffar totalt."})
+
+
+class FieldErrorSchema(ApiSchema):
+    field = Str(required=True, metadata={"description": "Fältets namn; nästlade fält med punkt, t.ex. kinds.0."})
+    message = Str(required=True)
+
+
+class ProblemSchema(ApiSchema):
+    """RFC 7807 problem details, with field errors for validation problems."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    type = Str(required=True, metadata={"example": "about:blank"})
+    title = Str(required=True, metadata={"description": "Kort beskrivning på svenska."})
+    status = Int(required=True)
+    detail = Str(metadata={"description": "Förklaring på svenska."})
+    errors = List(Nested(FieldErrorSchema), metadata={"description": "Fältfel (vid 422)."})
+    current = Dict(metadata={"description": "Postens aktuella innehåll (vid 409 för inaktuell version)."})
+    changed_by = Str(allow_none=True)
+    changed_at = DateTime(allow_none=True)
+    changes = Dict(metadata={"description": "Ändringar sedan den version du utgick från: fält -> [före, efter]."})
