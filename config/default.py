@@ -28,12 +28,42 @@ class DefaultConfig:
     # Scheduler: the hour (Europe/Stockholm) for nightly sweeps, outside 02–03 (DST changes).
     SWEEP_HOUR = 4
     DIGEST_HOUR = 7
+    # Flag rules (DOMAIN.md §4): days before a licence's end date that it counts as expiring.
+    LICENCE_EXPIRING_DAYS = 60
+    # Days a licence may go without verification before it is flagged as unverified.
+    LICENCE_VERIFY_DAYS = 30
+    # Days after approval by which an approved provider must have had a review.
+    REVIEW_MISSING_DAYS = 90
+    # Days after the latest review before a new one is overdue.
+    REVIEW_OVERDUE_DAYS = 365
+    # Days before a contract's end date that it counts as expiring.
+    CONTRACT_EXPIRING_DAYS = 90
+    # Consecutive automatic check errors of one type that raise check_error.
+    CHECK_ERROR_STREAK = 3
+    # Seconds a scheduled run may start late (after downtime) and still run.
+    JOB_MISFIRE_GRACE_SECONDS = 6 * 3600
+    # Flags per page in the supervisors' queue.
+    FLAGS_PER_PAGE = 50
     # External sources (see SOURCES.md); unset means "not configured".
     IVO_REGISTER_URL: str | None = None
     BOLAGSVERKET_API_URL: str | None = None
     BOLAGSVERKET_TOKEN_URL: str | None = None
     BOLAGSVERKET_CLIENT_ID: str | None = None
     BOLAGSVERKET_CLIENT_SECRET: str | None = None
+    # Bolagsverket allows 60 requests a minute per user; the client throttles itself to this.
+    BOLAGSVERKET_REQUESTS_PER_MINUTE = 60
+    # Politeness towards IVO's web site: at most this many page requests a minute.
+    IVO_REGISTER_REQUESTS_PER_MINUTE = 30
+    # Read IVO's robots.txt first and obey it (turn off only for a source you run yourself).
+    IVO_REGISTER_RESPECT_ROBOTS = True
+    # HTTP to external sources: seconds to connect, seconds to wait for data, retries of a
+    # safe request (with exponential backoff starting at CHECKS_BACKOFF seconds), and the
+    # longest a whole answer may take to read.
+    CHECKS_CONNECT_TIMEOUT = 5.0
+    CHECKS_READ_TIMEOUT = 20.0
+    CHECKS_RETRIES = 3
+    CHECKS_BACKOFF = 0.5
+    CHECKS_TOTAL_TIMEOUT = 60.0
     # Evidence files live outside the web root; None means instance/evidence.
     EVIDENCE_STORAGE_DIR: str | None = None
     EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
@@ -59,11 +89,27 @@ ENV_OVERRIDES: dict[str, str] = {
     "PROVIDERS_PER_PAGE": "PROVIDERS_PER_PAGE",
     "SWEEP_HOUR": "SWEEP_HOUR",
     "DIGEST_HOUR": "DIGEST_HOUR",
+    "LICENCE_EXPIRING_DAYS": "LICENCE_EXPIRING_DAYS",
+    "LICENCE_VERIFY_DAYS": "LICENCE_VERIFY_DAYS",
+    "REVIEW_MISSING_DAYS": "REVIEW_MISSING_DAYS",
+    "REVIEW_OVERDUE_DAYS": "REVIEW_OVERDUE_DAYS",
+    "CONTRACT_EXPIRING_DAYS": "CONTRACT_EXPIRING_DAYS",
+    "CHECK_ERROR_STREAK": "CHECK_ERROR_STREAK",
+    "JOB_MISFIRE_GRACE_SECONDS": "JOB_MISFIRE_GRACE_SECONDS",
+    "FLAGS_PER_PAGE": "FLAGS_PER_PAGE",
     "IVO_REGISTER_URL": "IVO_REGISTER_URL",
     "BOLAGSVERKET_API_URL": "BOLAGSVERKET_API_URL",
     "BOLAGSVERKET_TOKEN_URL": "BOLAGSVERKET_TOKEN_URL",
     "BOLAGSVERKET_CLIENT_ID": "BOLAGSVERKET_CLIENT_ID",
     "BOLAGSVERKET_CLIENT_SECRET": "BOLAGSVERKET_CLIENT_SECRET",
+    "BOLAGSVERKET_REQUESTS_PER_MINUTE": "BOLAGSVERKET_REQUESTS_PER_MINUTE",
+    "IVO_REGISTER_REQUESTS_PER_MINUTE": "IVO_REGISTER_REQUESTS_PER_MINUTE",
+    "IVO_REGISTER_RESPECT_ROBOTS": "IVO_REGISTER_RESPECT_ROBOTS",
+    "CHECKS_CONNECT_TIMEOUT": "CHECKS_CONNECT_TIMEOUT",
+    "CHECKS_READ_TIMEOUT": "CHECKS_READ_TIMEOUT",
+    "CHECKS_RETRIES": "CHECKS_RETRIES",
+    "CHECKS_BACKOFF": "CHECKS_BACKOFF",
+    "CHECKS_TOTAL_TIMEOUT": "CHECKS_TOTAL_TIMEOUT",
     "EVIDENCE_STORAGE_DIR": "EVIDENCE_STORAGE_DIR",
     "EVIDENCE_MAX_BYTES": "EVIDENCE_MAX_BYTES",
     "MAIL_SERVER": "MAIL_SERVER",

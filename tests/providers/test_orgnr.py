@@ -1,6 +1,7 @@
 """Organisation numbers: 10 digits, Luhn check digit, any common spelling accepted."""
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vendor_registry.providers.models import format_org_number
 from vendor_registry.providers.orgnr import OrgNumberError, luhn_ok, normalise_org_number, with_check_digit

@@ -1,44 +1,140 @@
-"""Provider pages: list, detail, register and edit. Thin: validate → service → commit."""
+"""Provider pages: list (search, filters, exports), detail, register, edit, status changes.
+
+Thin: validate → one service call → commit → flash → redirect. Reads come from ``queries``,
+``status_maps`` and ``sections`` so that the page, the exports and the API agree.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from datetime import date
 
-from vendor_registry.auth.permissions import Permission, require
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from vendor_registry.auth.permissions import Permission, has_permission, require
 from vendor_registry.concurrency import StaleRecordError
+from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
-from vendor_registry.methods.queries import service_area_choices, service_area_names
-from vendor_registry.providers import queries, services
+from vendor_registry.labels import choices, county_choices, label
+from vendor_registry.methods.queries import active_methods, service_area_choices, service_area_names
+from vendor_registry.providers import approval, exports, queries, services
+from vendor_registry.providers.form_errors import apply_field_errors
 from vendor_registry.providers.forms import ProviderForm
+from vendor_registry.providers.sections import load_provider_page
+from vendor_registry.providers.status_maps import row_facts
 
 bp = Blueprint("providers", __name__, url_prefix="/providers")
+
+
+@bp.app_context_processor
+def _template_helpers():
+    """``endpoint_exists(name)``: link to another feature's page only once it is registered."""
+    def endpoint_exists(name: str) -> bool:
+        return name in current_app.view_functions
+
+    def safe_url_for(name: str, **values) -> str | None:
+        try:
+            return url_for(name, **values)
+        except BuildError:
+            return None
+
+    return {"endpoint_exists": endpoint_exists, "safe_url_for": safe_url_for,
+            "choices_for": choices, "county_options": county_choices}
+
+
+def _filter_options() -> dict:
+    return {"service_areas": service_area_choices(), "methods": [(m.id, m.name) for m in active_methods()]}
 
 
 @bp.route("/")
 @require(Permission.VIEW_PROVIDERS)
 def index():
     filters = queries.ProviderFilters.from_args(request.args)
-    page = request.args.get("page", 1, type=int)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
     pagination = queries.paginate_providers(filters, page, current_app.config["PROVIDERS_PER_PAGE"])
-    return render_template("providers/list.html", pagination=pagination, filters=filters)
+    return render_template("providers/list.html", pagination=pagination, filters=filters,
+                           facts=row_facts(pagination.items), options=_filter_options(),
+                           area_names=service_area_names())
+
+
+@bp.route("/export.<any(csv, xlsx):fmt>")
+@require(Permission.VIEW_PROVIDERS)
+def export(fmt: str):
+    filters = queries.ProviderFilters.from_args(request.args)
+    stamp = date.today().isoformat()
+    if fmt == "csv":
+        body = exports.to_csv(filters, current_user, service_area_names())
+        mimetype = "text/csv; charset=utf-8"
+    else:
+        body = exports.to_xlsx(filters, current_user, service_area_names())
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="utforare-{stamp}.{fmt}"',
+        "Cache-Control": "no-store",
+    })
+
+
+def _render_detail(provider, status: int = 200, **extra):
+    page = load_provider_page(provider, current_user)
+    return render_template("providers/detail.html", provider=provider, page=page,
+                           area_names=service_area_names(),
+                           transitions=approval.allowed_transitions(provider, current_user), printing=False,
+                           **extra), status
 
 
 @bp.route("/<int:provider_id>")
 @require(Permission.VIEW_PROVIDERS)
 def detail(provider_id: int):
+    return _render_detail(queries.get_provider_or_404(provider_id))
+
+
+@bp.route("/<int:provider_id>/print")
+@require(Permission.VIEW_PROVIDERS)
+def print_view(provider_id: int):
+    """The full record as one printable page (the same sections, no forms or navigation)."""
     provider = queries.get_provider_or_404(provider_id)
-    return render_template("providers/detail.html", provider=provider, area_names=service_area_names())
+    page = load_provider_page(provider, current_user)
+    return render_template("providers/print.html", provider=provider, page=page, area_names=service_area_names(),
+                           transitions=[], printing=True, now=utcnow())
 
 
-def _apply_field_errors(form: ProviderForm, errors: dict) -> None:
-    for name, messages in errors.items():
-        field = getattr(form, name, None)
-        target = field.errors if field is not None else form.form_errors
-        if isinstance(target, tuple):
-            target = list(target)
-            if field is not None:
-                field.errors = target
-        target.extend(str(m) for m in messages)
+@bp.route("/<int:provider_id>/status/<name>", methods=["POST"])
+@require(Permission.DECIDE_APPROVAL, Permission.EDIT_PROVIDERS)
+def change_status(provider_id: int, name: str):
+    provider = queries.get_provider_or_404(provider_id)
+    spec = approval.TRANSITIONS.get(name)
+    if spec is None:
+        abort(404)
+    if not any(has_permission(current_user, p) for p in spec.permissions):
+        abort(403)  # e.g. a procurement officer trying to approve: decisions are the supervisor's
+    form = request.form
+    until, errors = None, {}
+    if form.get("conditions_until"):
+        try:
+            until = date.fromisoformat(form["conditions_until"].strip())
+        except ValueError:
+            errors["conditions_until"] = [_("Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2025-03-31.")]
+    if not errors:
+        try:
+            approval.transition(
+                provider, name, current_user, reason=form.get("reason"),
+                override_justification=form.get("override_justification"), conditions=form.get("conditions"),
+                conditions_until=until, seen_version=form.get("version"),
+            )
+        except StaleRecordError as exc:
+            db.session.rollback()
+            return _render_detail(provider, 409, stale=exc, transition_name=name, transition_input=form)
+        except approval.TransitionRefused as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            db.session.commit()
+            flash(_("Statusen är ändrad till %(status)s.", status=label(provider.status)),
+                  "success")
+            return redirect(url_for("providers.detail", provider_id=provider.id, _anchor="approval"))
+    messages = {key: [str(m) for m in value] for key, value in errors.items()}
+    return _render_detail(provider, 422, transition_name=name, transition_errors=messages, transition_input=form)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -50,7 +146,7 @@ def create():
             provider = services.create_provider(form.to_data())
         except services.ValidationFailed as exc:
             db.session.rollback()
-            _apply_field_errors(form, exc.errors)
+            apply_field_errors(form, exc.errors)
         else:
             db.session.commit()
             flash(_("Utföraren %(name)s är registrerad som utkast.", name=provider.name), "success")
@@ -77,7 +173,7 @@ def edit(provider_id: int):
             stale = exc
         except services.ValidationFailed as exc:
             db.session.rollback()
-            _apply_field_errors(form, exc.errors)
+            apply_field_errors(form, exc.errors)
         else:
             db.session.commit()
             flash(_("Ändringarna är sparade."), "success")

@@ -1,0 +1,123 @@
+"""The provider list as CSV (Swedish Excel: UTF-8 with BOM, ``;``) and XLSX.
+
+Same query as the page (``provider_query``) with the same filters, and the same per-provider
+facts (licence state, open flags, "checks current"), fetched in fixed-size batches. Codes are
+written as their Swedish names, organisation numbers as NNNNNN-NNNN, dates as YYYY-MM-DD.
+What a role may not see on screen it does not get in a file either: without
+Permission.VIEW_CHECK_DETAILS the export has only "checks current yes/no".
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from flask_babel import gettext as _
+
+from vendor_registry.auth.permissions import Permission, has_permission
+from vendor_registry.codes import CheckType, HousingForm, ProviderKind, TargetGroup
+from vendor_registry.extensions import db
+from vendor_registry.formatting import format_date
+from vendor_registry.labels import enum_label, label
+from vendor_registry.providers.models import Provider
+from vendor_registry.providers.queries import ProviderFilters, provider_query
+from vendor_registry.providers.status_maps import (
+    checks_current_map,
+    latest_checks,
+    licence_state_map,
+    open_flag_counts,
+)
+
+BATCH = 500
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _codes(enum_cls, values: list[str]) -> str:
+    return ", ".join(enum_label(enum_cls, v) for v in values)
+
+
+def _yes_no(value: bool) -> str:
+    return _("ja") if value else _("nej")
+
+
+def headers(with_check_details: bool) -> list[str]:
+    columns = [
+        _("Namn"), _("Organisationsnummer"), _("Verksamhetstyper"), _("Ägarform"), _("Kommun (säte)"),
+        _("Län (säte)"), _("Län där utföraren verkar"), _("Målgrupper"), _("Boendeformer"),
+        _("Högsta hotnivå"), _("Insatsområden"), _("Antal platser"), _("Godkännandestatus"),
+        _("Status ändrad"), _("Tillstånd"), _("Öppna avvikelser"), _("Varav kritiska"), _("Kontroller aktuella"),
+    ]
+    if with_check_details:
+        for check_type in CheckType:
+            columns += [_("%(type)s: resultat", type=label(check_type)), _("%(type)s: datum", type=label(check_type))]
+    return columns
+
+
+def _batches(filters: ProviderFilters) -> Iterator[list[Provider]]:
+    """Providers in the page's order, BATCH at a time, so the per-provider facts are fetched
+    with a few statements per batch instead of one per provider."""
+    offset = 0
+    stmt = provider_query(filters)
+    while True:
+        batch = list(db.session.scalars(stmt.offset(offset).limit(BATCH)))
+        if not batch:
+            return
+        yield batch
+        offset += BATCH
+
+
+def rows(filters: ProviderFilters, user: Any, area_names: dict[str, str]) -> Iterator[list[Any]]:
+    details = has_permission(user, Permission.VIEW_CHECK_DETAILS)
+    yield headers(details)
+    for batch in _batches(filters):
+        ids = [p.id for p in batch]
+        licences, flags, current = licence_state_map(ids), open_flag_counts(ids), checks_current_map(ids)
+        latest = latest_checks(ids) if details else {}
+        for p in batch:
+            row: list[Any] = [
+                p.name, p.org_number_display, _codes(ProviderKind, p.kinds), label(p.ownership),
+                p.municipality or "", label(p.county), ", ".join(label(c) for c in p.counties_served),
+                _codes(TargetGroup, p.target_groups), _codes(HousingForm, p.housing_forms),
+                label(p.max_threat_level), ", ".join(area_names.get(a, a) for a in p.service_areas),
+                p.capacity if p.capacity is not None else "", label(p.status), format_date(p.status_changed_at),
+                licences[p.id].label, flags[p.id].total, flags[p.id].critical, _yes_no(current[p.id]),
+            ]
+            if details:
+                for check_type in CheckType:
+                    check = latest.get(p.id, {}).get(check_type.value)
+                    row += [label(check.result), format_date(check.performed_at)] if check else ["", ""]
+            yield row
+
+
+def _safe(value: Any) -> Any:
+    """Neutralise spreadsheet formulas in free text (a name starting with "=" stays text)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_csv(filters: ProviderFilters, user: Any, area_names: dict[str, str]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    for row in rows(filters, user, area_names):
+        writer.writerow([_safe(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(filters: ProviderFilters, user: Any, area_names: dict[str, str]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Utförare")[:31]
+    for index, row in enumerate(rows(filters, user, area_names)):
+        sheet.append([_safe(v) for v in row])
+        if index == 0:
+            for cell in sheet[1]:
+                cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
