@@ -1,13 +1,15 @@
 """Every setting with a safe default and one line on what it does."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class DefaultConfig:
     # None: the app generates a random key once into instance/ (never a literal fallback).
     SECRET_KEY: str | None = None
     # Any SQLAlchemy URL; None means the embedded SQLite file instance/vendor_registry.db.
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
     # Session cookie: not readable by scripts, not sent on cross-site posts, HTTPS only.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import orm
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
 
 from vendor_registry import create_app
 from vendor_registry.extensions import db
@@ -77,18 +77,24 @@ def app(request, tmp_path_factory):
     drop_database(url)
 
 
+class ConnectionBoundSession(FlaskSession):
+    """Flask-SQLAlchemy's session picks its bind from the app's engines and would ignore the
+    test's connection (commits would then really reach the database and leak into later
+    tests); this one always uses the connection it was made with."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return bind if bind is not None else self.bind
+
+
 @pytest.fixture
 def db_session(app) -> Iterator:
-    """Joins the test to an outer transaction that is rolled back, whatever the code commits.
-
-    A plain SQLAlchemy session bound to the outer connection: Flask-SQLAlchemy's own session
-    class picks its bind from the app's engines and would ignore the connection (its commits
-    would then really reach the database and leak into later tests).
-    """
+    """Joins the test to an outer transaction that is rolled back, whatever the code commits."""
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
-        session = orm.scoped_session(orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        session = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": ConnectionBoundSession}
+        )
         original = db.session
         db.session = session
         try:

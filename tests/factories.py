@@ -6,8 +6,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from vendor_registry.codes import (
-    CheckOutcome, CheckType, ContractKind, LicenceForm, LicenceKind, LicenceStatus, Ownership,
-    ProviderStatus, ReviewKind, ReviewOutcome, Role,
+    CheckOutcome,
+    CheckType,
+    ContractKind,
+    LicenceForm,
+    LicenceKind,
+    LicenceStatus,
+    Ownership,
+    ProviderStatus,
+    ReviewKind,
+    ReviewOutcome,
+    Role,
 )
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
@@ -41,20 +50,20 @@ def make_provider(**kw):
     from vendor_registry.providers.models import Provider
 
     n = next(_seq)
-    values = dict(
-        org_number=next_org_number(),
-        name=f"Testutförare {n} AB",
-        kinds=["protected_housing"],
-        ownership=Ownership.PRIVATE,
-        municipality="Testby",
-        county="01",
-        counties_served=["01"],
-        target_groups=["adults"],
-        housing_forms=["own_flat"],
-        service_areas=["protection_housing"],
-        status=ProviderStatus.APPROVED,
-        capacity=10,
-    )
+    values = {
+        "org_number": next_org_number(),
+        "name": f"Testutförare {n} AB",
+        "kinds": ["protected_housing"],
+        "ownership": Ownership.PRIVATE,
+        "municipality": "Testby",
+        "county": "01",
+        "counties_served": ["01"],
+        "target_groups": ["adults"],
+        "housing_forms": ["own_flat"],
+        "service_areas": ["protection_housing"],
+        "status": ProviderStatus.APPROVED,
+        "capacity": 10,
+    }
     values.update(kw)
     if values["status"] in (ProviderStatus.APPROVED, ProviderStatus.CONDITIONALLY_APPROVED):
         values.setdefault("approved_at", utcnow() - timedelta(days=30))
@@ -67,15 +76,15 @@ def make_provider(**kw):
 def make_licence(provider, **kw):
     from vendor_registry.licences.models import Licence
 
-    values = dict(
-        provider_id=provider.id,
-        kind=LicenceKind.PROTECTED_HOUSING,
-        form=LicenceForm.PERMIT,
-        ivo_reference=f"IVO 3.5.1-{next(_seq)}/2025",
-        granted_on=date(2024, 5, 1),
-        status=LicenceStatus.VALID,
-        last_verified_at=utcnow(),
-    )
+    values = {
+        "provider_id": provider.id,
+        "kind": LicenceKind.PROTECTED_HOUSING,
+        "form": LicenceForm.PERMIT,
+        "ivo_reference": f"IVO 3.5.1-{next(_seq)}/2025",
+        "granted_on": date(2024, 5, 1),
+        "status": LicenceStatus.VALID,
+        "last_verified_at": utcnow(),
+    }
     values.update(kw)
     licence = Licence(**values)
     db.session.add(licence)
@@ -86,14 +95,14 @@ def make_licence(provider, **kw):
 def make_check(provider, **kw):
     from vendor_registry.background_checks.models import BackgroundCheck
 
-    values = dict(
-        provider_id=provider.id,
-        check_type=CheckType.TAX_REGISTRATION,
-        performed_at=utcnow(),
-        performed_by_label="test",
-        result=CheckOutcome.PASS,
-        summary="OK",
-    )
+    values = {
+        "provider_id": provider.id,
+        "check_type": CheckType.TAX_REGISTRATION,
+        "performed_at": utcnow(),
+        "performed_by_label": "test",
+        "result": CheckOutcome.PASS,
+        "summary": "OK",
+    }
     values.update(kw)
     check = BackgroundCheck(**values)
     db.session.add(check)
@@ -104,14 +113,14 @@ def make_check(provider, **kw):
 def make_contract(provider, **kw):
     from vendor_registry.contracts.models import Contract
 
-    values = dict(
-        provider_id=provider.id,
-        kind=ContractKind.FRAMEWORK,
-        reference=f"AVT-{next(_seq)}",
-        starts_on=date.today() - timedelta(days=100),
-        ends_on=date.today() + timedelta(days=365),
-        price_per_day=Decimal("3000"),
-    )
+    values = {
+        "provider_id": provider.id,
+        "kind": ContractKind.FRAMEWORK,
+        "reference": f"AVT-{next(_seq)}",
+        "starts_on": date.today() - timedelta(days=100),
+        "ends_on": date.today() + timedelta(days=365),
+        "price_per_day": Decimal(3000),
+    }
     values.update(kw)
     contract = Contract(**values)
     db.session.add(contract)
@@ -122,12 +131,12 @@ def make_contract(provider, **kw):
 def make_review(provider, **kw):
     from vendor_registry.reviews.models import Review
 
-    values = dict(
-        provider_id=provider.id,
-        kind=ReviewKind.ANNUAL_QUALITY,
-        performed_on=date.today() - timedelta(days=10),
-        outcome=ReviewOutcome.SATISFACTORY,
-    )
+    values = {
+        "provider_id": provider.id,
+        "kind": ReviewKind.ANNUAL_QUALITY,
+        "performed_on": date.today() - timedelta(days=10),
+        "outcome": ReviewOutcome.SATISFACTORY,
+    }
     values.update(kw)
     review = Review(**values)
     db.session.add(review)
@@ -139,7 +148,7 @@ def make_method(**kw):
     from vendor_registry.methods.models import Method
 
     n = next(_seq)
-    values = dict(name=f"Metod {n}", evidence_level="moderate")
+    values = {"name": f"Metod {n}", "evidence_level": "moderate"}
     values.update(kw)
     method = Method(**values)
     db.session.add(method)

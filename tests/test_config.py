@@ -52,7 +52,7 @@ def test_unreachable_database_gives_a_clear_message(tmp_path):
     env = dict(os.environ, APP_ENV="development", INSTANCE_PATH=str(tmp_path),
                DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "vendor_registry", "preflight"],
-                            capture_output=True, text=True, env=env, timeout=60)
+                            capture_output=True, text=True, env=env, timeout=60, check=False)
     assert result.returncode == 1
     assert "Cannot reach the database" in result.stderr
     assert "Traceback" not in result.stderr

@@ -4,20 +4,20 @@ from __future__ import annotations
 from flask import Blueprint
 
 
-def BLUEPRINTS() -> list[Blueprint]:  # noqa: N802  (a registry, read like a constant)
+def BLUEPRINTS() -> list[Blueprint]:
     from vendor_registry.account.views import bp as account_bp
+    from vendor_registry.admin.views import bp as admin_bp
     from vendor_registry.api import bp as api_bp
     from vendor_registry.auth.views import bp as auth_bp
     from vendor_registry.background_checks.views import bp as background_checks_bp
-    from vendor_registry.dashboard.views import bp as dashboard_bp
-    from vendor_registry.providers.views import bp as providers_bp
-    from vendor_registry.licences.views import bp as licences_bp
     from vendor_registry.contracts.views import bp as contracts_bp
-    from vendor_registry.methods.views import bp as offered_methods_bp
-    from vendor_registry.reviews.views import bp as reviews_bp
-    from vendor_registry.admin.views import bp as admin_bp
+    from vendor_registry.dashboard.views import bp as dashboard_bp
     from vendor_registry.demand.views import bp as demand_bp
     from vendor_registry.flags.views import bp as flags_bp
     from vendor_registry.jobs.views import bp as jobs_bp
+    from vendor_registry.licences.views import bp as licences_bp
+    from vendor_registry.methods.views import bp as offered_methods_bp
+    from vendor_registry.providers.views import bp as providers_bp
+    from vendor_registry.reviews.views import bp as reviews_bp
 
     return [auth_bp, dashboard_bp, providers_bp, licences_bp, contracts_bp, offered_methods_bp, reviews_bp, admin_bp, background_checks_bp, api_bp, account_bp, demand_bp, flags_bp, jobs_bp]

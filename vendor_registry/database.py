@@ -15,7 +15,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.mutable import MutableList
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    declared_attr,
+    mapped_column,
+    registry,
+)
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {

@@ -31,7 +31,7 @@ def format_datetime(value: datetime | None) -> str:
     return value.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
 
 
-def format_sek(value: Decimal | int | float | None) -> str:
+def format_sek(value: Decimal | float | None) -> str:
     """``3 000 kr`` in Swedish (non-breaking space), ``3,000 kr`` in English."""
     if value is None:
         return ""

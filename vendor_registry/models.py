@@ -1,7 +1,11 @@
 """Imports every feature's models so that the metadata (and Alembic) sees all tables."""
 from vendor_registry.audit.models import AuditEvent
 from vendor_registry.auth.models import ApiToken, User
-from vendor_registry.background_checks.models import BackgroundCheck, CheckPolicy, EvidenceDocument
+from vendor_registry.background_checks.models import (
+    BackgroundCheck,
+    CheckPolicy,
+    EvidenceDocument,
+)
 from vendor_registry.contracts.models import Contract
 from vendor_registry.demand.models import DemandProfile, Requirement
 from vendor_registry.flags.models import Flag, Notification

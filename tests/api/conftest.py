@@ -1,14 +1,10 @@
 """API fixtures: a user of a role with a real bearer token (created by the token service)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from flask_sqlalchemy.session import Session as FlaskSession
 
 from tests.factories import make_user
 from vendor_registry.auth import tokens
-from vendor_registry.extensions import db
 
 
 @pytest.fixture
@@ -43,29 +39,6 @@ def assert_problem(response, status: int):
     return body
 
 
-class _ConnectionBoundSession(FlaskSession):
-    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
-        return bind if bind is not None else self.bind
 
 
-@pytest.fixture
-def db_session(app) -> Iterator:
-    """The shared ``db_session`` binds the session to the test connection, but Flask-SQLAlchemy's
-    ``Session.get_bind`` prefers the app engine, so commits leak into later tests (reported to the
-    lead). The API tests commit a lot (schemathesis included); this keeps every commit inside the
-    test's rolled-back transaction. Remove once tests/conftest.py binds the session itself."""
-    with app.app_context():
-        connection = db.engine.connect()
-        transaction = connection.begin()
-        session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint",
-                                           "class_": _ConnectionBoundSession})
-        original = db.session
-        db.session = session
-        try:
-            yield session
-        finally:
-            session.remove()
-            db.session = original
-            if transaction.is_active:
-                transaction.rollback()
-            connection.close()
+

@@ -3,8 +3,8 @@ from sqlalchemy import select
 
 from tests.conftest import make_test_app
 from tests.factories import DEFAULT_PASSWORD, make_user
-from vendor_registry.auth import services
 from vendor_registry.audit.models import AuditEvent
+from vendor_registry.auth import services
 
 
 def test_wrong_password_is_refused_with_a_swedish_message(client, db_session):

@@ -16,7 +16,6 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from vendor_registry.database import utcnow
-from vendor_registry.extensions import db
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 IVO_PATH = "/register/sok"
@@ -38,30 +37,6 @@ def bv_json(name: str) -> str:
     return (DATA / "bolagsverket" / name).read_text(encoding="utf-8")
 
 
-@pytest.fixture
-def db_session(app) -> Iterator:
-    """Like tests/conftest.py's fixture, but really isolated.
-
-    Flask-SQLAlchemy's Session.get_bind returns the app's engine whatever ``bind`` the session
-    was made with, so the shared fixture's commits reach the database and leak between tests.
-    A plain SQLAlchemy session bound to the outer connection does join its transaction.
-    """
-    from sqlalchemy import orm
-
-    with app.app_context():
-        connection = db.engine.connect()
-        transaction = connection.begin()
-        session = orm.scoped_session(orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
-        original = db.session
-        db.session = session
-        try:
-            yield session
-        finally:
-            session.remove()
-            db.session = original
-            if transaction.is_active:
-                transaction.rollback()
-            connection.close()
 
 
 @pytest.fixture

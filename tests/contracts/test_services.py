@@ -8,7 +8,11 @@ import pytest
 
 from tests.factories import make_contract, make_provider
 from vendor_registry.concurrency import StaleRecordError
-from vendor_registry.contracts.services import create_contract, parse_swedish_decimal, update_contract
+from vendor_registry.contracts.services import (
+    create_contract,
+    parse_swedish_decimal,
+    update_contract,
+)
 from vendor_registry.providers.services import ValidationFailed
 
 BASE = {"kind": "framework", "reference": "RA-2025-1", "starts_on": date(2025, 1, 1), "ends_on": date(2026, 12, 31)}

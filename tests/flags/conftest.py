@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 import pytest
-from flask_sqlalchemy.session import Session as FlaskSession
 
 from vendor_registry.audit.context import job_actor
 from vendor_registry.extensions import db
@@ -41,30 +40,6 @@ def run_sweep(app, db_session):
     return _run
 
 
-class _ConnectionBoundSession(FlaskSession):
-    """Flask-SQLAlchemy 3.1's ``get_bind`` returns the engine even when the session was given
-    ``bind=connection``, so the root ``db_session`` fixture's commits reach the database and
-    leak between tests. This session honours its bound connection."""
-
-    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
-        return bind if bind is not None else (self.bind or super().get_bind(mapper, clause, bind, **kwargs))
 
 
-@pytest.fixture
-def db_session(app):
-    """Like the root fixture, but really rolled back (see ``_ConnectionBoundSession``)."""
-    with app.app_context():
-        connection = db.engine.connect()
-        transaction = connection.begin()
-        session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint",
-                                           "class_": _ConnectionBoundSession})
-        original = db.session
-        db.session = session
-        try:
-            yield session
-        finally:
-            session.remove()
-            db.session = original
-            if transaction.is_active:
-                transaction.rollback()
-            connection.close()
+

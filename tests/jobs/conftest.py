@@ -26,4 +26,3 @@ def job_app(request, tmp_path):
     drop_database(url)
 
 
-from tests.flags.conftest import db_session  # noqa: F401  (the truly rolled-back session)

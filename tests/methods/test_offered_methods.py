@@ -6,16 +6,17 @@ from datetime import date
 import pytest
 
 from tests.factories import make_method, make_provider, make_user
-from tests.providers import isolation
 from tests.providers.factories import make_offered_method
 from vendor_registry.audit.context import acting_as, user_actor
 from vendor_registry.concurrency import StaleRecordError
 from vendor_registry.extensions import db
 from vendor_registry.methods.models import ProviderMethod
-from vendor_registry.methods.services import add_offered_method, remove_offered_method, update_offered_method
+from vendor_registry.methods.services import (
+    add_offered_method,
+    remove_offered_method,
+    update_offered_method,
+)
 from vendor_registry.providers.services import ValidationFailed
-
-db_session = isolation.db_session  # a per-test rollback that really rolls back (see isolation.py)
 
 
 def test_add_update_remove(db_session):

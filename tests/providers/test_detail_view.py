@@ -3,7 +3,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tests.factories import make_check, make_contract, make_licence, make_method, make_provider, make_review
+from tests.factories import (
+    make_check,
+    make_contract,
+    make_licence,
+    make_method,
+    make_provider,
+    make_review,
+)
 from tests.providers.factories import make_flag, make_offered_method
 from vendor_registry.codes import CheckOutcome, CheckType, FlagSeverity, ProviderStatus
 from vendor_registry.extensions import db

@@ -4,7 +4,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vendor_registry.providers.models import format_org_number
-from vendor_registry.providers.orgnr import OrgNumberError, luhn_ok, normalise_org_number, with_check_digit
+from vendor_registry.providers.orgnr import (
+    OrgNumberError,
+    luhn_ok,
+    normalise_org_number,
+    with_check_digit,
+)
 
 
 @pytest.mark.parametrize("raw", ["556016-0680", "5560160680", "556016 0680", " 556016\u00a00680 "])

@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import make_contract, make_licence, make_method, make_provider, make_review
+from tests.factories import (
+    make_contract,
+    make_licence,
+    make_method,
+    make_provider,
+    make_review,
+)
 from tests.providers.factories import make_all_checks, make_flag, make_offered_method
 
 

@@ -50,4 +50,4 @@ def job_actor(job_name: str) -> Actor:
 
 
 def user_actor(user: object, kind: str = "user") -> Actor:
-    return Actor(kind, getattr(user, "email"), getattr(user, "id"))
+    return Actor(kind, user.email, user.id)

@@ -6,8 +6,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from vendor_registry.auth.models import User
 from vendor_registry.codes import Role
-from vendor_registry.extensions import db
 from vendor_registry.database import utcnow
+from vendor_registry.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
 # Compared against when the e-mail is unknown, so a login takes as long either way.

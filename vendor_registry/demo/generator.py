@@ -17,9 +17,26 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vendor_registry.codes import (
-    COUNTIES, CheckOutcome, CheckType, ContractKind, EvidenceLevel, HousingForm, LicenceForm,
-    LicenceKind, LicenceStatus, Ownership, ProviderKind, ProviderStatus, ReviewKind, ReviewOutcome,
-    Role, ServiceAreaCode, TargetGroup, ThreatLevel, VerificationMethod, DEFAULT_CHECK_INTERVAL_DAYS,
+    COUNTIES,
+    DEFAULT_CHECK_INTERVAL_DAYS,
+    CheckOutcome,
+    CheckType,
+    ContractKind,
+    EvidenceLevel,
+    HousingForm,
+    LicenceForm,
+    LicenceKind,
+    LicenceStatus,
+    Ownership,
+    ProviderKind,
+    ProviderStatus,
+    ReviewKind,
+    ReviewOutcome,
+    Role,
+    ServiceAreaCode,
+    TargetGroup,
+    ThreatLevel,
+    VerificationMethod,
 )
 from vendor_registry.database import utcnow
 from vendor_registry.providers.orgnr import with_check_digit

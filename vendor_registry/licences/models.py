@@ -6,7 +6,12 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from vendor_registry.codes import LicenceForm, LicenceKind, LicenceStatus, VerificationMethod
+from vendor_registry.codes import (
+    LicenceForm,
+    LicenceKind,
+    LicenceStatus,
+    VerificationMethod,
+)
 from vendor_registry.database import TimestampMixin, VersionedMixin, enum_type
 from vendor_registry.extensions import db
 from vendor_registry.providers.models import Provider

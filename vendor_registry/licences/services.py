@@ -13,7 +13,12 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from vendor_registry.codes import LicenceForm, LicenceKind, LicenceStatus, VerificationMethod
+from vendor_registry.codes import (
+    LicenceForm,
+    LicenceKind,
+    LicenceStatus,
+    VerificationMethod,
+)
 from vendor_registry.concurrency import check_version
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db

@@ -3,11 +3,29 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, SelectField, StringField, TextAreaField, ValidationError
+from wtforms import (
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.validators import Email, Length, NumberRange, Optional
 
-from vendor_registry.codes import HousingForm, Ownership, ProviderKind, TargetGroup, ThreatLevel
-from vendor_registry.forms_common import MultiCheckboxField, OptionalSelectField, VersionField, required
+from vendor_registry.codes import (
+    HousingForm,
+    Ownership,
+    ProviderKind,
+    TargetGroup,
+    ThreatLevel,
+)
+from vendor_registry.forms_common import (
+    MultiCheckboxField,
+    OptionalSelectField,
+    VersionField,
+    required,
+)
 from vendor_registry.labels import choices, county_choices
 from vendor_registry.providers.orgnr import OrgNumberError, normalise_org_number
 

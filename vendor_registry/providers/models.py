@@ -7,7 +7,13 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vendor_registry.codes import Ownership, ProviderStatus, ThreatLevel
-from vendor_registry.database import TimestampMixin, VersionedMixin, code_list_column, enum_type, utcnow
+from vendor_registry.database import (
+    TimestampMixin,
+    VersionedMixin,
+    code_list_column,
+    enum_type,
+    utcnow,
+)
 from vendor_registry.extensions import db
 
 

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
@@ -17,7 +27,11 @@ from vendor_registry.concurrency import StaleRecordError
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
 from vendor_registry.labels import choices, county_choices, label
-from vendor_registry.methods.queries import active_methods, service_area_choices, service_area_names
+from vendor_registry.methods.queries import (
+    active_methods,
+    service_area_choices,
+    service_area_names,
+)
 from vendor_registry.providers import approval, exports, queries, services
 from vendor_registry.providers.form_errors import apply_field_errors
 from vendor_registry.providers.forms import ProviderForm

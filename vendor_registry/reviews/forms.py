@@ -17,8 +17,13 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 
 from vendor_registry.codes import RatingDimension, ReviewOutcome
-from vendor_registry.forms_common import OptionalSelectField, VersionField, input_required, required
-from vendor_registry.labels import LABELS, choices, label
+from vendor_registry.forms_common import (
+    OptionalSelectField,
+    VersionField,
+    input_required,
+    required,
+)
+from vendor_registry.labels import choices, label, lazy_label
 
 RATING_LABELS = {
     1: _l("1 – Mycket bristfälligt"),
@@ -63,11 +68,11 @@ class ReviewForm(FlaskForm):
                                     description=_l("ÅÅÅÅ-MM-DD"))
     contract_id = OptionalSelectField(_l("Avtal"), coerce=_int_or_none,
                                       description=_l("Välj avtalet uppföljningen gäller, om något."))
-    rating_delivered_as_agreed = OptionalSelectField(LABELS[RatingDimension.DELIVERED_AS_AGREED], coerce=_int_or_none)
-    rating_staff_competence = OptionalSelectField(LABELS[RatingDimension.STAFF_COMPETENCE], coerce=_int_or_none)
-    rating_safety = OptionalSelectField(LABELS[RatingDimension.SAFETY], coerce=_int_or_none)
-    rating_cooperation = OptionalSelectField(LABELS[RatingDimension.COOPERATION], coerce=_int_or_none)
-    rating_documentation = OptionalSelectField(LABELS[RatingDimension.DOCUMENTATION], coerce=_int_or_none)
+    rating_delivered_as_agreed = OptionalSelectField(lazy_label(RatingDimension.DELIVERED_AS_AGREED), coerce=_int_or_none)
+    rating_staff_competence = OptionalSelectField(lazy_label(RatingDimension.STAFF_COMPETENCE), coerce=_int_or_none)
+    rating_safety = OptionalSelectField(lazy_label(RatingDimension.SAFETY), coerce=_int_or_none)
+    rating_cooperation = OptionalSelectField(lazy_label(RatingDimension.COOPERATION), coerce=_int_or_none)
+    rating_documentation = OptionalSelectField(lazy_label(RatingDimension.DOCUMENTATION), coerce=_int_or_none)
     outcome = SelectField(_l("Resultat"), validators=[required(_l("Välj ett resultat."))])
     summary = TextAreaField(_l("Sammanfattning"), validators=[Optional(), Length(max=5000)],
                             description=PRIVACY_HINT)
