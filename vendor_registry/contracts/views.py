@@ -1,17 +1,14 @@
 """Contract forms under a provider: register, edit, delete. Thin: validate → service → commit."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from vendor_registry import editing
 from vendor_registry.auth.permissions import Permission, require
-from vendor_registry.concurrency import StaleRecordError
 from vendor_registry.contracts import queries, services
 from vendor_registry.contracts.forms import ContractForm
-from vendor_registry.extensions import db
-from vendor_registry.providers.form_errors import apply_field_errors
 from vendor_registry.providers.queries import get_provider_or_404
-from vendor_registry.providers.services import ValidationFailed
 
 bp = Blueprint("contracts", __name__, url_prefix="/providers/<int:provider_id>/contracts")
 
@@ -25,17 +22,10 @@ def _back(provider_id: int):
 def create(provider_id: int):
     provider = get_provider_or_404(provider_id)
     form = ContractForm()
-    if form.validate_on_submit():
-        try:
-            services.create_contract(provider, form.to_data())
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_field_errors(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(_("Avtalet är registrerat."), "success")
-            return _back(provider.id)
-    status = 422 if form.errors or form.form_errors else 200
+    if form.validate_on_submit() and editing.save(form, lambda: services.create_contract(provider, form.to_data()),
+                                                  _("Avtalet är registrerat.")).saved:
+        return _back(provider.id)
+    status = editing.page_status(form)
     return render_template("contracts/form.html", form=form, provider=provider, contract=None), status
 
 
@@ -47,19 +37,12 @@ def edit(provider_id: int, contract_id: int):
     form = ContractForm(obj=contract) if request.method == "GET" else ContractForm()
     stale = None
     if form.validate_on_submit():
-        try:
-            services.update_contract(contract, form.to_data(), form.version.data)
-        except StaleRecordError as exc:
-            db.session.rollback()
-            stale = exc
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_field_errors(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(_("Ändringarna är sparade."), "success")
+        outcome = editing.save(form, lambda: services.update_contract(contract, form.to_data(), form.version.data),
+                               _("Ändringarna är sparade."))
+        if outcome.saved:
             return _back(provider.id)
-    status = 409 if stale else (422 if form.errors or form.form_errors else 200)
+        stale = outcome.stale
+    status = editing.page_status(form, stale)
     return render_template("contracts/form.html", form=form, provider=provider, contract=contract,
                            stale=stale), status
 
@@ -68,13 +51,8 @@ def edit(provider_id: int, contract_id: int):
 @require(Permission.EDIT_PROVIDERS)
 def delete(provider_id: int, contract_id: int):
     contract = queries.get_contract_or_404(provider_id, contract_id)
-    try:
-        services.delete_contract(contract, request.form.get("version"))
-    except StaleRecordError:
-        db.session.rollback()
-        flash(_("Avtalet har ändrats av någon annan sedan du öppnade sidan. Kontrollera det och försök igen."),
-              "warning")
+    if not editing.delete(lambda: services.delete_contract(contract, request.form.get("version")),
+                          _("Avtalet är borttaget."),
+                          _("Avtalet har ändrats av någon annan sedan du öppnade sidan. Kontrollera det och försök igen.")):
         return redirect(url_for("contracts.edit", provider_id=provider_id, contract_id=contract_id)), 303
-    db.session.commit()
-    flash(_("Avtalet är borttaget."), "success")
     return _back(provider_id)

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from vendor_registry import editing
 from vendor_registry.auth.permissions import Permission, has_permission, require
 from vendor_registry.concurrency import StaleRecordError
 from vendor_registry.database import utcnow
@@ -33,7 +34,6 @@ from vendor_registry.methods.queries import (
     service_area_names,
 )
 from vendor_registry.providers import approval, exports, queries, services
-from vendor_registry.providers.form_errors import apply_field_errors
 from vendor_registry.providers.forms import ProviderForm
 from vendor_registry.providers.sections import load_provider_page
 from vendor_registry.providers.status_maps import row_facts
@@ -156,17 +156,11 @@ def change_status(provider_id: int, name: str):
 def create():
     form = ProviderForm(service_area_choices=service_area_choices())
     if form.validate_on_submit():
-        try:
-            provider = services.create_provider(form.to_data())
-        except services.ValidationFailed as exc:
-            db.session.rollback()
-            apply_field_errors(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(_("Utföraren %(name)s är registrerad som utkast.", name=provider.name), "success")
-            return redirect(url_for("providers.detail", provider_id=provider.id))
-    status = 422 if form.errors else 200
-    return render_template("providers/form.html", form=form, provider=None), status
+        outcome = editing.save(form, lambda: services.create_provider(form.to_data()),
+                               _("Utföraren %(name)s är registrerad som utkast.", name=form.name.data))
+        if outcome.saved:
+            return redirect(url_for("providers.detail", provider_id=outcome.result.id))
+    return render_template("providers/form.html", form=form, provider=None), editing.page_status(form)
 
 
 @bp.route("/<int:provider_id>/edit", methods=["GET", "POST"])
@@ -180,17 +174,10 @@ def edit(provider_id: int):
         form = ProviderForm(service_area_choices=service_area_choices())
     stale = None
     if form.validate_on_submit():
-        try:
-            services.update_provider(provider, form.to_data(), form.version.data)
-        except StaleRecordError as exc:
-            db.session.rollback()
-            stale = exc
-        except services.ValidationFailed as exc:
-            db.session.rollback()
-            apply_field_errors(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(_("Ändringarna är sparade."), "success")
+        outcome = editing.save(form, lambda: services.update_provider(provider, form.to_data(), form.version.data),
+                               _("Ändringarna är sparade."))
+        if outcome.saved:
             return redirect(url_for("providers.detail", provider_id=provider.id))
-    status = 409 if stale else (422 if form.errors else 200)
-    return render_template("providers/form.html", form=form, provider=provider, stale=stale), status
+        stale = outcome.stale
+    return render_template("providers/form.html", form=form, provider=provider, stale=stale), \
+        editing.page_status(form, stale)
