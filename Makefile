@@ -40,7 +40,7 @@ run: install
 	@$(FLASK) db upgrade heads
 	@$(FLASK) demo-data --if-empty
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops the web server and the scheduler)"
-	@bash -c 'trap "trap - INT TERM EXIT; kill 0" INT TERM EXIT; \
+	@bash -c 'trap "kill \$$(jobs -p) 2>/dev/null" INT TERM EXIT; \
 	  $(FLASK) scheduler & \
 	  $(FLASK) run --host $(HOST) --port $(PORT) & \
 	  wait -n'
