@@ -79,6 +79,8 @@ class DefaultConfig:
     # API rate limit per token and its storage ("memory://" or "redis://host:6379").
     API_RATE_LIMIT = "600 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_KEY_PREFIX = "vendor_registry"  # namespace of the limiter's keys in a shared Redis
+    API_MAX_CONTENT_LENGTH = 256 * 1024  # largest JSON body the API accepts (413 above it)
     # Public base URL used in e-mails.
     BASE_URL = "http://127.0.0.1:5000"
 
@@ -121,6 +123,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "MAIL_PASSWORD": "MAIL_PASSWORD",
     "MAIL_SENDER": "MAIL_SENDER",
     "API_RATE_LIMIT": "API_RATE_LIMIT",
+    "API_MAX_CONTENT_LENGTH": "API_MAX_CONTENT_LENGTH",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "BASE_URL": "BASE_URL",
 }

@@ -28,7 +28,6 @@ from vendor_registry.api.schemas import ProblemSchema
 API_PREFIX = "/api/v1"
 PROBLEM_JSON = "application/problem+json"
 #: JSON bodies are small; uploads (which may be larger) do not go through the API.
-DEFAULT_API_MAX_CONTENT_LENGTH = 256 * 1024
 RATE_LIMIT_HEADERS = {
     "X-RateLimit-Limit": "Antal förfrågningar som tillåts per period (per nyckel).",
     "X-RateLimit-Remaining": "Återstående förfrågningar i perioden.",
@@ -69,7 +68,7 @@ class RegistryApi(Api):
 
 def _guard_body() -> None:
     """Cap API bodies well below the upload limit, and refuse bodies that are not JSON."""
-    request.max_content_length = current_app.config.get("API_MAX_CONTENT_LENGTH", DEFAULT_API_MAX_CONTENT_LENGTH)
+    request.max_content_length = current_app.config["API_MAX_CONTENT_LENGTH"]
     if request.method in ("POST", "PATCH", "PUT") and request.content_length and not request.is_json:
         raise ApiProblem(415)
 
@@ -99,7 +98,7 @@ def init_rate_limit(app: Flask) -> Limiter:
         application_limits_exempt_when=_not_api,
         headers_enabled=True,
         in_memory_fallback_enabled=True,
-        key_prefix=app.config.get("RATELIMIT_KEY_PREFIX", "vendor_registry"),
+        key_prefix=app.config["RATELIMIT_KEY_PREFIX"],
         retry_after="delta-seconds",
     )
     limiter.init_app(app)
