@@ -110,6 +110,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--providers", type=int, default=5000)
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file in a temp dir")
+    parser.add_argument("--demo", action="store_true",
+                        help="fill with the demo-data generator (as `make run` does) instead of bulk inserts")
     args = parser.parse_args()
 
     from flask_migrate import upgrade
@@ -128,7 +130,13 @@ def main() -> None:
     with app.app_context():
         upgrade(revision="heads")
         started = time.perf_counter()
-        populate(args.providers)
+        if args.demo:
+            from vendor_registry.demo.generator import generate
+
+            generate(db.session, providers=args.providers)
+            db.session.commit()
+        else:
+            populate(args.providers)
         print(f"{args.providers} providers generated in {time.perf_counter() - started:.1f}s ({url})")
         statements: list[str] = []
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
