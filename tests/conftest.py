@@ -6,6 +6,7 @@ schema comes from the Alembic migrations, so every run also proves they apply.
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
+from pytest_httpserver import HTTPServer
 
 from vendor_registry import create_app
 from vendor_registry.extensions import db
@@ -172,3 +174,23 @@ def statement_counter(app):
         return count_statements(db.engine)
 
     return _counter
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """A URL on a loopback port that nothing listens on (connection refused)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def threaded_server() -> Iterator[HTTPServer]:
+    """A separate, threaded server for handlers that sleep, so they block nobody else."""
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()

@@ -6,8 +6,6 @@ checks engineer recorded in tests/data; the app is pointed at them through its c
 from __future__ import annotations
 
 import json
-import socket
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -85,22 +83,6 @@ def serve_bolagsverket(server: HTTPServer, answer_name: str, status: int = 200) 
         bv_json(answer_name), status=status, content_type="application/json")
 
 
-@pytest.fixture
-def closed_port_url() -> str:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture
-def threaded_server() -> Iterator[HTTPServer]:
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
 
 
 @pytest.fixture

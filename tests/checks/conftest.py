@@ -7,8 +7,7 @@ Sessions use tiny backoffs and timeouts so fault tests finish in well under a se
 from __future__ import annotations
 
 import json
-import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -65,24 +64,6 @@ def allow_robots(httpserver: HTTPServer) -> HTTPServer:
     return httpserver
 
 
-@pytest.fixture
-def closed_port_url() -> str:
-    """A URL on a loopback port that nothing listens on (connection refused)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture
-def threaded_server() -> Iterator[HTTPServer]:
-    """A separate, threaded server for handlers that sleep, so they block nobody else."""
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
 
 
 def _assert_no_verdict(result: CheckResult, *words: str) -> None:
