@@ -11,8 +11,29 @@ from flask import flash
 
 from vendor_registry.concurrency import StaleRecordError
 from vendor_registry.extensions import db
-from vendor_registry.providers.form_errors import apply_field_errors
 from vendor_registry.providers.services import ValidationFailed
+
+
+def _find_field(form: Any, key: str) -> Any:
+    """A top-level field, or a row field of a FieldList addressed as ``rows-N-name``."""
+    field = form._fields.get(key) if key else None
+    if field is None and key and key.count("-") >= 2:
+        list_name, index, name = key.split("-", 2)
+        entries = getattr(form._fields.get(list_name), "entries", None)
+        if entries is not None and index.isdigit() and int(index) < len(entries):
+            field = entries[int(index)].form._fields.get(name)
+    return field
+
+
+def apply_field_errors(form: Any, errors: dict[str, list[Any]]) -> None:
+    """Put a service's field errors (ValidationFailed.errors) onto the form, so that a domain
+    rule broken in the service shows next to its field like a form validation error."""
+    for name, messages in errors.items():
+        field = _find_field(form, name)
+        if field is not None:
+            field.errors = list(field.errors) + [str(m) for m in messages]
+        else:
+            form.form_errors.extend(str(m) for m in messages)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from vendor_registry.auth.models import User
 from vendor_registry.auth.permissions import Permission, require
 from vendor_registry.codes import CheckType, ProviderKind
 from vendor_registry.concurrency import StaleRecordError
+from vendor_registry.editing import apply_field_errors, page_status
 from vendor_registry.extensions import db
 from vendor_registry.methods import catalogue
 from vendor_registry.methods.models import Method, ServiceArea
@@ -17,18 +18,6 @@ from vendor_registry.providers.services import ValidationFailed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-
-def _apply_field_errors(form, errors: dict) -> None:
-    for name, messages in errors.items():
-        field = form._fields.get(name) if name else None
-        if field is None:
-            form.form_errors.extend(str(m) for m in messages)
-        else:
-            field.errors = list(field.errors) + [str(m) for m in messages]
-
-
-def _status(form, stale=None) -> int:
-    return 409 if stale else (422 if form.errors or form.form_errors else 200)
 
 
 def _get_or_404(model, record_id: int):
@@ -49,7 +38,7 @@ def _save(form, write, success: str, target: str):
         return None, exc
     except ValidationFailed as exc:
         db.session.rollback()
-        _apply_field_errors(form, exc.errors)
+        apply_field_errors(form, exc.errors)
         return None, None
     db.session.commit()
     flash(success, "success")
@@ -78,7 +67,7 @@ def method_create():
                              _("Metoden är tillagd i katalogen."), url_for("admin.methods"))
     if response:
         return response
-    return render_template("admin/method_form.html", form=form, method=None), _status(form)
+    return render_template("admin/method_form.html", form=form, method=None), page_status(form)
 
 
 @bp.route("/methods/<int:method_id>/edit", methods=["GET", "POST"])
@@ -93,7 +82,7 @@ def method_edit(method_id: int):
                             _("Ändringarna är sparade."), url_for("admin.methods"))
     if response:
         return response
-    return render_template("admin/method_form.html", form=form, method=method, stale=stale), _status(form, stale)
+    return render_template("admin/method_form.html", form=form, method=method, stale=stale), page_status(form, stale)
 
 
 # --- service areas -------------------------------------------------------------------------
@@ -112,7 +101,7 @@ def service_area_create():
                              _("Insatsområdet är tillagt."), url_for("admin.service_areas"))
     if response:
         return response
-    return render_template("admin/service_area_form.html", form=form, area=None), _status(form)
+    return render_template("admin/service_area_form.html", form=form, area=None), page_status(form)
 
 
 @bp.route("/service-areas/<int:area_id>/edit", methods=["GET", "POST"])
@@ -128,7 +117,7 @@ def service_area_edit(area_id: int):
                             _("Ändringarna är sparade."), url_for("admin.service_areas"))
     if response:
         return response
-    return render_template("admin/service_area_form.html", form=form, area=area, stale=stale), _status(form, stale)
+    return render_template("admin/service_area_form.html", form=form, area=area, stale=stale), page_status(form, stale)
 
 
 # --- check policy --------------------------------------------------------------------------
@@ -177,7 +166,7 @@ def user_create():
     ), _("Användaren är skapad."), url_for("admin.users"))
     if response:
         return response
-    return render_template("admin/user_form.html", form=form), _status(form)
+    return render_template("admin/user_form.html", form=form), page_status(form)
 
 
 def _user_page(user: User, role_form=None, state_form=None, stale=None, status=200):
@@ -198,7 +187,7 @@ def user(user_id: int):
     response, stale = _save(form, lambda: services.set_role(account, form.role.data, form.version.data, current_user),
                             _("Rollen är ändrad. Användarens pågående sessioner är avslutade."),
                             url_for("admin.user", user_id=user_id))
-    return response or _user_page(account, role_form=form, stale=stale, status=_status(form, stale))
+    return response or _user_page(account, role_form=form, stale=stale, status=page_status(form, stale))
 
 
 def _change_state(user_id: int, write, success: str):
@@ -206,7 +195,7 @@ def _change_state(user_id: int, write, success: str):
     form = forms.VersionOnlyForm()
     response, stale = _save(form, lambda: write(account, form.version.data), success,
                             url_for("admin.user", user_id=user_id))
-    return response or _user_page(account, state_form=form, stale=stale, status=_status(form, stale))
+    return response or _user_page(account, state_form=form, stale=stale, status=page_status(form, stale))
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])

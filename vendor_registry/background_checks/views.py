@@ -37,6 +37,7 @@ from vendor_registry.background_checks.storage import (
     evidence_storage,
 )
 from vendor_registry.codes import CheckType
+from vendor_registry.editing import apply_field_errors
 from vendor_registry.extensions import db
 from vendor_registry.providers.queries import get_provider_or_404
 from vendor_registry.providers.services import ValidationFailed
@@ -51,15 +52,6 @@ def _refuse_oversized() -> None:
     if request.content_length is not None and request.content_length > limit + MULTIPART_SLACK:
         abort(413)
 
-
-def _apply_errors(form, errors: dict) -> None:
-    for name, messages in errors.items():
-        field = getattr(form, name, None)
-        target = field if field is not None else None
-        if target is not None:
-            target.errors = list(target.errors) + [str(m) for m in messages]
-        else:
-            form.form_errors.extend(str(m) for m in messages)
 
 
 def _upload(field):
@@ -126,7 +118,7 @@ def record(provider_id: int):
             abort(413)
         except ValidationFailed as exc:
             db.session.rollback()
-            _apply_errors(form, exc.errors)
+            apply_field_errors(form, exc.errors)
         else:
             db.session.commit()
             flash(_("Bakgrundskontrollen är registrerad."), "success")
@@ -156,7 +148,7 @@ def upload(provider_id: int):
             abort(413)
         except ValidationFailed as exc:
             db.session.rollback()
-            _apply_errors(form, exc.errors)
+            apply_field_errors(form, exc.errors)
         else:
             db.session.commit()
             flash(_("Filen är sparad som underlag (nr %(id)s).", id=document.id), "success")
@@ -199,7 +191,7 @@ def extract_upload():
         except TooLarge:
             abort(413)
         except ValidationFailed as exc:
-            _apply_errors(form, exc.errors)
+            apply_field_errors(form, exc.errors)
         else:
             plan = extract_import.plan_import(data, file[1])
             apply_form = ExtractApplyForm(formdata=None, key=stored.key, sha256=stored.sha256,

@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from vendor_registry.auth.permissions import Permission, has_permission, require
 from vendor_registry.concurrency import StaleRecordError
+from vendor_registry.editing import apply_field_errors
 from vendor_registry.extensions import db
 from vendor_registry.flags import notify, queries, services
 from vendor_registry.flags.forms import (
@@ -72,15 +73,6 @@ def detail(flag_id: int):
     return _render(queries.get_flag_or_404(flag_id))
 
 
-def _apply(form, errors: dict) -> None:
-    for name, messages in errors.items():
-        field = getattr(form, name, None)
-        target = field if field is not None else None
-        if target is not None:
-            target.errors = list(target.errors) + [str(m) for m in messages]
-        else:
-            form.form_errors.extend(str(m) for m in messages)
-
 
 def _act(flag_id: int, form_key: str, form, action, done_message: str):
     flag = queries.get_flag_or_404(flag_id)
@@ -92,7 +84,7 @@ def _act(flag_id: int, form_key: str, form, action, done_message: str):
             return _render(queries.get_flag_or_404(flag_id), 409, stale=exc, **{form_key: form})
         except services.ValidationFailed as exc:
             db.session.rollback()
-            _apply(form, exc.errors)
+            apply_field_errors(form, exc.errors)
         else:
             db.session.commit()
             flash(done_message, "success")

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from vendor_registry.auth.permissions import Permission, require
 from vendor_registry.concurrency import StaleRecordError
+from vendor_registry.editing import apply_field_errors
 from vendor_registry.extensions import db
 from vendor_registry.providers.queries import get_provider_or_404
 from vendor_registry.reviews import queries, services
@@ -15,20 +16,6 @@ from vendor_registry.reviews.forms import ReviewForm
 bp = Blueprint("reviews", __name__)
 
 _MAY_RECORD = (Permission.RECORD_REVIEW, Permission.RECORD_PLACEMENT_FOLLOW_UP)
-
-
-def _apply_field_errors(form: ReviewForm, errors: dict) -> None:
-    """Put service errors next to their fields; ``actions-N-field`` keys address a row."""
-    for key, messages in errors.items():
-        field = form._fields.get(key)
-        if field is None and key.startswith("actions-"):
-            _, index, name = key.split("-", 2)
-            entries = form.actions.entries
-            field = entries[int(index)].form[name] if int(index) < len(entries) else None
-        if field is None:
-            form.form_errors.extend(str(m) for m in messages)
-            continue
-        field.errors = list(field.errors) + [str(m) for m in messages]
 
 
 def _has_errors(form: ReviewForm) -> bool:
@@ -54,7 +41,7 @@ def create(provider_id: int):
             services.create_review(provider, form.to_data(), current_user)
         except services.ValidationFailed as exc:
             db.session.rollback()
-            _apply_field_errors(form, exc.errors)
+            apply_field_errors(form, exc.errors)
         else:
             db.session.commit()
             flash(_("Uppföljningen är registrerad."), "success")
@@ -87,7 +74,7 @@ def edit(review_id: int):
             stale = exc
         except services.ValidationFailed as exc:
             db.session.rollback()
-            _apply_field_errors(form, exc.errors)
+            apply_field_errors(form, exc.errors)
         else:
             db.session.commit()
             flash(_("Ändringarna är sparade."), "success")
