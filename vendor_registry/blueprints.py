@@ -8,6 +8,7 @@ def BLUEPRINTS() -> list[Blueprint]:
     from vendor_registry.account.views import bp as account_bp
     from vendor_registry.admin.views import bp as admin_bp
     from vendor_registry.api import bp as api_bp
+    from vendor_registry.audit.views import bp as audit_bp
     from vendor_registry.auth.views import bp as auth_bp
     from vendor_registry.background_checks.views import bp as background_checks_bp
     from vendor_registry.contracts.views import bp as contracts_bp
@@ -20,4 +21,7 @@ def BLUEPRINTS() -> list[Blueprint]:
     from vendor_registry.providers.views import bp as providers_bp
     from vendor_registry.reviews.views import bp as reviews_bp
 
-    return [auth_bp, dashboard_bp, providers_bp, licences_bp, contracts_bp, offered_methods_bp, reviews_bp, admin_bp, background_checks_bp, api_bp, account_bp, demand_bp, flags_bp, jobs_bp]
+    return [
+        auth_bp, dashboard_bp, providers_bp, licences_bp, contracts_bp, offered_methods_bp, reviews_bp,
+        admin_bp, background_checks_bp, api_bp, account_bp, demand_bp, flags_bp, jobs_bp, audit_bp,
+    ]

@@ -115,16 +115,10 @@ def preflight() -> None:
 
 
 def init_cli(app: Flask) -> None:
-    app.cli.add_command(users_cli)
-    app.cli.add_command(demo_data)
-    app.cli.add_command(preflight)
+    from vendor_registry.audit.cli import audit_cli
     from vendor_registry.auth.tokens_cli import tokens_cli
-
-    app.cli.add_command(tokens_cli)
+    from vendor_registry.background_checks.cli import checks_cli
     from vendor_registry.jobs.cli import jobs_cli, scheduler_command
 
-    app.cli.add_command(jobs_cli)
-    app.cli.add_command(scheduler_command)
-    from vendor_registry.background_checks.cli import checks_cli
-
-    app.cli.add_command(checks_cli)
+    for command in (users_cli, demo_data, preflight, tokens_cli, jobs_cli, scheduler_command, checks_cli, audit_cli):
+        app.cli.add_command(command)

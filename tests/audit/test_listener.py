@@ -118,3 +118,14 @@ def test_a_request_records_the_logged_in_user(client, as_role, db_session):
     assert event.changes["kinds"] == [["protected_housing"], ["hvb"]]
     assert event.provider_id == provider.id
     assert event.occurred_at <= utcnow()
+
+
+def test_an_update_after_a_commit_keeps_the_before_value(db_session):
+    provider = f.make_provider(name="Före AB")
+    db_session.commit()  # expires the object: its old name is no longer loaded
+    provider.name = "Efter AB"
+    db_session.commit()
+    event = db_session.scalars(select(AuditEvent).where(
+        AuditEvent.entity_type == "providers", AuditEvent.entity_id == str(provider.id),
+        AuditEvent.action == "update")).one()
+    assert event.changes["name"] == ["Före AB", "Efter AB"]

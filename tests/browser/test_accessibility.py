@@ -45,6 +45,8 @@ PAGES: list[tuple[str | None, str]] = [
     ("supervisor", "/flags/overview"),
     ("supervisor", "/flags/notifications"),
     ("supervisor", "/jobs/"),
+    ("supervisor", "/audit/"),
+    ("admin", "/audit/?entity_type=providers&action=update"),
     ("social_worker", "/account/tokens"),
 ]
 

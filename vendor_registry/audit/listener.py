@@ -110,6 +110,25 @@ def _after_flush(session: Session, flush_context: Any) -> None:
         session.connection().execute(insert(AuditEvent.__table__), rows)
 
 
+def _keep_old_value(target: Any, value: Any, oldvalue: Any, initiator: Any) -> Any:
+    return value
+
+
+def _ask_for_old_values() -> None:
+    """Without this, setting an attribute of an object expired by an earlier commit records no
+    "before" value: SQLAlchemy loads the old value on set only for attributes with active history."""
+    from vendor_registry.database import Base
+
+    for mapper in Base.registry.mappers:
+        if mapper.local_table is None or mapper.local_table.name in NOT_AUDITED:
+            continue
+        for prop in mapper.column_attrs:
+            attribute = getattr(mapper.class_, prop.key)
+            if not event.contains(attribute, "set", _keep_old_value):
+                event.listen(attribute, "set", _keep_old_value, active_history=True, retval=True)
+
+
 def install() -> None:
+    _ask_for_old_values()
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)

@@ -1,10 +1,17 @@
 """Reads of the audit log shared by pages, the stale-edit message and the API."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
 
 from vendor_registry.audit.models import AuditEvent
 from vendor_registry.extensions import db
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 def events_for_entity(entity_type: str, entity_id: int | str, limit: int | None = None) -> list[AuditEvent]:
@@ -26,3 +33,68 @@ def events_for_provider(provider_id: int, limit: int = 200) -> list[AuditEvent]:
         .limit(limit)
     )
     return list(db.session.scalars(stmt))
+
+
+@dataclass
+class AuditFilters:
+    """The audit log page's filters; all optional, combined with AND."""
+
+    entity_type: str = ""
+    entity_id: str = ""
+    actor: str = ""
+    action: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @classmethod
+    def from_args(cls, args: Any) -> AuditFilters:
+        def day(name: str) -> date | None:
+            try:
+                return date.fromisoformat((args.get(name) or "").strip())
+            except ValueError:
+                return None  # an unreadable date filters nothing rather than failing
+
+        action = args.get("action", "")
+        return cls(
+            entity_type=(args.get("entity_type") or "").strip(),
+            entity_id=(args.get("entity_id") or "").strip(),
+            actor=(args.get("actor") or "").strip(),
+            action=action if action in ACTIONS else "",
+            date_from=day("date_from"),
+            date_to=day("date_to"),
+        )
+
+    def to_args(self) -> dict[str, str]:
+        values = {"entity_type": self.entity_type, "entity_id": self.entity_id, "actor": self.actor,
+                  "action": self.action, "date_from": self.date_from.isoformat() if self.date_from else "",
+                  "date_to": self.date_to.isoformat() if self.date_to else ""}
+        return {key: value for key, value in values.items() if value}
+
+
+ACTIONS = ("insert", "update", "delete")
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight in Stockholm, as UTC: the dates a user types are local dates."""
+    return datetime.combine(day, time.min, tzinfo=STOCKHOLM).astimezone(UTC)
+
+
+def audit_query(filters: AuditFilters):
+    stmt = select(AuditEvent)
+    if filters.entity_type:
+        stmt = stmt.where(AuditEvent.entity_type == filters.entity_type)
+    if filters.entity_id:
+        stmt = stmt.where(AuditEvent.entity_id == filters.entity_id)
+    if filters.actor:
+        stmt = stmt.where(func.lower(AuditEvent.actor_label).contains(filters.actor.lower(), autoescape=True))
+    if filters.action:
+        stmt = stmt.where(AuditEvent.action == filters.action)
+    if filters.date_from:
+        stmt = stmt.where(AuditEvent.occurred_at >= _day_start(filters.date_from))
+    if filters.date_to:
+        stmt = stmt.where(AuditEvent.occurred_at < _day_start(filters.date_to + timedelta(days=1)))
+    return stmt.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+
+
+def entity_types() -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)))
