@@ -9,6 +9,7 @@ import openpyxl
 from tests.factories import make_check, make_licence, make_provider
 from tests.providers.factories import make_flag
 from vendor_registry.codes import CheckOutcome, CheckType, ProviderStatus
+from vendor_registry.database import utcnow
 
 
 def _csv(response) -> list[dict]:
@@ -91,3 +92,38 @@ def test_xlsx_opens_and_matches(client, as_role, db_session):
 def test_export_requires_login(client):
     response = client.get("/providers/export.csv")
     assert response.status_code in (302, 401)
+
+
+def test_export_statement_count_does_not_grow_with_providers(client, as_role, db_session, statement_counter):
+    """An export of everything a filter matches asks for the facts with ``IN (subquery)``:
+    the same statements for 5 providers as for 1,000 (more than one id chunk of 900)."""
+    from tests.factories import next_org_number
+    from vendor_registry.providers.models import Provider
+
+    def populate(prefix: str, count: int, start: int = 0):
+        db_session.execute(Provider.__table__.insert(), [
+            {"org_number": next_org_number(), "name": f"{prefix} {n:04d} AB", "kinds": ["hvb"], "ownership": "private",
+             "county": "01", "counties_served": ["01"], "target_groups": [], "housing_forms": [], "languages": [],
+             "service_areas": [], "status": "approved", "status_changed_at": utcnow(), "version": 1,
+             "created_at": utcnow(), "updated_at": utcnow()}
+            for n in range(start, start + count)])
+
+    def statements_for(path: str) -> tuple[int, int]:
+        with statement_counter() as statements:
+            response = client.get(path)
+        assert response.status_code == 200
+        own = [st for st in statements if not st.startswith(("SAVEPOINT", "RELEASE"))]  # the test's transaction
+        return len(own), len(_csv(response))
+
+    populate("Massexport", 5)
+    alfa = _setup()
+    db_session.commit()
+    as_role("procurement_officer")
+    small, small_rows = statements_for("/providers/export.csv?q=massexport")
+    populate("Massexport", 995, start=5)
+    db_session.commit()
+    large, large_rows = statements_for("/providers/export.csv?q=massexport")
+    assert (small_rows, large_rows) == (5, 1000)
+    assert small == large, (small, large)  # see _debug
+    every = _csv(client.get("/providers/export.csv?q=export"))
+    assert any(r["Namn"] == alfa.name for r in every)

@@ -54,40 +54,33 @@ def headers(with_check_details: bool) -> list[str]:
     return columns
 
 
-def _batches(filters: ProviderFilters) -> Iterator[list[Provider]]:
-    """Providers in the page's order, BATCH at a time, so the per-provider facts are fetched
-    with a few statements per batch instead of one per provider."""
-    offset = 0
-    stmt = provider_query(filters)
-    while True:
-        batch = list(db.session.scalars(stmt.offset(offset).limit(BATCH)))
-        if not batch:
-            return
-        yield batch
-        offset += BATCH
+def _matching_ids(filters: ProviderFilters):
+    """The filter's providers as a SELECT of ids, for the fact maps' ``IN (subquery)``."""
+    return provider_query(filters).with_only_columns(Provider.id).order_by(None)
 
 
 def rows(filters: ProviderFilters, user: Any, area_names: dict[str, str]) -> Iterator[list[Any]]:
     details = has_permission(user, Permission.VIEW_CHECK_DETAILS)
     yield headers(details)
-    for batch in _batches(filters):
-        ids = [p.id for p in batch]
-        licences, flags, current = licence_state_map(ids), open_flag_counts(ids), checks_current_map(ids)
-        latest = latest_checks(ids) if details else {}
-        for p in batch:
-            row: list[Any] = [
-                p.name, p.org_number_display, _codes(ProviderKind, p.kinds), label(p.ownership),
-                p.municipality or "", label(p.county), ", ".join(label(c) for c in p.counties_served),
-                _codes(TargetGroup, p.target_groups), _codes(HousingForm, p.housing_forms),
-                label(p.max_threat_level), ", ".join(area_names.get(a, a) for a in p.service_areas),
-                p.capacity if p.capacity is not None else "", label(p.status), format_date(p.status_changed_at),
-                licences[p.id].label, flags[p.id].total, flags[p.id].critical, _yes_no(current[p.id]),
-            ]
-            if details:
-                for check_type in CheckType:
-                    check = latest.get(p.id, {}).get(check_type.value)
-                    row += [label(check.result), format_date(check.performed_at)] if check else ["", ""]
-            yield row
+    # The facts for every matching provider, a fixed number of statements whatever their number;
+    # then the providers themselves, streamed in the page's order.
+    ids = _matching_ids(filters)
+    licences, flags, current = licence_state_map(ids), open_flag_counts(ids), checks_current_map(ids)
+    latest = latest_checks(ids) if details else {}
+    for p in db.session.scalars(provider_query(filters).execution_options(yield_per=BATCH)):
+        row: list[Any] = [
+            p.name, p.org_number_display, _codes(ProviderKind, p.kinds), label(p.ownership),
+            p.municipality or "", label(p.county), ", ".join(label(c) for c in p.counties_served),
+            _codes(TargetGroup, p.target_groups), _codes(HousingForm, p.housing_forms),
+            label(p.max_threat_level), ", ".join(area_names.get(a, a) for a in p.service_areas),
+            p.capacity if p.capacity is not None else "", label(p.status), format_date(p.status_changed_at),
+            licences[p.id].label, flags[p.id].total, flags[p.id].critical, _yes_no(current[p.id]),
+        ]
+        if details:
+            for check_type in CheckType:
+                check = latest.get(p.id, {}).get(check_type.value)
+                row += [label(check.result), format_date(check.performed_at)] if check else ["", ""]
+        yield row
 
 
 def _safe(value: Any) -> Any:

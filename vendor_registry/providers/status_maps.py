@@ -3,18 +3,32 @@
 A list page, an export, matching and the API all need, for a set of provider ids, the
 licence state, the unresolved flags and whether the background checks are current. Each
 function here answers for the whole set with one or two statements whatever its size, so a
-page of 10 and a page of 1,000 cost the same number of round trips. (Very large id sets are
-sent in chunks of ``CHUNK`` ids to stay under the database's bind-parameter limits.)
+page of 10 and a page of 1,000 cost the same number of round trips. The set is either a list
+of ids (a page: sent in chunks of ``CHUNK`` to stay under bind-parameter limits) or a SELECT
+of provider ids (an export of everything a filter matches: one ``IN (subquery)``, so the
+statement count does not depend on how many providers match). For a SELECT, the returned
+mapping gives the default answer for ids it has no rows for.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, and_, case, func, literal, or_, select, type_coerce
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
 
 from vendor_registry.background_checks.models import BackgroundCheck, CheckPolicy
 from vendor_registry.codes import CheckOutcome, FlagSeverity, FlagStatus, LicenceStatus
@@ -31,15 +45,34 @@ LIVE_FLAG_STATUSES = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
 FAILING_RESULTS = (CheckOutcome.FAIL, CheckOutcome.ERROR)
 
 
+ProviderIds = Iterable[int] | Select
+
+
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
     unique = sorted(set(ids))
     for start in range(0, len(unique), CHUNK):
         yield unique[start:start + CHUNK]
 
 
+def _in_set(column, provider_ids: ProviderIds) -> Iterator:
+    """WHERE conditions covering the set: one for a SELECT, one per chunk for a list."""
+    if isinstance(provider_ids, Select):
+        yield column.in_(provider_ids)
+        return
+    for chunk in _chunks(provider_ids):
+        yield column.in_(chunk)
+
+
+def _result_map(provider_ids: ProviderIds, default: Callable[[], object]) -> dict:
+    """Every listed id with its default; for a SELECT, a mapping that defaults on lookup."""
+    if isinstance(provider_ids, Select):
+        return defaultdict(default)
+    return {provider_id: default() for provider_id in provider_ids}
+
+
 # --- background checks --------------------------------------------------------------------
 
-def required_check_intervals(provider_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+def required_check_intervals(provider_ids: ProviderIds) -> dict[int, dict[str, int]]:
     """provider id -> {check type: interval in days} for every check type the policy requires
     for ANY of the provider's kinds; when several kinds require the same type, the strictest
     (shortest) interval applies. One statement (per chunk)."""
@@ -47,11 +80,11 @@ def required_check_intervals(provider_ids: Iterable[int]) -> dict[int, dict[str,
         literal("%|") + type_coerce(CheckPolicy.provider_kind, String) + literal("|%")
     )
     result: dict[int, dict[str, int]] = {}
-    for chunk in _chunks(provider_ids):
+    for condition in _in_set(Provider.id, provider_ids):
         stmt = (
             select(Provider.id, CheckPolicy.check_type, func.min(CheckPolicy.interval_days))
             .join(CheckPolicy, and_(kind_match, CheckPolicy.required.is_(True)))
-            .where(Provider.id.in_(chunk))
+            .where(condition)
             .group_by(Provider.id, CheckPolicy.check_type)
         )
         for provider_id, check_type, interval in db.session.execute(stmt):
@@ -67,11 +100,11 @@ class LatestCheck:
     next_due_on: date | None
 
 
-def latest_checks(provider_ids: Iterable[int]) -> dict[int, dict[str, LatestCheck]]:
+def latest_checks(provider_ids: ProviderIds) -> dict[int, dict[str, LatestCheck]]:
     """provider id -> {check type: its latest check}. "Latest" is the greatest ``performed_at``
     (ties: the greatest id). One statement (per chunk), a window function on both dialects."""
     result: dict[int, dict[str, LatestCheck]] = {}
-    for chunk in _chunks(provider_ids):
+    for condition in _in_set(BackgroundCheck.provider_id, provider_ids):
         ranked = (
             select(
                 BackgroundCheck.provider_id, BackgroundCheck.check_type, BackgroundCheck.performed_at,
@@ -81,7 +114,7 @@ def latest_checks(provider_ids: Iterable[int]) -> dict[int, dict[str, LatestChec
                     order_by=(BackgroundCheck.performed_at.desc(), BackgroundCheck.id.desc()),
                 ).label("position"),
             )
-            .where(BackgroundCheck.provider_id.in_(chunk))
+            .where(condition)
             .subquery()
         )
         stmt = select(ranked.c.provider_id, ranked.c.check_type, ranked.c.performed_at,
@@ -92,7 +125,7 @@ def latest_checks(provider_ids: Iterable[int]) -> dict[int, dict[str, LatestChec
     return result
 
 
-def checks_current_map(provider_ids: Iterable[int], *, now: datetime | None = None) -> dict[int, bool]:
+def checks_current_map(provider_ids: ProviderIds, *, now: datetime | None = None) -> dict[int, bool]:
     """provider id -> are the provider's background checks current? (two statements in all)
 
     The single definition of "Kontroller aktuella" used by the provider list and page, the
@@ -114,11 +147,11 @@ def checks_current_map(provider_ids: Iterable[int], *, now: datetime | None = No
     Why it matters: social workers see only this yes/no, never the check details.
     """
     now = now or utcnow()
-    ids = list(provider_ids)
+    ids = provider_ids if isinstance(provider_ids, Select) else list(provider_ids)
     required = required_check_intervals(ids)
     latest = latest_checks(ids)
-    result: dict[int, bool] = {}
-    for provider_id in ids:
+    result = _result_map(ids, lambda: True)
+    for provider_id in (required if isinstance(ids, Select) else ids):
         checks = latest.get(provider_id, {})
         result[provider_id] = all(
             (check := checks.get(check_type)) is not None
@@ -151,15 +184,15 @@ class FlagCounts:
                 if self.by_severity.get(s.value)]
 
 
-def open_flag_counts(provider_ids: Iterable[int]) -> dict[int, FlagCounts]:
+def open_flag_counts(provider_ids: ProviderIds) -> dict[int, FlagCounts]:
     """provider id -> FlagCounts of its open or acknowledged flags; every id asked about is in
     the result (empty counts when none). One grouped statement (per chunk)."""
-    ids = list(provider_ids)
-    result = {provider_id: FlagCounts() for provider_id in ids}
-    for chunk in _chunks(ids):
+    ids = provider_ids if isinstance(provider_ids, Select) else list(provider_ids)
+    result = _result_map(ids, FlagCounts)
+    for condition in _in_set(Flag.provider_id, ids):
         stmt = (
             select(Flag.provider_id, Flag.severity, func.count())
-            .where(Flag.provider_id.in_(chunk), Flag.status.in_(LIVE_FLAG_STATUSES))
+            .where(condition, Flag.status.in_(LIVE_FLAG_STATUSES))
             .group_by(Flag.provider_id, Flag.severity)
         )
         for provider_id, severity, count in db.session.execute(stmt):
@@ -198,11 +231,11 @@ def current_licence_condition(today: date | None = None):
     return and_(Licence.status == LicenceStatus.VALID, or_(Licence.ends_on.is_(None), Licence.ends_on >= today))
 
 
-def licence_state_map(provider_ids: Iterable[int], *, today: date | None = None) -> dict[int, LicenceState]:
+def licence_state_map(provider_ids: ProviderIds, *, today: date | None = None) -> dict[int, LicenceState]:
     """provider id -> LicenceState; every id asked about is in the result. One statement."""
     today = today or date.today()
-    ids = list(provider_ids)
-    result = {provider_id: LicenceState.NONE for provider_id in ids}
+    ids = provider_ids if isinstance(provider_ids, Select) else list(provider_ids)
+    result = _result_map(ids, lambda: LicenceState.NONE)
 
     def count_where(condition) -> object:
         return func.sum(case((condition, 1), else_=0))
@@ -210,11 +243,11 @@ def licence_state_map(provider_ids: Iterable[int], *, today: date | None = None)
     pending = Licence.status.in_((LicenceStatus.APPLIED, LicenceStatus.REVOCATION_APPEALED))
     lapsed = or_(Licence.status.in_((LicenceStatus.REVOKED, LicenceStatus.EXPIRED)),
                  and_(Licence.status == LicenceStatus.VALID, Licence.ends_on < today))
-    for chunk in _chunks(ids):
+    for condition in _in_set(Licence.provider_id, ids):
         stmt = (
             select(Licence.provider_id, count_where(current_licence_condition(today)),
                    count_where(pending), count_where(lapsed), func.count())
-            .where(Licence.provider_id.in_(chunk))
+            .where(condition)
             .group_by(Licence.provider_id)
         )
         for provider_id, valid, applied, gone, total in db.session.execute(stmt):
