@@ -5,8 +5,9 @@ Screens, exports and forms all ask ``label(code)``; nothing else spells a code's
 from __future__ import annotations
 
 from enum import Enum
+from functools import lru_cache
 
-from flask_babel import LazyString
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 
 from vendor_registry import codes as c
@@ -161,13 +162,19 @@ def lazy_label(member: Enum) -> LazyString:
     return LABELS[(type(member), member.value)]
 
 
+@lru_cache(maxsize=4096)
+def _translated(vocabulary: type[Enum], code: str, locale: str) -> str:
+    """One catalogue lookup per code and language: exports and sweeps label thousands of rows."""
+    found = LABELS.get((vocabulary, code))
+    return str(found) if found is not None else code
+
+
 def label(value: object) -> str:
     """The display name of a code (an enum member or its stored string)."""
     if value is None or value == "":
         return ""
     if isinstance(value, Enum):
-        found = LABELS.get((type(value), value.value))
-        return str(found) if found is not None else str(value.value)
+        return _translated(type(value), str(value.value), str(get_locale()))
     text = str(value)
     if text in c.COUNTIES:
         return c.COUNTIES[text]

@@ -65,8 +65,8 @@ def rows(filters: ProviderFilters, user: Any, area_names: dict[str, str]) -> Ite
     # The facts for every matching provider, a fixed number of statements whatever their number;
     # then the providers themselves, streamed in the page's order.
     ids = _matching_ids(filters)
-    licences, flags, current = licence_state_map(ids), open_flag_counts(ids), checks_current_map(ids)
-    latest = latest_checks(ids) if details else {}
+    latest = latest_checks(ids)
+    licences, flags, current = licence_state_map(ids), open_flag_counts(ids), checks_current_map(ids, latest=latest)
     for p in db.session.scalars(provider_query(filters).execution_options(yield_per=BATCH)):
         row: list[Any] = [
             p.name, p.org_number_display, _codes(ProviderKind, p.kinds), label(p.ownership),

@@ -125,7 +125,9 @@ def latest_checks(provider_ids: ProviderIds) -> dict[int, dict[str, LatestCheck]
     return result
 
 
-def checks_current_map(provider_ids: ProviderIds, *, now: datetime | None = None) -> dict[int, bool]:
+def checks_current_map(
+    provider_ids: ProviderIds, *, now: datetime | None = None, latest: dict[int, dict[str, LatestCheck]] | None = None
+) -> dict[int, bool]:
     """provider id -> are the provider's background checks current? (two statements in all)
 
     The single definition of "Kontroller aktuella" used by the provider list and page, the
@@ -149,7 +151,7 @@ def checks_current_map(provider_ids: ProviderIds, *, now: datetime | None = None
     now = now or utcnow()
     ids = provider_ids if isinstance(provider_ids, Select) else list(provider_ids)
     required = required_check_intervals(ids)
-    latest = latest_checks(ids)
+    latest = latest_checks(ids) if latest is None else latest  # a caller that has them passes them
     result = _result_map(ids, lambda: True)
     for provider_id in (required if isinstance(ids, Select) else ids):
         checks = latest.get(provider_id, {})
