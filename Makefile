@@ -54,6 +54,7 @@ lint: install-dev
 bench: install-dev
 	$(BIN)/python benchmarks/sweep_bench.py
 	$(BIN)/python benchmarks/match_bench.py
+	$(BIN)/python benchmarks/page_bench.py --providers 5000
 
 clean-venv:
 	rm -rf $(VENV)
