@@ -3,18 +3,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import get_locale
 
-from vendor_registry import codes
+from vendor_registry import clock, codes
 from vendor_registry.auth.permissions import Permission, has_permission
 from vendor_registry.labels import enum_label, label
 from vendor_registry.providers.models import format_org_number
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+STOCKHOLM = clock.STOCKHOLM
 
 
 def format_date(value: date | datetime | None) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from checks.base import CheckResult, CheckStatus
 from tests.factories import make_check, make_licence, make_provider
+from vendor_registry import clock
 from vendor_registry.background_checks import queries, services
 from vendor_registry.background_checks.models import BackgroundCheck, EvidenceDocument
 from vendor_registry.background_checks.runner import run_due_checks
@@ -32,7 +33,7 @@ def provider(db_session):
 
 def test_record_manual_check_with_document_and_policy_due_date(client, as_role, provider, evidence_dir):
     user = as_role("supervisor")
-    today = queries.local_today()
+    today = clock.today()
     response = client.post(f"/providers/{provider.id}/checks/new", data={
         "check_type": "tax_registration", "performed_on": today.isoformat(), "result": "concern",
         "summary": "Skatteskuld 12 000 kr enligt leverantörskontroll.", "evidence": "Skatteverket 2026-11-20",
@@ -52,7 +53,7 @@ def test_record_manual_check_with_document_and_policy_due_date(client, as_role, 
 def test_bad_manual_check_keeps_input_and_saves_nothing(client, as_role, provider, evidence_dir):
     as_role("procurement_officer")
     before, documents = _count(), _count(EvidenceDocument)
-    future = (queries.local_today() + timedelta(days=3)).isoformat()
+    future = (clock.today() + timedelta(days=3)).isoformat()
     response = client.post(f"/providers/{provider.id}/checks/new", data={
         "check_type": "ivo_register", "performed_on": future, "result": "pass",
         "summary": "Min sammanfattning", "document": (io.BytesIO(PDF), "x.pdf"),
@@ -95,7 +96,7 @@ def test_error_result_never_touches_licences(db_session, provider, evidence_dir)
     assert db.session.get(Licence, licence.id).status is LicenceStatus.VALID
     assert db.session.get(Licence, licence.id).last_verified_at == verified
     assert check.result is CheckOutcome.ERROR
-    assert check.next_due_on == queries.local_today(check.performed_at) + timedelta(days=1)
+    assert check.next_due_on == clock.today(check.performed_at) + timedelta(days=1)
 
 
 def test_next_due_uses_shortest_interval_among_kinds(db_session, provider):

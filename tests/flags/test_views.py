@@ -7,11 +7,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tests.factories import make_licence, make_provider, make_user
+from vendor_registry import clock
 from vendor_registry.audit.models import AuditEvent
 from vendor_registry.codes import FlagRule, FlagSeverity, FlagStatus
 from vendor_registry.extensions import db
 from vendor_registry.flags.models import Flag, Notification
-from vendor_registry.flags.rules import stockholm_today
 
 
 def make_flag(provider=None, **kw):
@@ -59,13 +59,13 @@ def test_acknowledge_with_snooze_and_audit(client, as_role):
     user = as_role("procurement_officer")
     flag = make_flag()
     db.session.commit()
-    too_far = (stockholm_today() + timedelta(days=91)).isoformat()
+    too_far = (clock.today() + timedelta(days=91)).isoformat()
     response = client.post(f"/flags/{flag.id}/acknowledge",
                            data={"comment": "Vi ringer IVO", "snoozed_until": too_far, "version": flag.version})
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "högst 90 dagar" in body and "Vi ringer IVO" in body
-    ok = (stockholm_today() + timedelta(days=90)).isoformat()
+    ok = (clock.today() + timedelta(days=90)).isoformat()
     response = client.post(f"/flags/{flag.id}/acknowledge",
                            data={"comment": "Vi ringer IVO", "snoozed_until": ok, "version": flag.version})
     assert response.status_code == 302
@@ -129,7 +129,7 @@ def test_permissions(client, as_role):
 def test_overview(client, as_role):
     as_role("supervisor")
     p = make_provider(name="Kritiska Huset AB")
-    make_licence(p, ends_on=stockholm_today() + timedelta(days=30))
+    make_licence(p, ends_on=clock.today() + timedelta(days=30))
     make_flag(provider=p)
     make_flag(rule=FlagRule.CHECK_OVERDUE, severity=FlagSeverity.HIGH, subject_key="check:insurance")
     db.session.commit()

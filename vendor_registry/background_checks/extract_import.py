@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from checks.extract import ExtractRow, parse_extract
+from vendor_registry import clock
 from vendor_registry.audit.context import current_actor
 from vendor_registry.background_checks import queries, services
 from vendor_registry.background_checks.models import BackgroundCheck
@@ -225,7 +226,7 @@ def apply_import(key: str, sha256: str, filename: str | None) -> dict[str, int]:
             response_sha256=stored.sha256,
             details={"source": "ivo_extract", "lines": [p.row.line_no for p in rows],
                      "licences": {str(p.licence.id): p.row.status for p in rows}},
-            next_due_on=queries.local_today(now) + timedelta(days=days),
+            next_due_on=clock.today(now) + timedelta(days=days),
         ))
     db.session.flush()
     return {"verified": len(plan.matched), "changed": changed, "providers": len(per_provider),

@@ -7,25 +7,22 @@ query.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import Select, Text, func, or_, select, type_coerce
 from sqlalchemy.orm import selectinload
 
+from vendor_registry import clock
 from vendor_registry.background_checks.models import BackgroundCheck, CheckPolicy
 from vendor_registry.codes import DEFAULT_CHECK_INTERVAL_DAYS, CheckType, ProviderStatus
 from vendor_registry.extensions import db
 from vendor_registry.providers.models import Provider
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+STOCKHOLM = clock.STOCKHOLM
 #: Providers whose checks are no longer run automatically.
 NOT_CHECKED_STATUSES = (ProviderStatus.INACTIVE, ProviderStatus.REJECTED)
 
 
-def local_today(now: datetime | None = None) -> date:
-    """Today's date where the registry is used; due dates are calendar dates in Sweden."""
-    return (now or datetime.now(STOCKHOLM)).astimezone(STOCKHOLM).date()
 
 
 def policy_intervals() -> dict[tuple[str, str], int]:
@@ -76,7 +73,7 @@ def due_automatic_checks(types: Iterable[CheckType], today: date | None = None,
     (not inactive or rejected). Ordered by provider so a run handles one provider at a time.
     Statements: one for the policy, one per check type (at most two automatic types).
     """
-    today = today or local_today()
+    today = today or clock.today()
     policies = policy_intervals()
     latest = _latest_checks_subquery()
     pairs: list[tuple[Provider, CheckType]] = []

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from checks.base import CheckResult, CheckStatus, Evidence
+from vendor_registry import clock
 from vendor_registry.audit.context import current_actor
 from vendor_registry.background_checks import queries
 from vendor_registry.background_checks.models import BackgroundCheck, EvidenceDocument
@@ -154,7 +155,7 @@ def record_check_result(provider: Provider, result: CheckResult, *, automatic: b
         source_url=(evidence.source_url[:500] if evidence and evidence.source_url else None),
         request_id=(evidence.request_id[:64] if evidence and evidence.request_id else None),
         response_sha256=evidence.sha256 if evidence else None,
-        next_due_on=next_due_on(provider, check_type, queries.local_today(performed_at), outcome),
+        next_due_on=next_due_on(provider, check_type, clock.today(performed_at), outcome),
     )
     db.session.add(check)
     if result.status is not CheckStatus.ERROR and check_type is CheckType.IVO_REGISTER:
@@ -169,7 +170,7 @@ def record_check_result(provider: Provider, result: CheckResult, *, automatic: b
 
 def _performed_at(performed_on: date) -> datetime:
     """Now for a check done today; otherwise noon of that day in Sweden."""
-    if performed_on == queries.local_today():
+    if performed_on == clock.today():
         return utcnow()
     return datetime.combine(performed_on, time(12), queries.STOCKHOLM).astimezone(UTC)
 
@@ -193,7 +194,7 @@ def validate_manual(data: Mapping[str, Any]) -> dict[str, Any]:
     performed_on = data.get("performed_on")
     if not isinstance(performed_on, date):
         errors["performed_on"] = [_l("Ange datum som ÅÅÅÅ-MM-DD.")]
-    elif performed_on > queries.local_today():
+    elif performed_on > clock.today():
         errors["performed_on"] = [_l("Kontrollen kan inte vara gjord i framtiden.")]
     summary = (data.get("summary") or "").strip()
     if not summary:

@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from vendor_registry import clock
 from vendor_registry.auth.permissions import Permission, require
 from vendor_registry.background_checks import extract_import, queries, services
 from vendor_registry.background_checks.forms import (
@@ -79,7 +80,7 @@ def provider_checks(provider_id: int):
     } for check_type in CheckType]
     return render_template("background_checks/provider_checks.html", provider=provider, rows=rows,
                            history=queries.check_history(provider.id), run_form=RunCheckForm(),
-                           today=queries.local_today())
+                           today=clock.today())
 
 
 @bp.route("/providers/<int:provider_id>/checks/run", methods=["POST"])
@@ -109,7 +110,7 @@ def record(provider_id: int):
     _refuse_oversized()
     form = ManualCheckForm()
     if request.method == "GET":
-        form.performed_on.data = queries.local_today()
+        form.performed_on.data = clock.today()
     if form.validate_on_submit():
         try:
             services.record_manual_check(provider, form.to_data(), upload=_upload(form.document))

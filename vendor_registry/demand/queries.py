@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from vendor_registry import clock
 from vendor_registry.audit.models import AuditEvent
 from vendor_registry.codes import ProfileStatus, RequirementKind
 from vendor_registry.demand.matching import MatchResult, match
@@ -73,7 +74,7 @@ def parse_requirement_dicts(rows: Iterable[Mapping[str, Any]]) -> list[Req]:
 def match_requirements(reqs: Iterable[Req], *, include_critical: bool = False, include_unapproved: bool = False,
                        today: date | None = None) -> MatchResult:
     """Load the snapshots (a fixed number of statements) and run the pure engine."""
-    today = today or date.today()
+    today = today or clock.today()
     snapshots = load_snapshots(db.session, today)
     return match(snapshots, with_labels(reqs), include_critical=include_critical,
                  include_unapproved=include_unapproved, today=today)
@@ -97,7 +98,7 @@ def run_match(requirements: list[dict] | None = None, profile_id: int | None = N
     if requirements:
         reqs.extend(parse_requirement_dicts(requirements))
     result = match_requirements(reqs, include_critical=include_critical, today=today)
-    result.meta.update(meta, today=(today or date.today()).isoformat())
+    result.meta.update(meta, today=(today or clock.today()).isoformat())
     return result
 
 

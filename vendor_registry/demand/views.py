@@ -6,8 +6,6 @@ it is never written to the database, the session or a log.
 """
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Blueprint,
     Response,
@@ -20,6 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from vendor_registry import clock
 from vendor_registry.auth.permissions import Permission, require
 from vendor_registry.concurrency import StaleRecordError
 from vendor_registry.demand import exports, queries, services
@@ -187,7 +186,7 @@ def _need_args() -> dict[str, list[str]]:
 
 def _requirements(form: MatchForm):
     """The unsaved profile: a saved profile's requirements (if chosen) plus the needs."""
-    reqs, meta = [], {"profile_name": _("Ad hoc-behov"), "profile_version": "", "today": date.today().isoformat()}
+    reqs, meta = [], {"profile_name": _("Ad hoc-behov"), "profile_version": "", "today": clock.today().isoformat()}
     if form.profile.data:
         profile = queries.get_profile(int(form.profile.data)) if form.profile.data.isdigit() else None
         if profile is None:
@@ -210,7 +209,7 @@ def _requirements(form: MatchForm):
 
 def _run(form: MatchForm, provider_ids=None):
     reqs, meta = _requirements(form)
-    today = date.today()
+    today = clock.today()
     snapshots = load_snapshots(db.session, today, provider_ids)
     return match(snapshots, reqs, include_critical=bool(form.include_critical.data), today=today), meta
 

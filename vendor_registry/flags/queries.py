@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import joinedload
 
+from vendor_registry import clock
 from vendor_registry.auth.models import User
 from vendor_registry.codes import (
     COUNTIES,
@@ -26,7 +27,6 @@ from vendor_registry.flags.models import Flag, Notification
 from vendor_registry.flags.rules import (
     APPROVED_STATUSES,
     IN_SCOPE_STATUSES,
-    stockholm_today,
 )
 from vendor_registry.licences.models import Licence
 from vendor_registry.providers.models import Provider
@@ -119,7 +119,7 @@ def assignable_users() -> list[User]:
 
 def overview(today: date | None = None, lapse_days: int = 60) -> dict[str, Any]:
     """The supervisors' overview, in five aggregate queries."""
-    today = today or stockholm_today()
+    today = today or clock.today()
     active = Flag.status.in_(ACTIVE)
     by_severity = dict(db.session.execute(
         select(Flag.severity, func.count()).where(active).group_by(Flag.severity)).all())

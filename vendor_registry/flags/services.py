@@ -10,6 +10,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from vendor_registry import clock
 from vendor_registry.audit.context import Actor
 from vendor_registry.codes import FlagRule, FlagStatus
 from vendor_registry.concurrency import check_version
@@ -25,7 +26,6 @@ from vendor_registry.flags.rules import (
     RuleContext,
     RuleFunction,
     remembered_translations,
-    stockholm_today,
 )
 
 MAX_SNOOZE_DAYS = 90
@@ -46,7 +46,7 @@ def sweep(session: Session, rules: Mapping[FlagRule, RuleFunction], *, settings:
     locale. ``after_rule`` lets a job commit after each rule (one batch per rule).
     """
     now = now or utcnow()
-    today = today or stockholm_today(now)
+    today = today or clock.today(now)
     ctx = RuleContext(session=session, today=today, settings=settings)
     total = ReconcileCounts()
     new_rules = first_run_rules(session, list(rules))
@@ -82,7 +82,7 @@ def acknowledge(flag: Flag, user: Any, comment: str, snoozed_until: date | None,
     (the sweep re-opens it once the date has passed)."""
     check_version(flag, seen_version)
     _require_active(flag)
-    today = today or stockholm_today()
+    today = today or clock.today()
     errors: dict[str, list[str]] = {}
     if not (comment or "").strip():
         errors["comment"] = [str(ERR_COMMENT)]

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from vendor_registry import clock
 from vendor_registry.codes import (
     LicenceForm,
     LicenceKind,
@@ -31,7 +32,7 @@ _CODES = {"kind": LicenceKind, "form": LicenceForm, "status": LicenceStatus}
 
 
 def _clean(data: Mapping[str, Any], *, creating: bool, today: date | None = None) -> dict[str, Any]:
-    today = today or date.today()
+    today = today or clock.today()
     errors: dict[str, list[Any]] = {}
     values = {key: data[key] for key in EDITABLE_FIELDS if key in data}
     for key, enum_cls in _CODES.items():

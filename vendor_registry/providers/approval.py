@@ -17,6 +17,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from vendor_registry import clock
 from vendor_registry.auth.permissions import Permission, has_permission
 from vendor_registry.codes import FlagSeverity
 from vendor_registry.codes import ProviderStatus as S
@@ -124,7 +125,7 @@ def transition(
             errors["conditions"] = [_l("Ange villkoren för godkännandet.")]
         if conditions_until is None:
             errors["conditions_until"] = [_l("Ange till vilket datum villkoren ska vara uppfyllda.")]
-        elif conditions_until < (today or date.today()):
+        elif conditions_until < (today or clock.today()):
             errors["conditions_until"] = [_l("Datumet för villkoren kan inte ligga i det förflutna.")]
     if spec.approves and not override_justification and open_critical_flags(provider):
         errors["override_justification"] = [_l(

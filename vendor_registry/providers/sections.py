@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from vendor_registry import clock
 from vendor_registry.auth.permissions import Permission, has_permission
 from vendor_registry.background_checks.models import BackgroundCheck
 from vendor_registry.codes import CheckType, FlagStatus
@@ -46,7 +47,7 @@ class CheckDue:
 
     @property
     def overdue(self) -> bool:
-        return self.due_on is None or self.due_on < date.today()
+        return self.due_on is None or self.due_on < clock.today()
 
 
 @dataclass

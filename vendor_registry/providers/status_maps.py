@@ -30,6 +30,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
+from vendor_registry import clock
 from vendor_registry.background_checks.models import BackgroundCheck, CheckPolicy
 from vendor_registry.codes import CheckOutcome, FlagSeverity, FlagStatus, LicenceStatus
 from vendor_registry.database import utcnow
@@ -229,13 +230,13 @@ LICENCE_STATE_LABELS = {
 
 def current_licence_condition(today: date | None = None):
     """SQL predicate on Licence: valid status and not past its end date."""
-    today = today or date.today()
+    today = today or clock.today()
     return and_(Licence.status == LicenceStatus.VALID, or_(Licence.ends_on.is_(None), Licence.ends_on >= today))
 
 
 def licence_state_map(provider_ids: ProviderIds, *, today: date | None = None) -> dict[int, LicenceState]:
     """provider id -> LicenceState; every id asked about is in the result. One statement."""
-    today = today or date.today()
+    today = today or clock.today()
     ids = provider_ids if isinstance(provider_ids, Select) else list(provider_ids)
     result = _result_map(ids, lambda: LicenceState.NONE)
 

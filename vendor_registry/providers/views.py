@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from vendor_registry import editing
+from vendor_registry import clock, editing
 from vendor_registry.auth.permissions import Permission, has_permission, require
 from vendor_registry.concurrency import StaleRecordError
 from vendor_registry.database import utcnow
@@ -76,7 +76,7 @@ def index():
 @require(Permission.VIEW_PROVIDERS)
 def export(fmt: str):
     filters = queries.ProviderFilters.from_args(request.args)
-    stamp = date.today().isoformat()
+    stamp = clock.today().isoformat()
     if fmt == "csv":
         body = exports.to_csv(filters, current_user, service_area_names())
         mimetype = "text/csv; charset=utf-8"

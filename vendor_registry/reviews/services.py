@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from vendor_registry import clock
 from vendor_registry.auth.permissions import Permission, has_permission
 from vendor_registry.codes import RatingDimension, ReviewKind, ReviewOutcome
 from vendor_registry.concurrency import check_version
@@ -62,7 +63,7 @@ def _clean(provider: Provider, data: Mapping[str, Any], user: Any, errors: dict[
     performed_on = data.get("performed_on")
     if not isinstance(performed_on, date):
         _add(errors, "performed_on", _l("Ange datum för uppföljningen."))
-    elif performed_on > date.today():
+    elif performed_on > clock.today():
         _add(errors, "performed_on", _l("Datumet kan inte ligga i framtiden."))
     values["performed_on"] = performed_on
     try:
@@ -168,7 +169,7 @@ def complete_action(action: ReviewAction, seen_version: int | str | None, user: 
     if not may_record(user, action.review.kind):
         raise PermissionError(action.review.kind)
     if action.completed_on is None:
-        action.completed_on = on or date.today()
+        action.completed_on = on or clock.today()
         db.session.flush()
     return action
 

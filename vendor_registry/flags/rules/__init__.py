@@ -19,14 +19,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as babel_gettext
 from sqlalchemy.orm import Session
 
+from vendor_registry import clock
 from vendor_registry.codes import FlagRule, FlagSeverity, JobName, ProviderStatus
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+STOCKHOLM = clock.STOCKHOLM
 
 #: Statuses whose providers the rules look at (see the module docstring for drafts).
 IN_SCOPE_STATUSES = (
@@ -73,12 +73,9 @@ class RuleContext:
         return self.today - timedelta(days=days)
 
 
-def stockholm_today(now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).astimezone(STOCKHOLM).date()
 
 
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(STOCKHOLM).date()
+local_date = clock.local_date
 
 
 RuleFunction = Callable[[RuleContext], list[Finding]]
