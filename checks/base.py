@@ -77,6 +77,7 @@ class LicenceFinding:
     status: str  # "valid" | "revoked" | "expired" | "unknown"
     status_text: str
     reference: str | None
+    scope_text: str = ""  # the permit's target group when the page has its own column for it
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +89,7 @@ class LicenceFinding:
             "status": self.status,
             "status_text": self.status_text,
             "reference": self.reference,
+            "scope_text": self.scope_text,
         }
 
 
@@ -99,6 +101,7 @@ class ExpectedLicence:
     kind: str
     ivo_reference: str | None
     status: str
+    scope: str | None = None  # our record's scope/target group, compared with the register's
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class ExtractRow:
     status_text: str
     reference: str | None
     errors: list[str] = field(default_factory=list)
+    scope_text: str = ""  # the target group, when the file has a column for it apart from the kind
 
     @property
     def ok(self) -> bool:
@@ -172,6 +173,7 @@ def _parse_row(line_no: int, row: list[Any], columns: dict[str, int]) -> Extract
         status_text=status_text,
         reference=reference,
         errors=errors,
+        scope_text=_text(_cell(row, columns.get("scope_text"))),
     )
 
 

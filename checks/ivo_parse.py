@@ -35,16 +35,25 @@ __all__ = [
 ]
 
 # Aliases per field, most specific first: when two columns could be the name, "Huvudman"
-# (the legal entity, which is what the organisation number belongs to) wins.
+# (the legal entity, which is what the organisation number belongs to) wins. The register
+# has two columns that are easily confused: the *activity* ("Verksamhetsform": HVB,
+# Stödboende, Skyddat boende …), which is the licence's kind, and the *scope* ("Tillstånd
+# avser": the target group, e.g. "Vuxna", "Ungdomar 16–20 år"). They are read by meaning:
+# activity → ``kind_text``, scope → ``scope_text``; a page with only one of them (or one
+# combined column) has that column read as the kind, since that is all it says.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "org_number": ("organisationsnummer", "org.nr", "orgnr", "org nr", "organisationsnr",
-                   "org.nummer", "organisationsnummer huvudman"),
+                   "org.nummer", "organisationsnummer huvudman", "organisationsnummer (huvudman)"),
     "name": ("huvudman", "huvudmannens namn", "namn", "verksamhetens namn", "företagsnamn",
              "enhetens namn", "verksamhet"),
-    "kind_text": ("verksamhetsform / tillstånd avser", "tillstånd avser", "tillståndet avser",
-                  "verksamhetsform", "typ av verksamhet", "verksamhetstyp"),
+    "kind_text": ("verksamhetsform / tillstånd avser", "verksamhetsform", "verksamhetsformer",
+                  "typ av verksamhet", "verksamhetstyp", "verksamhetsslag", "tillståndstyp",
+                  "typ av tillstånd", "tillstånd för"),
+    "scope_text": ("tillstånd avser", "tillståndet avser", "tillståndet gäller", "avser",
+                   "målgrupp", "målgrupper", "tillståndets omfattning", "omfattning",
+                   "inriktning", "verksamhetens inriktning"),
     "decided_on": ("beslutsdatum", "beslutsdag", "datum för beslut", "beslutad"),
-    "status": ("status", "tillståndsstatus", "tillståndets status"),
+    "status": ("status", "tillståndsstatus", "tillståndets status", "status för tillståndet"),
     "reference": ("diarienummer", "diarienr", "dnr"),
 }
 REQUIRED_FIELDS = ("org_number", "name", "kind_text", "decided_on", "status")
@@ -52,6 +61,7 @@ FIELD_LABELS = {
     "org_number": "Organisationsnummer",
     "name": "Namn",
     "kind_text": "Verksamhetsform / Tillstånd avser",
+    "scope_text": "Tillstånd avser",
     "decided_on": "Beslutsdatum",
     "status": "Status",
     "reference": "Diarienummer",
@@ -107,17 +117,33 @@ class HeaderMatch:
         return not self.missing
 
 
-def match_headers(cells: Sequence[object]) -> HeaderMatch:
-    """Map field names to column indexes by header text; the order of columns is irrelevant.
+_PARENTHESES = re.compile(r"\([^)]*\)")
 
-    A header like "Verksamhetsform / Tillstånd avser" is tried whole and split at "/", so a
-    combined header and either half are recognised.
+
+def _header_options(cell: object) -> list[str]:
+    """The header whole, its halves around "/" and the header without "(…)", as keys."""
+    text = "" if cell is None else str(cell)
+    parts = [text, _PARENTHESES.sub(" ", text)]
+    if "/" in text:
+        parts.extend(text.split("/"))
+    keys: list[str] = []
+    for part in parts:
+        key = _header_key(part)
+        if key and key not in keys:
+            keys.append(key)
+    return keys
+
+
+def match_headers(cells: Sequence[object]) -> HeaderMatch:
+    """Map field names to column indexes by header text; order and extra columns are irrelevant.
+
+    Each field takes the column whose header is its most specific alias. A combined header
+    like "Verksamhetsform / Tillstånd avser" is the kind (it is tried whole and split at "/");
+    a scope column is only ever a header that names the scope and not the activity, and when
+    a page has no activity column its scope column is read as the kind, as the only one there.
     """
-    candidates: list[list[str]] = []
-    for cell in cells:
-        text = "" if cell is None else str(cell)
-        parts = [text, *text.split("/")] if "/" in text else [text]
-        candidates.append([_header_key(p) for p in parts if _header_key(p)])
+    candidates = [_header_options(cell) for cell in cells]
+    activity_keys = set(_ALIAS_KEYS["kind_text"])
     columns: dict[str, int] = {}
     taken: set[int] = set()
     for field, keys in _ALIAS_KEYS.items():
@@ -125,12 +151,16 @@ def match_headers(cells: Sequence[object]) -> HeaderMatch:
         for index, options in enumerate(candidates):
             if index in taken:
                 continue
+            if field == "scope_text" and activity_keys.intersection(options):
+                continue
             ranks = [keys.index(o) for o in options if o in keys]
             if ranks and (best is None or (min(ranks), index) < best):
                 best = (min(ranks), index)
         if best is not None:
             columns[field] = best[1]
             taken.add(best[1])
+    if "kind_text" not in columns and "scope_text" in columns:
+        columns["kind_text"] = columns.pop("scope_text")
     missing = tuple(f for f in REQUIRED_FIELDS if f not in columns)
     return HeaderMatch(columns, missing)
 
@@ -269,11 +299,15 @@ def _row_finding(
     status = map_status(status_text)
     if status == "unknown":
         warnings.append(f"Rad {row_no}: okänd status {status_text!r}.")
+    kind = map_kind(values["kind_text"])
+    if kind is None:
+        warnings.append(f"Rad {row_no}: okänd verksamhetsform {values['kind_text']!r}.")
     return LicenceFinding(
         org_number=org_number,
         name=values["name"],
-        kind=map_kind(values["kind_text"]),
+        kind=kind,
         kind_text=values["kind_text"],
+        scope_text=values.get("scope_text", ""),
         decided_on=decided_on,
         status=status,
         status_text=status_text,

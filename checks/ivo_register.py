@@ -6,15 +6,20 @@ result with no licence statuses, so the app never changes a licence on a non-ans
 positive, allow-listed status text in a recognised table row counts as an answer.
 
 Verdicts, per expected licence matched to a register row (by diarienummer when both sides
-have one, else by kind):
+have one, else by kind, narrowed by scope when several rows share the kind):
 
+* ``error``   the page cannot be read, or a row for the organisation has an activity or a
+              status text we cannot read (quoted in the summary): we cannot vouch for any
+              verdict then, so nothing changes and the check is retried;
 * ``fail``    a licence we hold as valid, applied or unknown is revoked or expired there;
 * ``concern`` the register shows something unexpected that is not a lapse: a permit we have
-              not recorded, an unrecognised kind or status, a name that does not match,
-              two rows that could be the same licence with different statuses, a licence
-              we hold that the register lacks while it lists the organisation, or a register
+              not recorded, a name that does not match, two rows that could be the same
+              licence with different statuses, a licence we hold that the register lacks
+              while it lists the organisation, a scope that differs from ours, or a register
               saying "valid" where we hold a lapsed licence;
-* ``pass``    every expected licence the register covers is valid there.
+* ``pass``    every expected licence the register covers is valid there, or lapsed as we hold
+              it; a revocation we hold as appealed is consistent with a register that still
+              shows it revoked, and the summary says so.
 
 Protected housing is not shown in IVO's register: such licences are left unanswered and the
 summary says so.
@@ -46,6 +51,7 @@ from checks.http import (
     make_session,
 )
 from checks.ivo_parse import ParsedPage, normalise_text, parse_register_page
+from checks.ivo_scope import scope_covers
 
 __all__ = ["KIND_LABELS", "IvoRegisterChecker", "names_match"]
 
@@ -90,6 +96,28 @@ def _matches(licence: ExpectedLicence, finding: LicenceFinding) -> bool:
     if licence.ivo_reference and finding.reference:
         return _ref_key(licence.ivo_reference) == _ref_key(finding.reference)
     return licence.kind == finding.kind
+
+
+def _hits(licence: ExpectedLicence, findings: list[LicenceFinding]) -> list[int]:
+    """The rows that are this licence; several rows of one kind are narrowed by our scope."""
+    hits = [i for i, f in enumerate(findings) if _matches(licence, f)]
+    if len(hits) > 1 and licence.scope:
+        same_scope = [i for i in hits
+                      if findings[i].scope_text and scope_covers(findings[i].scope_text, licence.scope)]
+        if same_scope:
+            return same_scope
+    return hits
+
+
+def _unreadable(findings: list[LicenceFinding]) -> list[str]:
+    """Quoted texts of the organisation's rows we cannot read: no verdict may rest on them."""
+    problems = []
+    for finding in findings:
+        if finding.kind is None:
+            problems.append(f"okänd verksamhetsform {finding.kind_text!r}")
+        if finding.status == "unknown":
+            problems.append(f"okänd status {finding.status_text!r}")
+    return problems
 
 
 class IvoRegisterChecker:
@@ -212,6 +240,15 @@ class IvoRegisterChecker:
         tail = (" Skyddat boende visas inte i IVO:s register och har inte kontrollerats."
                 if unchecked else "")
 
+        unreadable = _unreadable(findings)
+        if unreadable:
+            return CheckResult.error(
+                CHECK_TYPE,
+                "IVO:s register visar värden som inte kunde tolkas: " + "; ".join(unreadable)
+                + ". Inget tillstånd har ändrats.",
+                evidence=evidence, details={**details, "unreadable": unreadable},
+            )
+
         if not findings:
             if any(lic.status != "applied" for lic in checkable):
                 return CheckResult.error(
@@ -233,7 +270,7 @@ class IvoRegisterChecker:
         oks: list[str] = []
         used: set[int] = set()
         for lic in checkable:
-            hits = [i for i, f in enumerate(findings) if _matches(lic, f)]
+            hits = _hits(lic, findings)
             used.update(hits)
             label = _kind_label(lic.kind) + (f" ({lic.ivo_reference})" if lic.ivo_reference else "")
             if not hits:
@@ -245,18 +282,21 @@ class IvoRegisterChecker:
                 concerns.append(f"flera rader för {label} med olika status")
                 continue
             status = statuses.pop()
-            if status == "unknown":
-                concerns.append(f"okänd status {findings[hits[0]].status_text!r} för {label}")
-                continue
             answers[str(lic.id)] = status
             finding = findings[hits[0]]
             when = f" (beslut {finding.decided_on.isoformat()})" if finding.decided_on else ""
             if status in LAPSED and lic.status in {"valid", "applied", "unknown"}:
                 fails.append(f"Tillstånd för {label} {STATUS_LABELS[status]}{when}")
+            elif status == "revoked" and lic.status == "revocation_appealed":
+                oks.append(f"{label} överklagat, registret visar återkallat")
             elif status == "valid" and lic.status in {"revoked", "expired", "revocation_appealed"}:
                 concerns.append(f"tillstånd för {label} gällande i registret men {lic.status} hos oss")
             else:
                 oks.append(f"{label} {STATUS_LABELS[status]}")
+            theirs = "; ".join(sorted({findings[i].scope_text for i in hits if findings[i].scope_text}))
+            if lic.scope and theirs and not scope_covers(theirs, lic.scope):
+                concerns.append(f"tillståndet för {label} avser {theirs!r} i registret, "
+                                f"men {lic.scope!r} hos oss")
 
         # Rows no expected licence claimed. An expired permit we never recorded is history
         # (kept as a note); a valid or revoked one, or one we cannot read, needs a person.
@@ -266,9 +306,7 @@ class IvoRegisterChecker:
             if index in used or finding.kind in unchecked_kinds:
                 continue
             label = _kind_label(finding.kind)
-            if finding.kind is None:
-                concerns.append(f"okänd verksamhetsform {finding.kind_text!r}")
-            elif finding.status == "expired":
+            if finding.status == "expired":
                 notes.append(f"upphört tillstånd för {label} som vi inte har registrerat")
             else:
                 concerns.append(f"tillstånd för {label} som vi inte har registrerat "

@@ -143,12 +143,11 @@ def test_register_valid_where_we_hold_revoked_is_a_concern(run):
     assert result.details["licences"] == {"7": "valid"}
 
 
-def test_unknown_status_text_gives_no_answer(run):
+def test_unknown_status_text_is_an_error_quoting_it_not_a_concern(run, assert_no_verdict):
     subject = CheckSubject("5593000127", "Solgläntan Omsorg AB", (_lic(7, "hvb"),))
     result = run("unknown_status.html", subject)
-    assert result.status is CheckStatus.CONCERN
-    assert "okänd status" in result.summary
-    assert result.details["licences"] == {}
+    assert_no_verdict(result, "okänd status 'Återkallat – överklagat'")
+    assert result.details["unreadable"] == ["okänd status 'Återkallat – överklagat'"]
 
 
 def test_reordered_columns(run):
