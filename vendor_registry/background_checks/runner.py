@@ -73,7 +73,8 @@ def subject_for(provider: Provider) -> CheckSubject:
         select(Licence).where(Licence.provider_id == provider.id).order_by(Licence.id))
     return CheckSubject(
         org_number=provider.org_number, name=provider.name,
-        licences=tuple(ExpectedLicence(lic.id, lic.kind.value, lic.ivo_reference, lic.status.value)
+        licences=tuple(ExpectedLicence(lic.id, lic.kind.value, lic.ivo_reference, lic.status.value,
+                                       scope=lic.scope)
                        for lic in licences),
     )
 

@@ -129,9 +129,11 @@ def _definite_licence_answers(provider: Provider, result: CheckResult, *, verifi
     ids = [int(k) for k in answers if str(k).isdigit()]
     licences = db.session.scalars(
         select(Licence).where(Licence.provider_id == provider.id, Licence.id.in_(ids)))
+    # The page that answered is the evidence: its address, and the stored copy of what it said.
+    source_url = result.evidence.source_url if result.evidence else None
     return [apply_register_answer(licence, str(answers[str(licence.id)]),
                                   method=VerificationMethod.IVO_REGISTER, verified_at=verified_at,
-                                  evidence_document_id=document_id)
+                                  evidence_document_id=document_id, evidence=source_url)
             for licence in licences]
 
 

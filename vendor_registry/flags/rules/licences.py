@@ -150,7 +150,8 @@ def licence_unverified(ctx: RuleContext) -> list[Finding]:
 
 def licence_mismatch(ctx: RuleContext) -> list[Finding]:
     """The latest definite ``ivo_register`` check gives a status for a licence that differs from
-    our record. An ``error`` result is no answer at all, so it neither raises nor clears this."""
+    our record. An ``error`` result is no answer at all, so it neither raises nor clears this;
+    a revocation we hold as appealed agrees with a register that still shows it revoked."""
     ranked = (
         select(BackgroundCheck.provider_id, BackgroundCheck.details,
                func.row_number().over(
@@ -177,6 +178,8 @@ def licence_mismatch(ctx: RuleContext) -> list[Finding]:
                 continue
             if register_status in (LicenceStatus.UNKNOWN, row.status):
                 continue
+            if row.status is LicenceStatus.REVOCATION_APPEALED and register_status == LicenceStatus.REVOKED:
+                continue  # an appeal pending: the register still showing the revocation agrees
             findings.append(Finding(
                 provider_id, FlagRule.LICENCE_MISMATCH, f"licence:{row.id}", FlagSeverity.CRITICAL,
                 _("IVO:s register anger %(theirs)s för tillståndet för %(kind)s, registret anger %(ours)s.",
