@@ -141,3 +141,36 @@ def test_scope_mismatch_is_reported_not_a_revocation(app, client, officer, sourc
     assert [e for e in _licence_audit(fresh) if "status" in e.changes] == []
     assert _rule(app, licence_rules.licence_mismatch, provider) == {}
     assert _rule(app, check_rules.check_failed, provider) == {"check:ivo_register": "high"}
+
+
+def test_three_pages_with_scopes_expire_and_revoke_the_right_licences(app, client, officer, sources,
+                                                                       httpserver):
+    provider = make_provider(org_number="5593000929", name="Fyrbåken Vård AB",
+                             kinds=["hvb", "supported_housing"])
+    old = utcnow() - LONG_AGO
+    adults = make_licence(provider, kind=LicenceKind.HVB, ivo_reference=None, scope="Vuxna",
+                          last_verified_at=old)
+    youth = make_licence(provider, kind=LicenceKind.HVB, ivo_reference=None, scope="Ungdomar 16-20 år",
+                         last_verified_at=old)
+    housing = make_licence(provider, kind=LicenceKind.SUPPORTED_HOUSING, ivo_reference="3.5.1-30155/2022",
+                           last_verified_at=old)
+    db.session.commit()
+    serve_robots(httpserver)
+    for number in (2, 3):
+        httpserver.expect_request(IVO_PATH, query_string=f"orgnr=5593000929&sida={number}").respond_with_data(
+            ivo_page(f"both_columns_paged_{number}.html"), content_type="text/html")
+    httpserver.expect_request(IVO_PATH, query_string="orgnr=559300-0929").respond_with_data(
+        ivo_page("both_columns_paged_1.html"), content_type="text/html")
+    sources.ivo(httpserver)
+    response = client.post(f"/providers/{provider.id}/checks/run", data={"check_type": "ivo_register"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    [check] = db.session.scalars(select(BackgroundCheck).where(BackgroundCheck.provider_id == provider.id))
+    assert check.result is CheckOutcome.FAIL, check.summary
+    assert len(check.details["pages"]) == 3
+    statuses = {lic.id: (lic.status, lic.last_verified_at > old + timedelta(days=1))
+                for lic in db.session.scalars(select(Licence).where(Licence.provider_id == provider.id))}
+    assert statuses == {adults.id: (LicenceStatus.VALID, True), youth.id: (LicenceStatus.EXPIRED, True),
+                        housing.id: (LicenceStatus.REVOKED, True)}
+    assert check.details["licence_changes"] == {str(youth.id): ["valid", "expired"],
+                                                str(housing.id): ["valid", "revoked"]}
