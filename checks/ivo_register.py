@@ -16,7 +16,9 @@ have one, else by kind, narrowed by scope when several rows share the kind):
               not recorded, a name that does not match, two rows that could be the same
               licence with different statuses, a licence we hold that the register lacks
               while it lists the organisation, a scope that differs from ours, or a register
-              saying "valid" where we hold a lapsed licence;
+              saying "valid" where we hold a lapsed licence. A row matched only by kind whose
+              scope differs from ours is another target group's permit: it answers nothing
+              about our licence (no verification, no revocation);
 * ``pass``    every expected licence the register covers is valid there, or lapsed as we hold
               it; a revocation we hold as appealed is consistent with a register that still
               shows it revoked, and the summary says so.
@@ -96,6 +98,11 @@ def _matches(licence: ExpectedLicence, finding: LicenceFinding) -> bool:
     if licence.ivo_reference and finding.reference:
         return _ref_key(licence.ivo_reference) == _ref_key(finding.reference)
     return licence.kind == finding.kind
+
+
+def _same_reference(licence: ExpectedLicence, finding: LicenceFinding) -> bool:
+    return bool(licence.ivo_reference and finding.reference
+                and _ref_key(licence.ivo_reference) == _ref_key(finding.reference))
 
 
 def _hits(licence: ExpectedLicence, findings: list[LicenceFinding]) -> list[int]:
@@ -282,8 +289,14 @@ class IvoRegisterChecker:
                 concerns.append(f"flera rader för {label} med olika status")
                 continue
             status = statuses.pop()
-            answers[str(lic.id)] = status
             finding = findings[hits[0]]
+            theirs = "; ".join(sorted({findings[i].scope_text for i in hits if findings[i].scope_text}))
+            if lic.scope and theirs and not scope_covers(theirs, lic.scope):
+                concerns.append(f"tillståndet för {label} avser {theirs!r} i registret, "
+                                f"men {lic.scope!r} hos oss")
+                if not _same_reference(lic, finding):
+                    continue  # a permit for another target group is not ours: nothing answered
+            answers[str(lic.id)] = status
             when = f" (beslut {finding.decided_on.isoformat()})" if finding.decided_on else ""
             if status in LAPSED and lic.status in {"valid", "applied", "unknown"}:
                 fails.append(f"Tillstånd för {label} {STATUS_LABELS[status]}{when}")
@@ -293,10 +306,6 @@ class IvoRegisterChecker:
                 concerns.append(f"tillstånd för {label} gällande i registret men {lic.status} hos oss")
             else:
                 oks.append(f"{label} {STATUS_LABELS[status]}")
-            theirs = "; ".join(sorted({findings[i].scope_text for i in hits if findings[i].scope_text}))
-            if lic.scope and theirs and not scope_covers(theirs, lic.scope):
-                concerns.append(f"tillståndet för {label} avser {theirs!r} i registret, "
-                                f"men {lic.scope!r} hos oss")
 
         # Rows no expected licence claimed. An expired permit we never recorded is history
         # (kept as a note); a valid or revoked one, or one we cannot read, needs a person.

@@ -133,12 +133,13 @@ def test_appealed_revocation_still_listed_as_revoked_is_consistent(app, client, 
 
 
 def test_scope_mismatch_is_reported_not_a_revocation(app, client, officer, sources, httpserver):
-    provider, _licence = _provider("5593000903", "Vintergatan Omsorg AB", scope="Vuxna med missbruk")
-    check, fresh = _run_check(client, sources, httpserver, provider, "both_columns.html")
-    assert check.result is CheckOutcome.CONCERN
-    assert "avser 'Vuxna' i registret, men 'Vuxna med missbruk' hos oss" in check.summary
-    assert fresh.status is LicenceStatus.VALID
-    assert [e for e in _licence_audit(fresh) if "status" in e.changes] == []
+    provider, licence = _provider("5593000911", "Kustbrynet Behandling AB", scope="Vuxna")
+    verified_before = licence.last_verified_at
+    check, fresh = _run_check(client, sources, httpserver, provider, "both_columns_revoked.html")
+    assert check.result is CheckOutcome.CONCERN, check.summary
+    assert "avser 'Vuxna med missbruk' i registret, men 'Vuxna' hos oss" in check.summary
+    assert fresh.status is LicenceStatus.VALID and fresh.last_verified_at == verified_before
+    assert _licence_audit(fresh) == []
     assert _rule(app, licence_rules.licence_mismatch, provider) == {}
     assert _rule(app, check_rules.check_failed, provider) == {"check:ivo_register": "high"}
 

@@ -174,7 +174,24 @@ def test_scope_mismatch_is_reported_as_a_concern_not_a_lapse(run):
     result = run("both_columns.html", subject)
     assert result.status is CheckStatus.CONCERN
     assert "avser 'Vuxna' i registret, men 'Vuxna med missbruk' hos oss" in result.summary
-    assert result.details["licences"] == {"1": "valid"}
+    assert result.details["licences"] == {}  # another target group's permit confirms nothing
+
+
+def test_revoked_permit_for_another_scope_is_reported_not_a_revocation(run):
+    subject = CheckSubject("5593000911", "Kustbrynet Behandling AB", (_lic(2, "hvb", scope="Vuxna"),))
+    result = run("both_columns_revoked.html", subject)
+    assert result.status is CheckStatus.CONCERN, result.summary
+    assert "avser 'Vuxna med missbruk' i registret, men 'Vuxna' hos oss" in result.summary
+    assert result.details["licences"] == {}
+
+
+def test_scope_mismatch_on_the_same_diarienummer_still_answers_the_status(run):
+    subject = CheckSubject("5593000911", "Kustbrynet Behandling AB",
+                           (_lic(2, "hvb", "3.5.1-09120/2020", scope="Vuxna"),))
+    result = run("both_columns_revoked.html", subject)
+    assert result.status is CheckStatus.FAIL, result.summary
+    assert "Dessutom: tillståndet för HVB (3.5.1-09120/2020) avser 'Vuxna med missbruk'" in result.summary
+    assert result.details["licences"] == {"2": "revoked"}
 
 
 def test_appealed_revocation_still_listed_as_revoked_is_consistent(run):
