@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from vendor_registry.auth.emails import INVALID_EMAIL, is_valid_email, normalise_email
 from vendor_registry.auth.models import User
 from vendor_registry.codes import Role
 from vendor_registry.database import utcnow
@@ -18,18 +19,14 @@ class AccountError(ValueError):
     """A user-facing reason why an account change was refused."""
 
 
-def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
-
-
 def find_user(email: str) -> User | None:
     return db.session.execute(db.select(User).filter_by(email=normalise_email(email))).scalar_one_or_none()
 
 
 def create_user(email: str, name: str, role: Role | str, password: str) -> User:
+    if not is_valid_email(email):
+        raise AccountError(INVALID_EMAIL)
     email = normalise_email(email)
-    if "@" not in email:
-        raise AccountError(_l("Ange en giltig e-postadress."))
     if find_user(email) is not None:
         raise AccountError(_l("Det finns redan en användare med e-postadressen %(email)s.", email=email))
     if len(password) < MIN_PASSWORD_LENGTH:
