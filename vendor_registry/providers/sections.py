@@ -91,7 +91,7 @@ def checks_due(provider_id: int, history: list[BackgroundCheck]) -> list[CheckDu
         check = latest.get(code)
         due = None
         if check is not None:
-            due = check.next_due_on or (check.performed_at + timedelta(days=interval)).date()
+            due = check.next_due_on or clock.local_date(check.performed_at) + timedelta(days=interval)
         rows.append(CheckDue(CheckType(code), interval, check, due))
     return rows
 
