@@ -184,3 +184,17 @@ def test_times_are_stockholm_time_to_the_second():
 
     assert format_moment(datetime(2026, 12, 1, 23, 30, 5, 123456, tzinfo=UTC)) == "2026-12-02 00:30:05"
     assert format_moment("2026-06-30T22:30:05.999+00:00") == "2026-07-01 00:30:05"
+
+
+def test_a_flag_names_its_subject(app, client, as_role, db_session):
+    from vendor_registry.codes import LicenceStatus
+
+    _chef, provider = _story(db_session)
+    make_licence(provider, ivo_reference="IVO 3.5.1-9999/2024", status=LicenceStatus.REVOKED)
+    db_session.commit()
+    assert app.test_cli_runner().invoke(args=["jobs", "run", "licence_sweep"]).exit_code == 0
+    as_role("supervisor")
+    table = _table(client.get(f"/audit/?provider_id={provider.id}&entity_type=flags").get_data(as_text=True))
+    assert "Tillstånd har upphört" in table and "Kritisk" in table
+    assert "<strong>Gäller</strong>:\n        Tillstånd: Skyddat boende, Tillstånd, IVO 3.5.1-9999/2024" in table
+    assert "licence:" not in table

@@ -32,7 +32,7 @@ from vendor_registry.audit.labels import (
 )
 from vendor_registry.audit.listener import REDACTED, SKIPPED_FIELDS, _plain
 from vendor_registry.audit.models import AuditEvent
-from vendor_registry.codes import COUNTIES, JobName
+from vendor_registry.codes import COUNTIES, CheckType, JobName, LicenceKind
 from vendor_registry.database import CodeList, UTCDateTime
 from vendor_registry.extensions import db
 from vendor_registry.labels import enum_label, label
@@ -59,6 +59,17 @@ TITLE_FIELDS: dict[str, tuple[str, ...]] = {
     "requirements": ("kind", "value"),
     "flag_rule_states": ("rule",),
 }
+
+
+#: A flag's subject key (``licence:14``, ``check:insurance``) -> the table or vocabulary it names.
+SUBJECT_REFERENCES: dict[str, str] = {"licence": "licences", "contract": "contracts", "method": "methods",
+                                      "review_action": "review_actions"}
+SUBJECT_CODES: dict[str, type] = {"check": CheckType, "licence_kind": LicenceKind}
+
+
+def _subject(value: str) -> tuple[str, str]:
+    prefix, _sep, rest = str(value).partition(":")
+    return prefix, rest
 
 
 @dataclass
@@ -101,6 +112,8 @@ def _column(table: str, key: str) -> _Column:
     prop = mapper.column_attrs.get(key) if mapper is not None else None
     if prop is None:
         return _Column("text")
+    if key == "subject_key":
+        return _Column("subject")
     column = prop.columns[0]
     foreign = next(iter(column.foreign_keys), None)
     kind = column.type
@@ -226,6 +239,15 @@ def format_value(table: str, key: str, value: Any, names: _Names | None = None) 
     if column.kind == "fk":
         found = names.title(column.target, value) if names is not None else None
         return found or f"{entity_label(column.target)} {value}"
+    if column.kind == "subject":
+        prefix, rest = _subject(value)
+        if prefix in SUBJECT_REFERENCES:
+            target = SUBJECT_REFERENCES[prefix]
+            found = names.title(target, rest) if names is not None else None
+            return f"{entity_label(target)}: {found or rest}"
+        if prefix in SUBJECT_CODES:
+            return enum_label(SUBJECT_CODES[prefix], rest)
+        return _("Utföraren") if prefix == "provider" else str(value)
     if column.kind == "json":
         return json.dumps(value, ensure_ascii=False, sort_keys=True) if not isinstance(value, str) else value
     if isinstance(value, Enum):
@@ -260,6 +282,11 @@ def present(events: Iterable[AuditEvent]) -> list[EventView]:
             if column.kind == "fk" and isinstance(pair, list):
                 for value in pair:
                     names.want(column.target, value)
+            elif column.kind == "subject" and isinstance(pair, list):
+                for value in pair:
+                    prefix, rest = _subject(value or "")
+                    if prefix in SUBJECT_REFERENCES:
+                        names.want(SUBJECT_REFERENCES[prefix], rest)
     names.load()
     # Second round: what the records' own names point to (a method offered names the method).
     known = _known_values(events)
