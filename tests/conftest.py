@@ -91,6 +91,13 @@ class ConnectionBoundSession(FlaskSession):
 @pytest.fixture
 def db_session(app) -> Iterator:
     """Joins the test to an outer transaction that is rolled back, whatever the code commits."""
+    with rolled_back_session(app) as session:
+        yield session
+
+
+@contextmanager
+def rolled_back_session(app) -> Iterator:
+    """What ``db_session`` does, callable twice in one test (tests/test_smoke.py proves it)."""
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()

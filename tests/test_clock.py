@@ -8,6 +8,15 @@ from vendor_registry import clock
 PACKAGE = Path(__file__).resolve().parents[1] / "vendor_registry"
 
 
+def _is_utc_now(node: ast.AST) -> bool:
+    """``utcnow()`` / ``clock.utcnow()`` / ``datetime.now(UTC)``."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+    return name in {"utcnow", "now"}
+
+
 def _server_local_today_calls(source: str) -> list[int]:
     """Lines calling ``date.today()`` / ``datetime.today()`` / naive ``datetime.now()``."""
     lines = []
@@ -20,6 +29,8 @@ def _server_local_today_calls(source: str) -> list[int]:
             lines.append(node.lineno)
         if name == "datetime" and node.func.attr == "now" and not node.args and not node.keywords:
             lines.append(node.lineno)
+        if node.func.attr == "date" and not node.args and _is_utc_now(owner):
+            lines.append(node.lineno)  # the UTC date, a day behind Stockholm after its midnight
     return lines
 
 
@@ -36,6 +47,8 @@ def test_the_lint_sees_a_server_local_call():
     assert _server_local_today_calls("import datetime\nx = datetime.date.today()\n") == [2]
     assert _server_local_today_calls("from datetime import datetime\nx = datetime.now()\n") == [2]
     assert _server_local_today_calls("from datetime import datetime, UTC\nx = datetime.now(UTC)\n") == []
+    assert _server_local_today_calls("x = utcnow().date()\ny = datetime.now(UTC).date()\n") == [1, 2]
+    assert _server_local_today_calls("x = clock.local_date(utcnow())\n") == []
 
 
 def test_today_after_stockholm_midnight_is_the_next_day():

@@ -24,6 +24,8 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from vendor_registry import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -34,7 +36,8 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The clock's now, looked up at each call: one place to read (and, in tests, to set) the time."""
+    return clock.utcnow()
 
 
 class UTCDateTime(TypeDecorator):

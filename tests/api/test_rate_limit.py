@@ -1,7 +1,16 @@
 """Rate limit per token with X-RateLimit-* headers and a problem+json 429; memory storage is per
-process, Redis storage is shared by every process (two app instances stand in for two workers)."""
+process, Redis storage is shared by every process (two app instances stand in for two workers).
+
+The Redis test starts its own ``redis-server`` on a free loopback port (no persistence), so it
+needs the binary, not a running service; CI (``CI`` set) fails rather than skips without it.
+"""
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
+import time
 import uuid
 
 import pytest
@@ -14,8 +23,6 @@ from tests.factories import make_user
 from vendor_registry.auth import tokens
 from vendor_registry.extensions import db
 
-REDIS_URL = "redis://127.0.0.1:6379"
-
 
 def _app(tmp_path, name, database, **config):
     return make_test_app(database, tmp_path / f"inst-{name}", API_RATE_LIMIT="3 per minute", **config)
@@ -27,6 +34,42 @@ def _token(app, role="social_worker"):
         _token, plain = tokens.create_token(user, "rate")
         db.session.commit()
     return {"Authorization": f"Bearer {plain}"}
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A private redis-server for this test, stopped afterwards."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        message = "redis-server is not installed (apt-get install redis-server); .ci/run installs it"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    port = _free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.exceptions.ConnectionError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"redis-server did not start on port {port}")
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -74,14 +117,10 @@ def test_without_a_token_the_limit_is_per_address(tmp_path, database):
         db.engine.dispose()
 
 
-def test_redis_storage_is_shared_between_processes(tmp_path, database):
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.exceptions.ConnectionError:  # pragma: no cover - the CI machine runs Redis
-        pytest.fail("Redis is not running on 127.0.0.1:6379")
+def test_redis_storage_is_shared_between_processes(tmp_path, database, redis_url):
     prefix = f"test-{uuid.uuid4().hex[:8]}"
-    one = _app(tmp_path, "r1", database, RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix)
-    two = _app(tmp_path, "r2", database, RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix)
+    one = _app(tmp_path, "r1", database, RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=prefix)
+    two = _app(tmp_path, "r2", database, RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=prefix)
     headers = _token(one)
     a, b = one.test_client(), two.test_client()
     statuses = [client.get("/api/v1/providers", headers=headers).status_code for client in (a, b, a, b)]

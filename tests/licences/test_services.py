@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.factories import make_licence, make_provider
+from vendor_registry import clock
 from vendor_registry.codes import LicenceStatus, VerificationMethod
 from vendor_registry.concurrency import StaleRecordError
 from vendor_registry.extensions import db
@@ -40,7 +41,7 @@ def test_verification_needs_method_and_evidence(db_session):
 
 
 @pytest.mark.parametrize("change, field", [
-    ({"granted_on": date.today() + timedelta(days=1)}, "granted_on"),
+    ({"granted_on": clock.today() + timedelta(days=1)}, "granted_on"),
     ({"ends_on": date(2024, 4, 1)}, "ends_on"),
     ({"ends_on": date(2023, 1, 1)}, "ends_on"),
     ({"kind": "castle"}, "kind"),
@@ -48,10 +49,17 @@ def test_verification_needs_method_and_evidence(db_session):
     ({"status": "fine"}, "status"),
 ])
 def test_invalid_values_are_refused(db_session, change, field):
+    provider = make_provider()
+    db_session.flush()
+    before = db.session.query(Licence).count()
     with pytest.raises(ValidationFailed) as failed:
-        create_licence(make_provider(), dict(BASE, **change))
+        create_licence(provider, dict(BASE, **change))
     assert field in failed.value.errors
-    assert db.session.query(Licence).count() >= 0  # nothing half-saved: the call raised before add
+    # nothing half-saved: no licence waits in the session, and none reaches the database
+    assert not [obj for obj in db_session.new if isinstance(obj, Licence)]
+    db_session.flush()
+    assert db.session.query(Licence).count() == before
+    assert db.session.query(Licence).filter_by(provider_id=provider.id).count() == 0
 
 
 def test_update_and_stale(db_session):

@@ -11,8 +11,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Email, Length, Optional, Regexp
+from wtforms.validators import Length, Optional, Regexp
 
+from vendor_registry.auth.emails import ValidEmail
 from vendor_registry.auth.services import MIN_PASSWORD_LENGTH
 from vendor_registry.codes import EvidenceLevel, Role
 from vendor_registry.forms_common import VersionField, required
@@ -56,7 +57,7 @@ class ServiceAreaForm(FlaskForm):
 
 class NewUserForm(FlaskForm):
     email = EmailField(_l("E-postadress"), validators=[required(_l("Ange en e-postadress.")),
-                                                       Email(_l("Ange en giltig e-postadress."))])
+                                                       ValidEmail()])
     name = StringField(_l("Namn"), validators=[required(_l("Ange ett namn.")), Length(max=200)])
     role = SelectField(_l("Roll"))
     password = PasswordField(_l("Första lösenord"), validators=[

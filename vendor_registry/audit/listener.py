@@ -18,7 +18,7 @@ from vendor_registry.audit.context import current_actor
 from vendor_registry.database import utcnow
 
 #: Tables that are operational logs, not domain records.
-NOT_AUDITED = {"audit_events", "job_runs", "notifications"}
+NOT_AUDITED = {"audit_events", "job_runs", "notifications", "sign_ins"}
 SKIPPED_FIELDS = {"version", "updated_at", "created_at"}
 REDACTED = "***"
 
@@ -46,10 +46,11 @@ def _provider_id(obj: Any) -> int | None:
 def _changes(obj: Any, action: str) -> dict[str, list[Any]]:
     state = inspect(obj)
     redact = set(getattr(obj, "__audit_redact__", ()))
+    skipped = SKIPPED_FIELDS | set(getattr(obj, "__audit_skip__", ()))
     changes: dict[str, list[Any]] = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
-        if key in SKIPPED_FIELDS:
+        if key in skipped:
             continue
         if action == "update":
             hist = state.attrs[key].history

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from vendor_registry import clock
 from vendor_registry.audit.models import AuditEvent
@@ -41,7 +41,9 @@ class AuditFilters:
 
     entity_type: str = ""
     entity_id: str = ""
-    actor: str = ""
+    actor: str = ""  # part of a person's name or e-mail, or of a job's name
+    provider: str = ""  # part of a provider's name or organisation number
+    provider_id: int | None = None
     action: str = ""
     date_from: date | None = None
     date_to: date | None = None
@@ -55,10 +57,13 @@ class AuditFilters:
                 return None  # an unreadable date filters nothing rather than failing
 
         action = args.get("action", "")
+        provider_id = (args.get("provider_id") or "").strip()
         return cls(
             entity_type=(args.get("entity_type") or "").strip(),
             entity_id=(args.get("entity_id") or "").strip(),
-            actor=(args.get("actor") or "").strip(),
+            actor=_printable(args.get("actor") or "")[:200],
+            provider=_printable(args.get("provider") or "")[:200],
+            provider_id=int(provider_id) if provider_id.isdigit() and len(provider_id) < 10 else None,
             action=action if action in ACTIONS else "",
             date_from=day("date_from"),
             date_to=day("date_to"),
@@ -66,12 +71,18 @@ class AuditFilters:
 
     def to_args(self) -> dict[str, str]:
         values = {"entity_type": self.entity_type, "entity_id": self.entity_id, "actor": self.actor,
+                  "provider": self.provider, "provider_id": str(self.provider_id) if self.provider_id else "",
                   "action": self.action, "date_from": self.date_from.isoformat() if self.date_from else "",
                   "date_to": self.date_to.isoformat() if self.date_to else ""}
         return {key: value for key, value in values.items() if value}
 
 
 ACTIONS = ("insert", "update", "delete")
+
+
+def _printable(text: str) -> str:
+    """Control characters never belong in a search (PostgreSQL refuses NUL outright)."""
+    return "".join(ch for ch in str(text) if ch >= " " and ch != "\x7f").strip()
 
 
 def _day_start(day: date) -> datetime:
@@ -86,7 +97,16 @@ def audit_query(filters: AuditFilters):
     if filters.entity_id:
         stmt = stmt.where(AuditEvent.entity_id == filters.entity_id)
     if filters.actor:
-        stmt = stmt.where(func.lower(AuditEvent.actor_label).contains(filters.actor.lower(), autoescape=True))
+        from vendor_registry.auth.models import User
+
+        needle = filters.actor.lower()
+        people = select(User.id).where(func.lower(User.name).contains(needle, autoescape=True))
+        stmt = stmt.where(or_(func.lower(AuditEvent.actor_label).contains(needle, autoescape=True),
+                              AuditEvent.actor_user_id.in_(people)))
+    if filters.provider_id:
+        stmt = stmt.where(AuditEvent.provider_id == filters.provider_id)
+    if filters.provider:
+        stmt = stmt.where(AuditEvent.provider_id.in_(_providers_matching(filters.provider)))
     if filters.action:
         stmt = stmt.where(AuditEvent.action == filters.action)
     if filters.date_from:
@@ -94,6 +114,20 @@ def audit_query(filters: AuditFilters):
     if filters.date_to:
         stmt = stmt.where(AuditEvent.occurred_at < _day_start(filters.date_to + timedelta(days=1)))
     return stmt.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+
+
+def _providers_matching(text: str):
+    """Provider ids found by ``text`` with the provider list's own search rule."""
+    from vendor_registry.providers.models import Provider
+    from vendor_registry.providers.queries import _text_condition
+
+    return select(Provider.id).where(_text_condition(text))
+
+
+def after(stmt, event: AuditEvent):
+    """Keyset continuation of :func:`audit_query`'s order (newest first): the events after ``event``."""
+    return stmt.where(or_(AuditEvent.occurred_at < event.occurred_at,
+                          and_(AuditEvent.occurred_at == event.occurred_at, AuditEvent.id < event.id)))
 
 
 def entity_types() -> list[str]:

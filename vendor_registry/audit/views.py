@@ -1,10 +1,14 @@
-"""The audit log for supervisors and admins: every change, filterable, newest first."""
+"""The audit log and the sign-in log for supervisors and admins: every change and every login
+attempt, filterable, newest first; the change log also as CSV."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request, stream_with_context
 
-from vendor_registry.audit import queries
+from vendor_registry import clock
+from vendor_registry.audit import exports, labels, presentation, queries
+from vendor_registry.auth.models import SIGN_IN_OUTCOMES
 from vendor_registry.auth.permissions import Permission, require
+from vendor_registry.auth.queries import SignInFilters, sign_in_query
 from vendor_registry.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -17,5 +21,27 @@ def index():
     filters = queries.AuditFilters.from_args(request.args)
     page = request.args.get("page", 1, type=int)
     pagination = db.paginate(queries.audit_query(filters), page=page, per_page=PER_PAGE, error_out=False)
+    entity_types = sorted(((t, labels.entity_label(t)) for t in queries.entity_types()), key=lambda item: item[1])
     return render_template("audit/index.html", pagination=pagination, filters=filters,
-                           entity_types=queries.entity_types(), actions=queries.ACTIONS)
+                           rows=presentation.present(pagination.items), entity_types=entity_types,
+                           actions=[(a, labels.action_label(a)) for a in queries.ACTIONS])
+
+
+@bp.route("/export.csv")
+@require(Permission.READ_AUDIT)
+def export():
+    filters = queries.AuditFilters.from_args(request.args)
+    stamp = clock.today().isoformat()
+    return Response(stream_with_context(exports.to_csv_chunks(filters)), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="andringslogg-{stamp}.csv"',
+                             "Cache-Control": "no-store"})
+
+
+@bp.route("/sign-ins")
+@require(Permission.READ_AUDIT)
+def sign_ins():
+    filters = SignInFilters.from_args(request.args)
+    page = request.args.get("page", 1, type=int)
+    pagination = db.paginate(sign_in_query(filters), page=page, per_page=PER_PAGE, error_out=False)
+    return render_template("audit/sign_ins.html", pagination=pagination, filters=filters,
+                           outcomes=SIGN_IN_OUTCOMES, when=presentation.format_moment)

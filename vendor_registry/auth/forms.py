@@ -2,12 +2,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length
+
+from vendor_registry.auth.emails import ValidEmail
 
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-postadress"), validators=[DataRequired(_l("Ange din e-postadress.")),
-                                                       Email(_l("Ange en giltig e-postadress."))])
+                                                       ValidEmail()])
     password = PasswordField(_l("Lösenord"), validators=[DataRequired(_l("Ange ditt lösenord."))])
 
 
@@ -17,7 +19,7 @@ class LanguageForm(FlaskForm):
 
 class UserForm(FlaskForm):
     email = EmailField(_l("E-postadress"), validators=[DataRequired(_l("Ange en e-postadress.")),
-                                                       Email(_l("Ange en giltig e-postadress."))])
+                                                       ValidEmail()])
     name = StringField(_l("Namn"), validators=[DataRequired(_l("Ange ett namn.")), Length(max=200)])
     role = SelectField(_l("Roll"))
     password = PasswordField(_l("Lösenord"), validators=[DataRequired(_l("Ange ett lösenord.")), Length(min=10, message=_l("Lösenordet måste ha minst 10 tecken."))])

@@ -21,6 +21,8 @@ def new_session_token() -> str:
 class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "users"
     __audit_redact__ = ("password_hash", "session_token")
+    # Bookkeeping, not a change anyone made to the account: logins are in the sign-in log.
+    __audit_skip__ = ("last_login_at",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -71,3 +73,27 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = db.relationship()
+
+
+class SignIn(db.Model):
+    """One login attempt, successful or not: who, when, from where.
+
+    Logins are not changes to a record, so they live here rather than as a ``last_login_at``
+    update in the audit log. Failures are kept too, also for addresses that match no account
+    (that is how guessing shows). The password is never stored, not even a failed one.
+    """
+
+    __tablename__ = "sign_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)  # as entered, normalised
+    user_id: Mapped[int | None] = mapped_column(index=True)  # no FK: the log outlives the account
+    succeeded: Mapped[bool]
+    outcome: Mapped[str] = mapped_column(String(20))  # see SIGN_IN_OUTCOMES
+    address: Mapped[str | None] = mapped_column(String(45))  # IPv4 or IPv6
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+
+#: Outcome codes of a sign-in attempt.
+SIGN_IN_OUTCOMES = ("ok", "unknown_email", "wrong_password", "inactive")

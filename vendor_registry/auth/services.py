@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from vendor_registry.auth.models import User
+from vendor_registry.auth.emails import INVALID_EMAIL, is_valid_email, normalise_email
+from vendor_registry.auth.models import SignIn, User
 from vendor_registry.codes import Role
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
@@ -18,18 +19,14 @@ class AccountError(ValueError):
     """A user-facing reason why an account change was refused."""
 
 
-def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
-
-
 def find_user(email: str) -> User | None:
     return db.session.execute(db.select(User).filter_by(email=normalise_email(email))).scalar_one_or_none()
 
 
 def create_user(email: str, name: str, role: Role | str, password: str) -> User:
+    if not is_valid_email(email):
+        raise AccountError(INVALID_EMAIL)
     email = normalise_email(email)
-    if "@" not in email:
-        raise AccountError(_l("Ange en giltig e-postadress."))
     if find_user(email) is not None:
         raise AccountError(_l("Det finns redan en användare med e-postadressen %(email)s.", email=email))
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -41,17 +38,30 @@ def create_user(email: str, name: str, role: Role | str, password: str) -> User:
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, else None (timing-safe)."""
+def authenticate(email: str, password: str, *, address: str | None = None,
+                 user_agent: str | None = None) -> User | None:
+    """The active user with this e-mail and password, else None (timing-safe).
+
+    Every attempt is written to the sign-in log, failures included, so that a supervisor can see
+    guessing; the password itself is never stored.
+    """
     user = find_user(email)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
-        return None
-    if not user.check_password(password) or not user.active:
-        return None
-    user.last_login_at = utcnow()
+        outcome = "unknown_email"
+    elif not user.check_password(password):
+        outcome = "wrong_password"
+    elif not user.active:
+        outcome = "inactive"
+    else:
+        outcome = "ok"
+        user.last_login_at = utcnow()
+    db.session.add(SignIn(
+        email=normalise_email(email)[:254], user_id=user.id if user is not None else None,
+        succeeded=outcome == "ok", outcome=outcome, address=(address or None) and address[:45],
+        user_agent=(user_agent or None) and user_agent[:200]))
     db.session.flush()
-    return user
+    return user if outcome == "ok" else None
 
 
 def deactivate_user(user: User) -> None:

@@ -32,11 +32,12 @@ def login():
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        user = services.authenticate(form.email.data, form.password.data, address=request.remote_addr,
+                                     user_agent=request.user_agent.string)
+        db.session.commit()  # the sign-in log keeps failed attempts too
         if user is None:
             form.password.errors.append(_("Fel e-postadress eller lösenord, eller kontot är inaktiverat."))
         else:
-            db.session.commit()
             locale = session.get("locale")
             session.clear()  # a fresh session at login: no fixation
             if locale:

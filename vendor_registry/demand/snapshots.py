@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from vendor_registry import clock
 from vendor_registry.background_checks.models import BackgroundCheck, CheckPolicy
 from vendor_registry.codes import CheckOutcome, FlagSeverity, FlagStatus
 from vendor_registry.contracts.models import Contract
@@ -166,7 +167,8 @@ def load_snapshots(session: Session, today: date, provider_ids: Iterable[int] | 
         .where(Contract.price_per_day.is_not(None), Contract.starts_on <= today,
                or_(Contract.ends_on.is_(None), and_(Contract.ends_on >= today)))
         .group_by(Contract.provider_id), Contract.provider_id, ids)).all())
-    now = utcnow() if today == utcnow().date() else datetime.combine(today, time.max, UTC)
+    # "today" is a Stockholm date; for another day, judge as of the last moment of that day there.
+    now = utcnow() if today == clock.today() else clock.start_of_day(today + timedelta(days=1)) - timedelta(microseconds=1)
     current = checks_current_all(session, now, ids, {row.id: row.kinds for row in providers})
 
     snapshots = []

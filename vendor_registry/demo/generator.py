@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from vendor_registry import clock
 from vendor_registry.codes import (
     COUNTIES,
     DEFAULT_CHECK_INTERVAL_DAYS,
@@ -38,7 +39,6 @@ from vendor_registry.codes import (
     ThreatLevel,
     VerificationMethod,
 )
-from vendor_registry.database import utcnow
 from vendor_registry.providers.orgnr import with_check_digit
 
 DEMO_DOMAIN = "demo.example.org"
@@ -368,7 +368,7 @@ def _profiles(session: Session, counts: dict[str, int]) -> None:
 
 def generate(session: Session, providers: int = 40, seed: int = 2026, today: date | None = None) -> dict[str, int]:
     """Adds ``providers`` fictional providers with their records; returns what was added."""
-    today = today or utcnow().date()
+    today = today or clock.today()
     builder = _Builder(session, seed, today)
     _ensure_users(session, builder.counts)
     methods = _ensure_catalogue(session)

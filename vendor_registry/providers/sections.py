@@ -36,6 +36,9 @@ RECENT_FLAG_DAYS = 90
 CHECK_HISTORY_LIMIT = 200
 
 
+AUDIT_ROWS = 50  # the newest changes; the link under the table opens the whole log for the provider
+
+
 @dataclass
 class CheckDue:
     """The next due date of one required check type (None: never performed, due now)."""
@@ -91,7 +94,7 @@ def checks_due(provider_id: int, history: list[BackgroundCheck]) -> list[CheckDu
         check = latest.get(code)
         due = None
         if check is not None:
-            due = check.next_due_on or (check.performed_at + timedelta(days=interval)).date()
+            due = check.next_due_on or clock.local_date(check.performed_at) + timedelta(days=interval)
         rows.append(CheckDue(CheckType(code), interval, check, due))
     return rows
 
@@ -122,6 +125,7 @@ def approval_events(provider_id: int) -> list[ApprovalEvent]:
 
 
 def load_provider_page(provider: Provider, user: Any) -> ProviderPage:
+    from vendor_registry.audit.presentation import present
     from vendor_registry.audit.queries import events_for_provider
 
     page = ProviderPage(provider=provider)
@@ -137,5 +141,6 @@ def load_provider_page(provider: Provider, user: Any) -> ProviderPage:
     page.open_flags, page.recent_flags = flags_for_provider(provider.id)
     page.approval_events = approval_events(provider.id)
     if has_permission(user, Permission.READ_AUDIT):
-        page.audit_events = events_for_provider(provider.id)
+        # the log page's own presentation: names and Swedish labels, a fixed number of statements
+        page.audit_events = present(events_for_provider(provider.id, limit=AUDIT_ROWS))
     return page
