@@ -76,14 +76,18 @@ def test_a_lapsed_licence_of_another_kind_the_provider_runs_also_excludes():
 
 # -- a required licence that is missing entirely -------------------------------------------
 
-def test_a_kind_without_its_licence_is_not_offered_as_that_kind():
+def test_a_kind_without_its_licence_is_not_offered_as_that_kind_nor_at_all():
     p = snap(kinds={PH, "outpatient"}, licences=())
     outcome = evaluate(p, must(K.PROVIDER_KIND, PH), TODAY)
     assert not outcome.met and outcome.text == "Är skyddat boende men saknar gällande tillstånd från IVO"
-    assert reasons(p, [must(K.PROVIDER_KIND, PH)]) == ["Är skyddat boende men saknar gällande tillstånd från IVO"]
-    weighted = match([p], [want(K.PROVIDER_KIND, PH, 4), want(K.PROVIDER_KIND, "outpatient", 4)], today=TODAY)
-    assert weighted.included[0].score == 50  # fits outpatient, not protected housing
     assert evaluate(p, must(K.PROVIDER_KIND, "outpatient"), TODAY).met
+    assert reasons(p, [must(K.PROVIDER_KIND, PH)]) == ["Är skyddat boende men saknar gällande tillstånd från IVO"]
+    missing = "Saknar gällande tillstånd från IVO för skyddat boende, som verksamheten kräver"
+    for reqs in ([], [must(K.PROVIDER_KIND, "outpatient")], [want(K.PROVIDER_KIND, PH, 4)],
+                 [must(K.OFFERS_METHOD, "KSL")]):
+        assert reasons(p, reqs) == [missing]  # whatever the need, and with no flag raised
+    applied = snap(kinds={"hvb"}, licences=(LicenceSnap("hvb", "applied"),))
+    assert reasons(applied, []) == ["Saknar gällande tillstånd från IVO för HVB, som verksamheten kräver"]
 
 
 def test_private_protected_housing_needs_a_permit_public_a_notification():
@@ -100,14 +104,6 @@ def test_private_protected_housing_needs_a_permit_public_a_notification():
     assert included(public, [must(K.HOUSING_FORM, "own_flat")])
 
 
-def test_a_need_for_housing_depends_on_every_licence_the_providers_kinds_require():
-    p = snap(kinds={"hvb", "defector_support"}, licences=(LicenceSnap("hvb", "applied"),))
-    assert included(p, [must(K.OFFERS_METHOD, "KSL")])  # no housing asked, no kind named
-    text = "Saknar gällande tillstånd från IVO för HVB, som verksamheten kräver"
-    assert reasons(p, [must(K.HOUSING_FORM, "own_flat")]) == [text]
-    assert reasons(p, [want(K.OFFERS_SERVICE_AREA, "protection_housing", 2)]) == [text]
-
-
 def test_missing_licence_is_said_once_when_a_ska_krav_already_says_it():
     p = snap(kinds={PH}, licences=())
     assert reasons(p, [must(K.LICENCE_VALID, PH), must(K.HOUSING_FORM, "own_flat")]) == [
@@ -120,7 +116,7 @@ def test_dependencies_only_grow_with_requirements():
     assert licensing.dependencies([]) == licensing.Dependencies()
     deps = licensing.dependencies([want(K.PROVIDER_KIND, "supported_housing"), must(K.LICENCE_VALID, "hvb"),
                                    must(K.PROVIDER_KIND, "outpatient"), want(K.HOUSING_FORM, "collective")])
-    assert deps == licensing.Dependencies(frozenset({"supported_housing", "hvb"}), True)
+    assert deps == licensing.Dependencies(frozenset({"supported_housing", "hvb"}))
 
 
 # -- ordering of the excluded -------------------------------------------------------------

@@ -15,13 +15,13 @@ What a need depends on:
 A licence of such a kind that is *revoked* always excludes the provider (a sanction says
 something about the provider even when another permit of the same kind is in force). One that
 is *expired*, *past its end date* or whose revocation is *appealed* excludes it unless another
-licence of the same kind is in force (the usual renewal). A licence that is *missing* (nothing
-in force, in a form the kind accepts) excludes the provider when the need asks for housing (a
-housing form or the protection/housing service area): the housing would be given under one
-of its licensed kinds. A ``provider_kind`` requirement for a licensed kind is only met with the
-licence in force (``rules._check_provider_kind``); absence for a named ``licence_valid`` is
-that requirement's own reason. The set only grows as requirements are added, so adding a
-ska-krav can never bring a provider back.
+licence of the same kind is in force (the usual renewal). A licence the provider's kinds require
+that is *missing* (nothing in force, in a form the kind accepts) excludes it too: an approved
+protected-housing provider without a permit would carry a critical ``licence_missing`` flag
+after the next sweep, and matching must not wait for it. A ``provider_kind`` requirement for a
+licensed kind is only met with that licence in force (``rules._check_provider_kind``); absence
+of a kind only a ``licence_valid`` names is that requirement's own reason. The set only grows
+as requirements are added, so adding a ska-krav can never bring a provider back.
 
 Pure functions of snapshots: no database, the same answer for the same facts.
 """
@@ -50,10 +50,9 @@ REPLACEABLE = (c.LicenceStatus.EXPIRED, c.LicenceStatus.REVOCATION_APPEALED)
 
 @dataclass(frozen=True)
 class Dependencies:
-    """What a set of requirements asks of licences (computed once per match)."""
+    """The licence kinds a set of requirements names (computed once per match)."""
 
-    named: frozenset[str] = frozenset()  # licence kinds the need names
-    housing: bool = False  # the need asks for housing: the provider's required licences must exist
+    named: frozenset[str] = frozenset()
 
 
 def named_kinds(req: Req) -> tuple[str, ...]:
@@ -67,15 +66,7 @@ def named_kinds(req: Req) -> tuple[str, ...]:
 
 
 def dependencies(reqs: Iterable[Req]) -> Dependencies:
-    named: set[str] = set()
-    housing = False
-    for req in reqs:
-        kind = str(req.kind)
-        if named_kinds(req):
-            named.update(named_kinds(req))
-        elif kind == K.HOUSING_FORM or (kind == K.OFFERS_SERVICE_AREA and req.value == c.ServiceAreaCode.PROTECTION_HOUSING):
-            housing = True
-    return Dependencies(frozenset(named), housing)
+    return Dependencies(frozenset(k for req in reqs for k in named_kinds(req)))
 
 
 def in_force(licence: LicenceSnap, today: date) -> bool:
@@ -127,7 +118,6 @@ def problems(p: ProviderSnapshot, deps: Dependencies, today: date,
             elif lic.status == c.LicenceStatus.VALID and lic.ends_on is not None and lic.ends_on < today:
                 found.append(Problem(kind, "ended", lic.form, lic.ends_on))
         lapsed = any(f.licence_kind == kind for f in found)
-        if deps.housing and kind in required and kind not in covered and not lapsed \
-                and not holds(p, kind, required[kind], today):
+        if kind in required and kind not in covered and not lapsed and not holds(p, kind, required[kind], today):
             found.append(Problem(kind, "missing", required[kind][0]))
     return tuple(dict.fromkeys(found))
