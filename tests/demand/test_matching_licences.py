@@ -95,7 +95,10 @@ def test_private_protected_housing_needs_a_permit_public_a_notification():
     private = snap(kinds={PH}, ownership="private", licences=notified)
     public = snap(kinds={PH}, ownership="public", licences=notified)
     assert not evaluate(private, must(K.PROVIDER_KIND, PH), TODAY).met
-    assert evaluate(public, must(K.PROVIDER_KIND, PH), TODAY).met
+    assert evaluate(public, must(K.PROVIDER_KIND, PH), TODAY).text == "Är skyddat boende med gällande anmälan till IVO"
+    permitted = snap(kinds={PH}, ownership="public", licences=(LicenceSnap(PH, "valid"),))
+    assert evaluate(permitted, must(K.PROVIDER_KIND, PH), TODAY).text == "Är skyddat boende med gällande tillstånd från IVO"
+    assert evaluate(snap(kinds={"outpatient"}), must(K.PROVIDER_KIND, "outpatient"), TODAY).text == "Är öppenvård"
     assert not evaluate(snap(kinds={PH}, ownership="public", licences=()), must(K.PROVIDER_KIND, PH), TODAY).met
     assert evaluate(snap(kinds={PH}, ownership="public", licences=()), must(K.PROVIDER_KIND, PH),
                     TODAY).text == "Är skyddat boende men saknar gällande anmälan till IVO"

@@ -109,13 +109,22 @@ def _check_provider_kind(p: ProviderSnapshot, r: Req, today: date) -> Result:
     if r.value not in p.kinds:
         return False, have, _("Är inte %(kind)s", kind=_lc(name))
     required = licensing.needed(p)
-    for licence_kind in licensing.LICENCE_FOR_KIND.get(r.value, ()):
+    licensed = licensing.LICENCE_FOR_KIND.get(r.value, ())
+    held_forms = set()
+    for licence_kind in licensed:
         forms = required.get(licence_kind, (c.LicenceForm.PERMIT,))
-        if not licensing.holds(p, licence_kind, forms, today):
+        held = [lic.form for lic in p.licences if lic.kind == licence_kind and lic.form in forms
+                and licensing.in_force(lic, today)]
+        if not held:
             if forms[0] == c.LicenceForm.NOTIFICATION:
                 return False, have, _("Är %(kind)s men saknar gällande anmälan till IVO", kind=_lc(name))
             return False, have, _("Är %(kind)s men saknar gällande tillstånd från IVO", kind=_lc(name))
-    return True, have, _("Är %(kind)s", kind=_lc(name))
+        held_forms.update(held)
+    if not licensed:
+        return True, have, _("Är %(kind)s", kind=_lc(name))
+    if c.LicenceForm.PERMIT not in held_forms:
+        return True, have, _("Är %(kind)s med gällande anmälan till IVO", kind=_lc(name))
+    return True, have, _("Är %(kind)s med gällande tillstånd från IVO", kind=_lc(name))
 
 
 def _check_licence_valid(p: ProviderSnapshot, r: Req, today: date) -> Result:
