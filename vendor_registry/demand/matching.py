@@ -142,7 +142,9 @@ def _match(snapshots: Iterable[ProviderSnapshot], reqs: tuple[Req, ...], include
     readers = [(req, attrgetter(*READS[str(req.kind)])) for req in reqs]
     seen: dict[tuple, Outcome] = {}
     deps = licensing.dependencies(reqs)
-    licence_facts: dict[tuple, tuple[str, ...]] = {}
+    licence_facts: dict[tuple, tuple[tuple[licensing.Problem, str], ...]] = {}
+    weights = [0 if req.mandatory else req.weight for req in reqs]
+    total = sum(weights)
     for provider in snapshots:
         outcomes = []
         for req, read in readers:
@@ -154,13 +156,16 @@ def _match(snapshots: Iterable[ProviderSnapshot], reqs: tuple[Req, ...], include
         outcomes = tuple(outcomes)
         unmet = [o for o in outcomes if o.requirement.mandatory and not o.met]
         failed = [o.text for o in unmet]
-        covered = frozenset(k for o in unmet for k in licensing.named_kinds(o.requirement))
-        facts_key = (provider.kinds, provider.ownership, provider.licences, covered)
-        blocks = licence_facts.get(facts_key)
-        if blocks is None:
-            blocks = licence_facts[facts_key] = tuple(
-                problem_text(problem) for problem in licensing.problems(provider, deps, today, covered))
-        blocks = list(blocks)
+        facts_key = (provider.kinds, provider.ownership, provider.licences)
+        facts = licence_facts.get(facts_key)
+        if facts is None:
+            facts = licence_facts[facts_key] = tuple(
+                (problem, problem_text(problem)) for problem in licensing.problems(provider, deps, today))
+        blocks = [text for _problem, text in facts]
+        if unmet and facts:  # a missing licence a failed ska-krav already names is not said twice
+            covered = {k for o in unmet for k in licensing.named_kinds(o.requirement)}
+            blocks = [text for problem, text in facts
+                      if not (problem.why == "missing" and problem.licence_kind in covered)]
         warnings: list[str] = []
         if provider.status not in APPROVED and not include_unapproved:
             blocks.append(_("Inte godkänd (status: %(status)s)",
@@ -170,12 +175,14 @@ def _match(snapshots: Iterable[ProviderSnapshot], reqs: tuple[Req, ...], include
                 warnings.append(_("Varning: %(n)s öppen kritisk avvikelse", n=provider.critical_flags))
             else:
                 blocks.append(_("Har öppen kritisk avvikelse"))
+        points = 100 if not total else (200 * sum(w for o, w in zip(outcomes, weights) if w and o.met) + total) \
+            // (2 * total)  # ``score``, inlined: this loop runs once per provider
         if failed or blocks:
-            excluded.append(Excluded(provider, (*failed, *blocks), outcomes, score(outcomes), len(failed), len(blocks)))
+            excluded.append(Excluded(provider, (*failed, *blocks), outcomes, points, len(failed), len(blocks)))
             continue
         weighted = [o for o in outcomes if not o.requirement.mandatory]
         included.append(Included(
-            provider, score(outcomes),
+            provider, points,
             met=tuple(o.text for o in weighted if o.met),
             unmet=tuple(o.text for o in weighted if not o.met),
             warnings=tuple(warnings),
