@@ -189,12 +189,15 @@ REQUIREMENTS = [
 
 
 def _match_population(tag):
-    return {
+    population = {
         "both": make_provider(name=f"{tag} Båda AB", service_areas=["trauma"], target_groups=["women"]),
         "trauma": make_provider(name=f"{tag} Trauma AB", service_areas=["trauma"], target_groups=["men"]),
         "women": make_provider(name=f"{tag} Kvinnor AB", service_areas=["debt_economy"], target_groups=["women"]),
         "hvb": make_provider(name=f"{tag} HVB AB", kinds=["hvb"], service_areas=["trauma"]),
     }
+    for key in ("both", "trauma", "women"):  # protected housing counts only with its IVO permit
+        make_licence(population[key])
+    return population
 
 
 def test_profiles_and_match_by_profile_or_requirements(client, db_session, headers_for, login):

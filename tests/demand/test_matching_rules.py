@@ -23,7 +23,8 @@ def met(provider, req) -> bool:
 
 
 def test_provider_kind():
-    p = snap(kinds={"hvb", "protected_housing"})
+    p = snap(kinds={"hvb", "protected_housing"},
+             licences=(LicenceSnap("protected_housing", "valid"), LicenceSnap("hvb", "valid")))
     assert met(p, must(K.PROVIDER_KIND, "hvb"))
     assert not met(p, must(K.PROVIDER_KIND, "outpatient"))
     assert evaluate(p, must(K.PROVIDER_KIND, "outpatient"), TODAY).text == "Är inte öppenvård"
@@ -156,12 +157,13 @@ def test_every_failed_mandatory_requirement_is_named():
     result = match([p], [must(K.LICENCE_VALID, "protected_housing"), must(K.SERVES_COUNTY, "12"),
                          must(K.PRICE_PER_DAY_AT_MOST, "3000"), must(K.HOUSING_FORM, "own_flat")], today=TODAY)
     assert not result.included
-    assert list(result.excluded[0].reasons) == [
-        "Inte godkänd (status: avstängd)",
+    assert list(result.excluded[0].reasons) == [  # failed ska-krav first, then the facts
         "Saknar giltigt tillstånd för skyddat boende",
         "Verkar inte i Skåne län",
         "Dygnspris 3\u00a0400\u00a0kr överstiger högst 3\u00a0000\u00a0kr",
+        "Inte godkänd (status: avstängd)",
     ]
+    assert (result.excluded[0].failed, result.excluded[0].blocked) == (3, 1)
 
 
 def test_status_filter_and_include_unapproved():

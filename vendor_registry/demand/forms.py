@@ -20,7 +20,14 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional
 
-from vendor_registry.codes import HousingForm, RequirementKind, TargetGroup, ThreatLevel
+from vendor_registry.codes import (
+    HousingForm,
+    LicenceKind,
+    ProviderKind,
+    RequirementKind,
+    TargetGroup,
+    ThreatLevel,
+)
 from vendor_registry.forms_common import (
     MultiCheckboxField,
     OptionalSelectField,
@@ -107,6 +114,12 @@ class MatchForm(FlaskForm):
 
     profile = SelectField(_l("Utgå från kravprofil"), default="",
                           description=_l("Valfritt. Profilens krav läggs till behoven nedan."))
+    provider_kind = OptionalSelectField(_l("Verksamhetstyp"), description=_l(
+        "Skyddat boende, HVB och stödboende räknas bara med gällande tillstånd eller anmälan hos IVO."))
+    provider_kind_mode = _weighted_default(MANDATORY)
+    licences = MultiCheckboxField(_l("Gällande tillstånd från IVO för"), description=_l(
+        "Varje vald typ krävs. Ett återkallat eller upphört tillstånd utesluter alltid utföraren."))
+    licences_mode = _weighted_default(MANDATORY)
     target_group = OptionalSelectField(_l("Målgrupp"))
     target_group_mode = _weighted_default(MANDATORY)
     threat_level = OptionalSelectField(_l("Hotnivå som ska kunna hanteras"))
@@ -132,6 +145,8 @@ class MatchForm(FlaskForm):
     def __init__(self, *args, profiles=(), methods=(), areas=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.profile.choices = [("", _l("Ingen profil"))] + [(str(p.id), p.name) for p in profiles]
+        self.provider_kind.choices = [("", _l("Ingen särskild"))] + choices(ProviderKind)
+        self.licences.choices = choices(LicenceKind)
         self.target_group.choices = [("", _l("Ingen särskild"))] + choices(TargetGroup)
         self.threat_level.choices = [("", _l("Ingen särskild"))] + choices(ThreatLevel)
         self.housing_form.choices = [("", _l("Ingen särskild"))] + choices(HousingForm)

@@ -15,6 +15,7 @@ from operator import attrgetter
 from typing import Any
 
 from vendor_registry import codes as c
+from vendor_registry.demand import licensing
 from vendor_registry.demand.requirements import Req, kind_label
 from vendor_registry.demand.rules import (
     READS,
@@ -42,9 +43,17 @@ class Included:
 
 @dataclass(frozen=True)
 class Excluded:
+    """A provider not offered. ``reasons`` lists the failed ska-krav first, then the facts that
+    exclude it whatever the requirements (licences, approval status, critical flags);
+    ``failed`` and ``blocked`` count the two, and ``score`` is what its bör-krav would give, so
+    the list can be ordered by how near the provider came."""
+
     provider: ProviderSnapshot
     reasons: tuple[str, ...]
     outcomes: tuple[Outcome, ...]
+    score: int = 0
+    failed: int = 0
+    blocked: int = 0
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,30 @@ def score(outcomes: Sequence[Outcome]) -> int:
     return (200 * met + total) // (2 * total)
 
 
+def _near_key(item: Excluded):
+    """Nearest first: no blocking fact, fewest failed ska-krav, highest score, then name and id.
+    A provider that failed on price alone leads; one that can never be used (not approved, a
+    revoked permit) comes after every provider a relaxed requirement would bring in."""
+    p = item.provider
+    return (item.blocked, item.failed, -item.score, p.name.casefold(), p.name, p.id)
+
+
+def problem_text(problem: licensing.Problem) -> str:
+    """A licence fact as the reason a social worker reads."""
+    kind = _lc(enum_label(c.LicenceKind, problem.licence_kind))
+    if problem.why == c.LicenceStatus.REVOKED:
+        return _("Tillståndet för %(kind)s är återkallat", kind=kind)
+    if problem.why == c.LicenceStatus.REVOCATION_APPEALED:
+        return _("Tillståndet för %(kind)s är återkallat (beslutet är överklagat)", kind=kind)
+    if problem.why == c.LicenceStatus.EXPIRED:
+        return _("Tillståndet för %(kind)s har upphört", kind=kind)
+    if problem.why == "ended" and problem.ends_on is not None:
+        return _("Tillståndet för %(kind)s gällde till %(date)s", kind=kind, date=problem.ends_on.isoformat())
+    if problem.form == c.LicenceForm.NOTIFICATION:
+        return _("Saknar gällande anmälan till IVO för %(kind)s, som verksamheten kräver", kind=kind)
+    return _("Saknar gällande tillstånd från IVO för %(kind)s, som verksamheten kräver", kind=kind)
+
+
 def _rank_key(item: Included):
     p = item.provider
     review = p.latest_review_on.toordinal() if p.latest_review_on else 0
@@ -93,7 +126,8 @@ def _rank_key(item: Included):
 def match(snapshots: Iterable[ProviderSnapshot], requirements: Iterable[Req], *,
           include_unapproved: bool = False, include_critical: bool = False, today: date) -> MatchResult:
     """Included providers ranked (score, fewest open flags, latest review, name, id), and the
-    excluded ones with every reason: status, critical flags and each failed ska-krav."""
+    excluded ones nearest first (``_near_key``) with every reason: each failed ska-krav, then
+    each licence fact (``licensing.problems``), approval status and critical flags."""
     token = _memo.set({})
     try:
         return _match(snapshots, tuple(requirements), include_unapproved, include_critical, today)
@@ -107,6 +141,10 @@ def _match(snapshots: Iterable[ProviderSnapshot], reqs: tuple[Req, ...], include
     excluded: list[Excluded] = []
     readers = [(req, attrgetter(*READS[str(req.kind)])) for req in reqs]
     seen: dict[tuple, Outcome] = {}
+    deps = licensing.dependencies(reqs)
+    licence_facts: dict[tuple, tuple[tuple[licensing.Problem, str], ...]] = {}
+    weights = [0 if req.mandatory else req.weight for req in reqs]
+    total = sum(weights)
     for provider in snapshots:
         outcomes = []
         for req, read in readers:
@@ -116,30 +154,42 @@ def _match(snapshots: Iterable[ProviderSnapshot], reqs: tuple[Req, ...], include
                 outcome = seen[key] = evaluate(provider, req, today)
             outcomes.append(outcome)
         outcomes = tuple(outcomes)
-        reasons: list[str] = []
+        unmet = [o for o in outcomes if o.requirement.mandatory and not o.met]
+        failed = [o.text for o in unmet]
+        facts_key = (provider.kinds, provider.ownership, provider.licences)
+        facts = licence_facts.get(facts_key)
+        if facts is None:
+            facts = licence_facts[facts_key] = tuple(
+                (problem, problem_text(problem)) for problem in licensing.problems(provider, deps, today))
+        blocks = [text for _problem, text in facts]
+        if unmet and facts:  # a missing licence a failed ska-krav already names is not said twice
+            covered = {k for o in unmet for k in licensing.named_kinds(o.requirement)}
+            blocks = [text for problem, text in facts
+                      if not (problem.why == "missing" and problem.licence_kind in covered)]
         warnings: list[str] = []
         if provider.status not in APPROVED and not include_unapproved:
-            reasons.append(_("Inte godkänd (status: %(status)s)",
-                             status=_lc(enum_label(c.ProviderStatus, provider.status))))
+            blocks.append(_("Inte godkänd (status: %(status)s)",
+                            status=_lc(enum_label(c.ProviderStatus, provider.status))))
         if provider.critical_flags:
             if include_critical:
                 warnings.append(_("Varning: %(n)s öppen kritisk avvikelse", n=provider.critical_flags))
             else:
-                reasons.append(_("Har öppen kritisk avvikelse"))
-        reasons.extend(o.text for o in outcomes if o.requirement.mandatory and not o.met)
-        if reasons:
-            excluded.append(Excluded(provider, tuple(reasons), outcomes))
+                blocks.append(_("Har öppen kritisk avvikelse"))
+        points = 100 if not total else (200 * sum(w for o, w in zip(outcomes, weights) if w and o.met) + total) \
+            // (2 * total)  # ``score``, inlined: this loop runs once per provider
+        if failed or blocks:
+            excluded.append(Excluded(provider, (*failed, *blocks), outcomes, points, len(failed), len(blocks)))
             continue
         weighted = [o for o in outcomes if not o.requirement.mandatory]
         included.append(Included(
-            provider, score(outcomes),
+            provider, points,
             met=tuple(o.text for o in weighted if o.met),
             unmet=tuple(o.text for o in weighted if not o.met),
             warnings=tuple(warnings),
             outcomes=outcomes,
         ))
     included.sort(key=_rank_key)
-    excluded.sort(key=lambda e: (e.provider.name.casefold(), e.provider.name, e.provider.id))
+    excluded.sort(key=_near_key)
     return MatchResult(tuple(included), tuple(excluded), reqs)
 
 

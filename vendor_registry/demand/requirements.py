@@ -252,6 +252,11 @@ def needs_to_requirements(needs: Mapping[str, Any]) -> list[Req]:
         return mandatory, 0 if mandatory else AD_HOC_WEIGHT
 
     reqs: list[Req] = []
+    if needs.get("provider_kind"):
+        reqs.append(Req(str(K.PROVIDER_KIND), parse_value(K.PROVIDER_KIND, needs["provider_kind"]),
+                        *mode("provider_kind")))
+    for code in needs.get("licences") or []:
+        reqs.append(Req(str(K.LICENCE_VALID), parse_value(K.LICENCE_VALID, code), *mode("licences")))
     for name, kind in (("target_group", K.ACCEPTS_TARGET_GROUP), ("threat_level", K.THREAT_LEVEL_AT_LEAST),
                        ("housing_form", K.HOUSING_FORM)):
         if needs.get(name):

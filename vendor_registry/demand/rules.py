@@ -16,6 +16,7 @@ from decimal import Decimal
 from flask_babel import gettext
 
 from vendor_registry import codes as c
+from vendor_registry.demand import licensing
 from vendor_registry.demand.requirements import (
     SERVES_COUNTY_AMONG,
     SERVES_COUNTY_OUTSIDE,
@@ -100,12 +101,30 @@ Result = tuple[bool, str, str]  # met, provider value, text
 
 
 def _check_provider_kind(p: ProviderSnapshot, r: Req, today: date) -> Result:
-    """Met when the value is one of the provider's kinds."""
+    """Met when the value is one of the provider's kinds and, for a kind that needs an IVO
+    licence (``licensing.needed``: the form depends on ownership), that licence is in force: a
+    protected-housing provider without a permit is not offered as protected housing."""
     name = enum_label(c.ProviderKind, r.value)
     have = _labels(c.ProviderKind, p.kinds)
-    if r.value in p.kinds:
+    if r.value not in p.kinds:
+        return False, have, _("Är inte %(kind)s", kind=_lc(name))
+    required = licensing.needed(p)
+    licensed = licensing.LICENCE_FOR_KIND.get(r.value, ())
+    held_forms = set()
+    for licence_kind in licensed:
+        forms = required.get(licence_kind, (c.LicenceForm.PERMIT,))
+        held = [lic.form for lic in p.licences if lic.kind == licence_kind and lic.form in forms
+                and licensing.in_force(lic, today)]
+        if not held:
+            if forms[0] == c.LicenceForm.NOTIFICATION:
+                return False, have, _("Är %(kind)s men saknar gällande anmälan till IVO", kind=_lc(name))
+            return False, have, _("Är %(kind)s men saknar gällande tillstånd från IVO", kind=_lc(name))
+        held_forms.update(held)
+    if not licensed:
         return True, have, _("Är %(kind)s", kind=_lc(name))
-    return False, have, _("Är inte %(kind)s", kind=_lc(name))
+    if c.LicenceForm.PERMIT not in held_forms:
+        return True, have, _("Är %(kind)s med gällande anmälan till IVO", kind=_lc(name))
+    return True, have, _("Är %(kind)s med gällande tillstånd från IVO", kind=_lc(name))
 
 
 def _check_licence_valid(p: ProviderSnapshot, r: Req, today: date) -> Result:
@@ -301,7 +320,7 @@ CHECKS: dict[str, Callable[[ProviderSnapshot, Req, date], Result]] = {
 #: The snapshot fields each kind reads: an outcome depends on nothing else (and on ``today``),
 #: so within one match it is computed once per distinct value, not once per provider.
 READS: dict[str, tuple[str, ...]] = {
-    K.PROVIDER_KIND: ("kinds",),
+    K.PROVIDER_KIND: ("kinds", "licences", "ownership"),
     K.LICENCE_VALID: ("licences",),
     K.OFFERS_METHOD: ("methods",),
     K.METHOD_EVIDENCE_AT_LEAST: ("methods",),

@@ -33,9 +33,15 @@ FAILING_RESULTS = (CheckOutcome.FAIL.value, CheckOutcome.ERROR.value)
 
 @dataclass(frozen=True)
 class LicenceSnap:
+    """A licence as matching judges it (kind, form, status, end date) and as the explanation
+    shows it, so a social worker sees when it was last verified and how."""
+
     kind: str
     status: str
     ends_on: date | None = None
+    form: str = "permit"
+    last_verified_at: datetime | None = None
+    verification_method: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,8 @@ class MethodSnap:
     name: str
     evidence_level: str
     short_name: str | None = None
+    trained_staff: int = 0
+    certification_ends_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,8 @@ class ProviderSnapshot:
     checks_current: bool = False
     county: str = ""
     municipality: str | None = None
+    ownership: str = "private"
+    capacity: int | None = None
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -143,13 +153,16 @@ def load_snapshots(session: Session, today: date, provider_ids: Iterable[int] | 
     providers = session.execute(_restrict(
         select(Provider.id, Provider.org_number, Provider.name, Provider.status, Provider.kinds,
                Provider.counties_served, Provider.target_groups, Provider.housing_forms,
-               Provider.service_areas, Provider.max_threat_level, Provider.county, Provider.municipality)
+               Provider.service_areas, Provider.max_threat_level, Provider.county, Provider.municipality,
+               Provider.ownership, Provider.capacity)
         .order_by(Provider.id), Provider.id, ids)).all()
     licences = _by_provider(session.execute(_restrict(
-        select(Licence.provider_id, Licence.kind, Licence.status, Licence.ends_on), Licence.provider_id, ids)),
-        None)
+        select(Licence.provider_id, Licence.kind, Licence.status, Licence.ends_on, Licence.form,
+               Licence.last_verified_at, Licence.verification_method)
+        .order_by(Licence.provider_id, Licence.kind, Licence.id), Licence.provider_id, ids)), None)
     methods = _by_provider(session.execute(_restrict(
-        select(ProviderMethod.provider_id, Method.id, Method.name, Method.evidence_level, Method.short_name)
+        select(ProviderMethod.provider_id, Method.id, Method.name, Method.evidence_level, Method.short_name,
+               ProviderMethod.trained_staff, ProviderMethod.certification_ends_on)
         .join(Method, Method.id == ProviderMethod.method_id), ProviderMethod.provider_id, ids)), None)
     ranked = _restrict(select(
         Review.provider_id, Review.performed_on, Review.outcome,
@@ -182,9 +195,11 @@ def load_snapshots(session: Session, today: date, provider_ids: Iterable[int] | 
             target_groups=frozenset(row.target_groups), housing_forms=frozenset(row.housing_forms),
             service_areas=frozenset(row.service_areas),
             max_threat_level=str(row.max_threat_level) if row.max_threat_level else None,
-            licences=tuple(LicenceSnap(str(k), str(s), e) for _, k, s, e in licences.get(row.id, [])),
-            methods=tuple(sorted((MethodSnap(mid, name, str(ev), short) for _, mid, name, ev, short
-                                  in methods.get(row.id, [])), key=lambda m: m.method_id)),
+            licences=tuple(LicenceSnap(str(k), str(s), e, str(f), verified, str(how) if how else None)
+                           for _, k, s, e, f, verified, how in licences.get(row.id, [])),
+            methods=tuple(sorted((MethodSnap(mid, name, str(ev), short, int(staff or 0), cert)
+                                  for _, mid, name, ev, short, staff, cert in methods.get(row.id, [])),
+                                 key=lambda m: m.method_id)),
             latest_review_on=review[1] if review else None,
             latest_review_outcome=str(review[2]) if review else None,
             open_flags=int(flag[1]) if flag else 0,
@@ -192,5 +207,6 @@ def load_snapshots(session: Session, today: date, provider_ids: Iterable[int] | 
             lowest_price=Decimal(price) if price is not None else None,
             checks_current=current.get(row.id, False),
             county=row.county, municipality=row.municipality,
+            ownership=str(row.ownership), capacity=row.capacity,
         ))
     return snapshots

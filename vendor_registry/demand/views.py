@@ -199,7 +199,7 @@ def _requirements(form: MatchForm):
                 req = Req(req.kind, req.value, False, AD_HOC_WEIGHT, req.value_label)
             reqs.append(req)
         needs_given = drop or soften or any(form.data.get(k) for k in (
-            "target_group", "threat_level", "housing_form", "counties", "excluded_counties", "service_areas",
+            "provider_kind", "licences", "target_group", "threat_level", "housing_form", "counties", "excluded_counties", "service_areas",
             "methods", "max_price"))
         name = _("%(name)s (justerad)", name=profile.name) if needs_given else profile.name
         meta.update(profile_name=name, profile_version=profile.version)
