@@ -9,7 +9,7 @@ import hashlib
 
 import pytest
 
-from tests.api.conftest import assert_problem
+from tests.api.conftest import assert_problem, data_statements
 from tests.factories import make_provider
 from vendor_registry.background_checks.models import EvidenceDocument
 from vendor_registry.extensions import db
@@ -95,3 +95,21 @@ def test_unknown_document_and_json_still_refused_elsewhere(client, db_session, h
     # other operations still take JSON only
     assert_problem(client.post(f"/api/v1/providers/{provider.org_number}/contracts",
                                headers={**headers_for("admin"), **OCTET}, data=PDF), 415)
+
+
+def test_list_newest_first_at_constant_cost(client, db_session, headers_for, statement_counter):
+    provider = make_provider()
+    db_session.commit()
+    officer = headers_for("procurement_officer")
+    first = _upload(client, provider, officer, PDF, "?filename=a.pdf").get_json()["id"]
+    url = f"/api/v1/providers/{provider.org_number}/evidence"
+    client.get(url, headers=officer)
+    with statement_counter() as few:
+        assert [d["id"] for d in client.get(url, headers=officer).get_json()["items"]] == [first]
+    for _ in range(5):
+        _upload(client, provider, officer, PNG)
+    with statement_counter() as many:
+        items = client.get(url, headers=officer).get_json()["items"]
+    assert len(items) == 6 and items[-1]["id"] == first
+    assert len(data_statements(many)) == len(data_statements(few))
+    assert_problem(client.get(url, headers=headers_for("social_worker")), 403)

@@ -19,7 +19,7 @@ from vendor_registry.api.errors import ApiProblem
 from vendor_registry.api.providers import provider_or_404
 from vendor_registry.api.registry import make_blueprint, raw_body
 from vendor_registry.auth.permissions import Permission
-from vendor_registry.background_checks import services
+from vendor_registry.background_checks import queries, services
 from vendor_registry.background_checks.models import EvidenceDocument
 from vendor_registry.background_checks.storage import (
     CHUNK,
@@ -32,6 +32,7 @@ from vendor_registry.extensions import db
 from vendor_registry.providers.models import Provider
 
 bp = make_blueprint("api_evidence", "Underlag: ladda upp och hämta dokument (PDF, PNG, JPEG).")
+LIST_LIMIT = 200
 _PATH = f"/evidence/<int(max={s.MAX_ID}):document_id>"
 
 
@@ -44,6 +45,11 @@ class EvidenceSchema(s.ApiSchema):
     sha256 = s.Str(required=True)
     description = s.Str(required=True, allow_none=True)
     uploaded_at = s.DateTime(required=True)
+
+
+class EvidenceListSchema(s.ApiSchema):
+    items = s.List(s.Nested(EvidenceSchema), required=True,
+                   metadata={"description": f"Nyaste först, högst {LIST_LIMIT}."})
 
 
 class UploadQuerySchema(s.QuerySchema):
@@ -78,6 +84,20 @@ def _document_or_404(document_id: int) -> EvidenceDocument:
     if document is None:
         abort(404)
     return document
+
+
+@bp.route("/providers/<org_number>/evidence", methods=["GET"])
+@api_require(Permission.VIEW_CHECK_DETAILS)
+@bp.response(200, EvidenceListSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+def list_evidence(org_number: str):
+    """Lista en utförares underlag
+
+    Uppladdade dokument och källornas sparade svar från automatiska kontroller.
+    """
+    provider = provider_or_404(org_number)
+    return {"items": [_dump(document, provider.org_number)
+                      for document in queries.evidence_for_provider(provider.id, limit=LIST_LIMIT)]}
 
 
 _UPLOAD_BODY = {"required": True, "description": "Filen (PDF, PNG eller JPEG; högst EVIDENCE_MAX_BYTES byte).",
