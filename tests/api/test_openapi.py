@@ -148,5 +148,6 @@ def test_schemathesis_finds_no_server_errors_and_no_schema_violations(app, db_se
                 run()
     finally:
         app.config["API_RATE_LIMIT"] = original_limit
-    assert operations >= 18
-    assert time.monotonic() - started < 90
+    assert operations >= 40
+    # about 0.7 s per operation alone on 2 cores; the budget leaves room for a loaded machine
+    assert time.monotonic() - started < 3 * operations
