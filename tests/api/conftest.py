@@ -42,3 +42,6 @@ def assert_problem(response, status: int):
 
 
 
+def data_statements(statements: list[str]) -> list[str]:
+    """The statements that read or write data (savepoints of the test transaction left out)."""
+    return [st for st in statements if st.split()[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE")]

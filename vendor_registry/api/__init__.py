@@ -29,16 +29,22 @@ OPENAPI_OPERATION = {
 
 def resource_blueprints() -> list:
     from vendor_registry.api import (
+        approval,
         checks,
+        contracts,
         demand,
+        evidence,
         flags,
         jobs,
         licences,
+        methods,
         providers,
+        reviews,
         tokens,
     )
 
-    return [providers.bp, licences.bp, checks.bp, flags.bp, demand.bp, jobs.bp, tokens.bp]
+    return [providers.bp, approval.bp, licences.bp, contracts.bp, methods.bp, reviews.bp, checks.bp,
+            evidence.bp, flags.bp, demand.bp, jobs.bp, tokens.bp]
 
 
 @bp.route("/openapi.json")

@@ -9,12 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import abort, current_app
+from flask_babel import gettext as _
+
 from vendor_registry.api import schemas as s
 from vendor_registry.api.auth import api_require
+from vendor_registry.api.errors import ApiProblem
 from vendor_registry.api.providers import provider_or_404
 from vendor_registry.api.registry import make_blueprint
 from vendor_registry.auth.permissions import Permission
 from vendor_registry.background_checks import queries, services
+from vendor_registry.background_checks.models import BackgroundCheck
+from vendor_registry.background_checks.runner import (
+    AUTOMATIC_TYPES,
+    build_checkers,
+    run_check,
+)
 from vendor_registry.codes import CheckOutcome, CheckType
 from vendor_registry.extensions import db
 
@@ -33,6 +43,10 @@ class CheckSchema(s.ApiSchema):
     evidence = s.Str(required=True, allow_none=True)
     source_url = s.Str(required=True, allow_none=True)
     next_due = s.Date(required=True, allow_none=True, attribute="next_due_on")
+    evidence_document = s.Int(required=True, allow_none=True, attribute="evidence_document_id",
+                              metadata={"description": "Id för underlaget; hämtas från /evidence/{id}/content."})
+    details = s.Dict(required=True, allow_none=True,
+                     metadata={"description": "Källans svar i strukturerad form (automatiska kontroller)."})
 
 
 class CheckListSchema(s.ApiSchema):
@@ -51,6 +65,11 @@ class CheckCreateSchema(s.ApiSchema):
                      metadata={"description": "Länk eller dokumentreferens till underlaget."})
     next_due = s.Date(allow_none=True, attribute="next_due_on",
                       metadata={"description": "Utelämnas: beräknas från kontrollpolicyn."})
+
+
+class RunSchema(s.ApiSchema):
+    type = s.Str(required=True, validate=s.one_of(AUTOMATIC_TYPES),
+                 metadata={"description": "ivo_register eller company_registry."})
 
 
 @bp.route("/providers/<org_number>/checks", methods=["GET"])
@@ -77,4 +96,42 @@ def record_check(data: dict[str, Any], org_number: str):
     provider = provider_or_404(org_number)
     check = services.record_manual_check(provider, data)
     db.session.commit()
+    return check
+
+
+@bp.route("/providers/<org_number>/checks/run", methods=["POST"])
+@api_require(Permission.RECORD_CHECK)
+@bp.arguments(RunSchema)
+@bp.response(201, CheckSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, response="CONFLICT", description="Källan för kontrolltypen är inte konfigurerad.")
+def run_automatic_check(data: dict[str, Any], org_number: str):
+    """Kör en automatisk kontroll nu
+
+    Frågar källan (IVO-registret eller Bolagsverket) direkt, som knappen "Kör nu", och
+    registrerar svaret. Svarar källan inte blir resultatet `error`, aldrig ett omdöme om
+    utföraren, och tillstånden ändras inte.
+    """
+    provider = provider_or_404(org_number)
+    check_type = CheckType(data["type"])
+    checker = build_checkers(current_app.config).get(check_type)
+    if checker is None:
+        raise ApiProblem(409, _("Inte konfigurerad: kontrollen kan inte köras förrän källan är inställd."))
+    check = run_check(provider, check_type, checker)
+    db.session.commit()
+    return check
+
+
+@bp.route(f"/checks/<int(max={s.MAX_ID}):check_id>", methods=["GET"])
+@api_require(Permission.VIEW_CHECK_DETAILS)
+@bp.response(200, CheckSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+def get_check(check_id: int):
+    """Läs en bakgrundskontroll
+
+    Med källans strukturerade svar och id för underlaget.
+    """
+    check = db.session.get(BackgroundCheck, check_id)
+    if check is None:
+        abort(404)
     return check

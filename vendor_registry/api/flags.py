@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, g
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from vendor_registry.api import schemas as s
@@ -12,6 +13,7 @@ from vendor_registry.api.auth import api_require
 from vendor_registry.api.errors import RECORD_SERIALIZERS
 from vendor_registry.api.providers import MAX_ID
 from vendor_registry.api.registry import make_blueprint
+from vendor_registry.audit.queries import events_for_entity
 from vendor_registry.auth.permissions import Permission
 from vendor_registry.codes import FlagRule, FlagSeverity
 from vendor_registry.extensions import db
@@ -41,6 +43,11 @@ class FlagSchema(s.ApiSchema):
     snoozed_until = s.Date(required=True, allow_none=True)
     resolved_at = s.DateTime(required=True, allow_none=True)
     resolution_note = s.Str(required=True, allow_none=True)
+    resolved_by = s.Str(required=True, allow_none=True, attribute="resolved_by_label")
+    assignee_id = s.Int(required=True, allow_none=True, metadata={"description": "Ansvarig användare."})
+    escalated_at = s.DateTime(required=True, allow_none=True)
+    details = s.Dict(required=True, allow_none=True,
+                     metadata={"description": "Regelns underlag, t.ex. tillståndets slutdatum eller kontrollens id."})
     version = s.Int(required=True)
 
 
@@ -77,6 +84,26 @@ class DismissSchema(s.ApiSchema):
     justification = s.Str(required=True, validate=s.length(5000),
                           metadata={"description": "Motivering, minst 10 tecken."})
     version = s.Int(**_VERSION)
+
+
+class AssignSchema(s.ApiSchema):
+    assignee_id = s.Int(required=True, allow_none=True, validate=s.int_range(1, MAX_ID),
+                        metadata={"description": "En aktiv enhetschef, upphandlare eller administratör; null = ingen."})
+    version = s.Int(**_VERSION)
+
+
+class AuditEventSchema(s.ApiSchema):
+    id = s.Int(required=True)
+    occurred_at = s.DateTime(required=True)
+    actor = s.Str(required=True, attribute="actor_label")
+    actor_kind = s.Str(required=True, metadata={"description": "user, api, job eller system."})
+    action = s.Str(required=True, metadata={"description": "insert, update eller delete."})
+    changes = s.Dict(required=True, metadata={"description": "Fält -> [före, efter]."})
+    note = s.Str(required=True, allow_none=True)
+
+
+class FlagHistorySchema(s.ApiSchema):
+    items = s.List(s.Nested(AuditEventSchema), required=True, metadata={"description": "Nyaste först."})
 
 
 def dump_flag(flag: Flag) -> dict[str, Any]:
@@ -120,6 +147,31 @@ def list_flags(args: dict[str, Any]):
             "total": pagination.total}
 
 
+@bp.route(f"/flags/<int(max={MAX_ID}):flag_id>", methods=["GET"])
+@api_require(Permission.ACKNOWLEDGE_FLAG, Permission.RESOLVE_FLAG)  # as the flag page
+@bp.response(200, FlagSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+def get_flag(flag_id: int):
+    """Läs en avvikelse
+
+    Med regelns underlag (details), kvittens, ansvarig och avslut.
+    """
+    return _flag_or_404(flag_id)
+
+
+@bp.route(f"/flags/<int(max={MAX_ID}):flag_id>/history", methods=["GET"])
+@api_require(Permission.ACKNOWLEDGE_FLAG, Permission.RESOLVE_FLAG)
+@bp.response(200, FlagHistorySchema)
+@bp.alt_response(404, response="NOT_FOUND")
+def flag_history(flag_id: int):
+    """Lista en avvikelses historik
+
+    Varje ändring ur ändringsloggen: upptäckt, skärpt, kvitterad, tilldelad, löst eller avfärdad.
+    """
+    flag = _flag_or_404(flag_id)
+    return {"items": events_for_entity(Flag.__tablename__, flag.id, limit=500)}
+
+
 def _transition(flag_id: int, apply) -> Flag:
     flag = _flag_or_404(flag_id)
     apply(flag)
@@ -143,6 +195,23 @@ def acknowledge_flag(data: dict[str, Any], flag_id: int):
     """
     return _transition(flag_id, lambda flag: services.acknowledge(
         flag, g.api_user, data["comment"], data["snoozed_until"], data["version"]))
+
+
+@bp.route(f"/flags/<int(max={MAX_ID}):flag_id>/assign", methods=["POST"])
+@api_require(Permission.RESOLVE_FLAG)
+@bp.arguments(AssignSchema)
+@bp.response(200, FlagSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, **_CONFLICT)
+def assign_flag(data: dict[str, Any], flag_id: int):
+    """Tilldela en avvikelse
+
+    Till en person som kan hantera avvikelser, eller null för ingen.
+    """
+    assignee_id = data["assignee_id"]
+    if assignee_id is not None and assignee_id not in {u.id for u in queries.assignable_users()}:
+        raise services.ValidationFailed({"assignee_id": [_("Välj en aktiv användare som kan hantera avvikelser.")]})
+    return _transition(flag_id, lambda flag: services.assign(flag, assignee_id, data["version"]))
 
 
 @bp.route(f"/flags/<int(max={MAX_ID}):flag_id>/resolve", methods=["POST"])

@@ -66,8 +66,19 @@ class RegistryApi(Api):
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
+def raw_body(view: Any) -> Any:
+    """Marks an operation whose body is a file (an evidence upload), not JSON: its limit is the
+    evidence limit and any content type is read as bytes (the content decides the type)."""
+    view.raw_body = True
+    return view
+
+
 def _guard_body() -> None:
     """Cap API bodies well below the upload limit, and refuse bodies that are not JSON."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "raw_body", False):
+        request.max_content_length = int(current_app.config.get("EVIDENCE_MAX_BYTES") or 20 * 1024 * 1024)
+        return
     request.max_content_length = current_app.config["API_MAX_CONTENT_LENGTH"]
     if request.method in ("POST", "PATCH", "PUT") and request.content_length and not request.is_json:
         raise ApiProblem(415)

@@ -169,3 +169,32 @@ class ProblemSchema(ApiSchema):
     changed_by = Str(allow_none=True)
     changed_at = DateTime(allow_none=True)
     changes = Dict(metadata={"description": "Ändringar sedan den version du utgick från: fält -> [före, efter]."})
+
+
+#: Largest id a path or body may name (PostgreSQL integer), also the largest version number.
+MAX_ID = 2**31 - 1
+
+
+def version_field(**kwargs: Any) -> Int:
+    """The ``version`` a client read; a stale one is answered with 409 and the record as it is now."""
+    return Int(required=True, validate=int_range(0, MAX_ID),
+               metadata={"description": "Versionen du läste; är posten ändrad sedan dess blir svaret 409."},
+               **kwargs)
+
+
+class VersionQuerySchema(QuerySchema):
+    """DELETE carries no body: the version read goes in the query string."""
+
+    version = Int(strict=False, required=True, validate=int_range(0, MAX_ID),
+                  metadata={"description": "Versionen du läste; är posten ändrad sedan dess blir svaret 409."})
+
+
+class Money(fields.Decimal):
+    """Kronor with öre as a JSON number in and out (a Decimal inside, never a float in the database)."""
+
+    default_error_messages: ClassVar[dict[str, str]] = {
+        **_COMMON, "invalid": N_("Ange ett tal."), "special": N_("Ange ett tal."),
+    }
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> float | None:
+        return None if value is None else float(value)

@@ -13,7 +13,11 @@ from sqlalchemy import Select, Text, func, or_, select, type_coerce
 from sqlalchemy.orm import selectinload
 
 from vendor_registry import clock
-from vendor_registry.background_checks.models import BackgroundCheck, CheckPolicy
+from vendor_registry.background_checks.models import (
+    BackgroundCheck,
+    CheckPolicy,
+    EvidenceDocument,
+)
 from vendor_registry.codes import DEFAULT_CHECK_INTERVAL_DAYS, CheckType, ProviderStatus
 from vendor_registry.extensions import db
 from vendor_registry.providers.models import Provider
@@ -119,6 +123,13 @@ def check_history(provider_id: int, limit: int = 200) -> list[BackgroundCheck]:
         .order_by(BackgroundCheck.performed_at.desc(), BackgroundCheck.id.desc())
         .limit(limit)
     ))
+
+
+def evidence_for_provider(provider_id: int, limit: int = 200) -> list[EvidenceDocument]:
+    """A provider's evidence documents, newest first (uploads and sources' raw answers alike)."""
+    return list(db.session.scalars(
+        select(EvidenceDocument).where(EvidenceDocument.provider_id == provider_id)
+        .order_by(EvidenceDocument.uploaded_at.desc(), EvidenceDocument.id.desc()).limit(limit)))
 
 
 def count_checks(provider_id: int, check_type: CheckType) -> int:
