@@ -3,7 +3,8 @@ free-text lists)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, SelectMultipleField, TextAreaField, widgets
+from wtforms import HiddenField, SelectField, SelectMultipleField, widgets
+from wtforms import TextAreaField as _WTFormsTextArea
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 
@@ -25,6 +26,20 @@ class OptionalSelectField(SelectField):
         if self.data is None:
             return
         super().pre_validate(form)
+
+
+class TextAreaField(_WTFormsTextArea):
+    """A textarea whose line breaks are kept as ``\n``, whatever the browser sends.
+
+    Browsers submit every line break of a textarea as CRLF; stored as sent, a text saved
+    unchanged would differ from the one on record (an audit event and a version bump for
+    nothing). Every form's textarea is this one.
+    """
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class LineListField(TextAreaField):

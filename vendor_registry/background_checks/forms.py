@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
 from vendor_registry.codes import CheckOutcome, CheckType
-from vendor_registry.forms_common import required
+from vendor_registry.forms_common import TextAreaField, required
 from vendor_registry.labels import label
 
 MANUAL_TYPE_CHOICES = [(t.value, label(t)) for t in CheckType if not t.automatic]

@@ -16,7 +16,6 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.validators import Length, NumberRange, Optional
 
@@ -24,6 +23,7 @@ from vendor_registry.codes import HousingForm, RequirementKind, TargetGroup, Thr
 from vendor_registry.forms_common import (
     MultiCheckboxField,
     OptionalSelectField,
+    TextAreaField,
     VersionField,
     required,
 )

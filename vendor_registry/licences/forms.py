@@ -3,12 +3,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from vendor_registry.codes import LicenceForm as LicenceFormCode
 from vendor_registry.codes import LicenceKind, LicenceStatus, VerificationMethod
-from vendor_registry.forms_common import OptionalSelectField, VersionField
+from vendor_registry.forms_common import (
+    OptionalSelectField,
+    TextAreaField,
+    VersionField,
+)
 from vendor_registry.labels import choices
 from vendor_registry.providers.fields import IsoDateField
 

@@ -8,7 +8,6 @@ from wtforms import (
     IntegerField,
     SelectField,
     StringField,
-    TextAreaField,
     ValidationError,
 )
 from wtforms.validators import Email, Length, NumberRange, Optional
@@ -24,6 +23,7 @@ from vendor_registry.forms_common import (
     LineListField,
     MultiCheckboxField,
     OptionalSelectField,
+    TextAreaField,
     VersionField,
     required,
 )

@@ -12,13 +12,13 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.validators import Length, Optional
 
 from vendor_registry.codes import RatingDimension, ReviewOutcome
 from vendor_registry.forms_common import (
     OptionalSelectField,
+    TextAreaField,
     VersionField,
     input_required,
     required,
