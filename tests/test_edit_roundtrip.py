@@ -28,6 +28,7 @@ from tests.factories import (
     make_user,
 )
 from tests.providers.factories import make_offered_method
+from vendor_registry.background_checks.models import EvidenceDocument
 from vendor_registry.codes import (
     LicenceStatus,
     ReviewKind,
@@ -76,7 +77,11 @@ def _seed() -> dict:
         contact_email="asa@example.org", website="https://example.org/?a=1&b=2", address='Gatan 1, "B"',
         notes=TRICKY_TEXT,
     )
-    licence = make_licence(provider, scope=TRICKY_TEXT, evidence='Beslut "2024", dnr 1', notes="Å, ä; ö",
+    document = EvidenceDocument(provider_id=provider.id, storage_key="0" * 32, original_filename='bevis, "1" åäö.pdf',
+                                content_type="application/pdf", size_bytes=10, sha256="0" * 64)
+    db.session.add(document)
+    db.session.flush()
+    licence = make_licence(provider, evidence_document_id=document.id, scope=TRICKY_TEXT, evidence='Beslut "2024", dnr 1', notes="Å, ä; ö",
                            status=LicenceStatus.VALID, verification_method=VerificationMethod.MANUAL,
                            ends_on=date(2030, 1, 31))
     offered = make_offered_method(provider, method, trained_staff=3, certification_ends_on=date(2030, 6, 30),
@@ -86,7 +91,7 @@ def _seed() -> dict:
                              starts_on=date(2025, 1, 1), ends_on=date(2027, 12, 31))
     review = make_review(provider, kind=ReviewKind.SITE_VISIT, outcome=ReviewOutcome.DEFICIENCIES,
                          summary=TRICKY_TEXT, contract_id=contract.id, rating_safety=4,
-                         rating_documentation=2, performed_on=date(2026, 3, 1))
+                         rating_documentation=2, performed_on=date(2026, 3, 1), evidence_document_id=document.id)
     for text, days in (('Åtgärda "rutiner", snarast', 30), ("Utbilda, personal", 60)):
         db.session.add(ReviewAction(review_id=review.id, provider_id=provider.id, description=text,
                                     deadline=date(2026, 3, 1) + timedelta(days=days)))

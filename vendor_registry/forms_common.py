@@ -87,6 +87,13 @@ class VersionField(HiddenField):
     """The record version the user started editing from (optimistic locking)."""
 
 
+def int_or_none(value):
+    """Coerce for a select of record ids whose empty choice means none."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
 def required(message=None):
     return DataRequired(message or _l("Uppgiften är obligatorisk."))
 
