@@ -95,10 +95,12 @@ def _seed() -> dict:
     for text, days in (('Åtgärda "rutiner", snarast', 30), ("Utbilda, personal", 60)):
         db.session.add(ReviewAction(review_id=review.id, provider_id=provider.id, description=text,
                                     deadline=date(2026, 3, 1) + timedelta(days=days)))
+    make_method(name='Återfallsprevention, "ÅP"', evidence_level="limited", evidence_source="Kriminalvården")
     profile = demand_services.create_profile('Skyddat boende, "hög" hotnivå – åäö', TRICKY_TEXT, [
         {"kind": "provider_kind", "value": "protected_housing", "mandatory": True},
         {"kind": "serves_county", "value": "12", "mandatory": True},
         {"kind": "offers_method", "value": str(method.id), "weight": 5},
+        {"kind": "offers_method", "value": 'Återfallsprevention, "ÅP"', "mandatory": True},
         {"kind": "threat_level_at_least", "value": "medium", "weight": 3},
         {"kind": "price_per_day_at_most", "value": "3500", "mandatory": True},
         {"kind": "checks_current", "value": True, "mandatory": True},
