@@ -16,7 +16,6 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.validators import Length, NumberRange, Optional
 
@@ -31,6 +30,7 @@ from vendor_registry.codes import (
 from vendor_registry.forms_common import (
     MultiCheckboxField,
     OptionalSelectField,
+    TextAreaField,
     VersionField,
     required,
 )

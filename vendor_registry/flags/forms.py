@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, TextAreaField
+from wtforms import DateField, SelectField
 from wtforms.validators import Length, Optional
 
-from vendor_registry.forms_common import VersionField, required
+from vendor_registry.forms_common import TextAreaField, VersionField, required
 
 
 class AcknowledgeForm(FlaskForm):

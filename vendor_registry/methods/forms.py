@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
+from wtforms import SelectField
 from wtforms.validators import Length, NumberRange, Optional
 
-from vendor_registry.forms_common import VersionField
+from vendor_registry.forms_common import TextAreaField, VersionField
 from vendor_registry.providers.fields import IsoDateField, WholeNumberField
 
 

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from vendor_registry.auth.permissions import Permission, require
+from vendor_registry.background_checks.evidence import document_choices
 from vendor_registry.concurrency import StaleRecordError
 from vendor_registry.editing import apply_field_errors
 from vendor_registry.extensions import db
@@ -32,7 +33,8 @@ def _render(form: ReviewForm, provider, review=None, stale=None, status: int = 2
 @require(*_MAY_RECORD)
 def create(provider_id: int):
     provider = get_provider_or_404(provider_id)
-    form = ReviewForm(kinds=services.allowed_kinds(current_user), contracts=queries.contracts_of(provider.id))
+    form = ReviewForm(kinds=services.allowed_kinds(current_user), contracts=queries.contracts_of(provider.id),
+                      evidence_choices=document_choices(provider.id, current_user))
     if request.method == "POST" and form.add_action.data:
         form.actions.append_entry()
         return _render(form, provider)
@@ -57,11 +59,13 @@ def edit(review_id: int):
         abort(403)
     kinds = services.allowed_kinds(current_user)
     contracts = queries.contracts_of(review.provider_id)
+    options = document_choices(review.provider_id, current_user, review.evidence_document_id)
     if request.method == "GET":
-        form = ReviewForm(obj=review, data=ReviewForm.initial_from(review), kinds=kinds, contracts=contracts)
+        form = ReviewForm(obj=review, data=ReviewForm.initial_from(review), kinds=kinds, contracts=contracts,
+                          evidence_choices=options)
         form.actions.append_entry()  # one empty row to add an action without another round trip
     else:
-        form = ReviewForm(kinds=kinds, contracts=contracts)
+        form = ReviewForm(kinds=kinds, contracts=contracts, evidence_choices=options)
     if request.method == "POST" and form.add_action.data:
         form.actions.append_entry()
         return _render(form, review.provider, review)
