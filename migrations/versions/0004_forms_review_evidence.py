@@ -1,13 +1,13 @@
 """A review can point to an evidence document (a licence and a check already can).
 
-Revision ID: 0003_forms
-Revises: 0002_flags
+Revision ID: 0004_forms
+Revises: 0003_setup
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_forms"
-down_revision = "0002_flags"
+revision = "0004_forms"
+down_revision = "0003_setup"
 branch_labels = None
 depends_on = None
 
