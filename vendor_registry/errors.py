@@ -48,7 +48,9 @@ def _clean_session() -> None:
     itself reads, e.g. the current user), so neither it nor the next request on this
     connection meets a transaction left half-open."""
     from vendor_registry.extensions import db
+    from vendor_registry.sqlite import reads_only_from_now
 
+    reads_only_from_now()
     try:
         db.session.rollback()
     except Exception:  # the connection itself is gone: drop it, the pool makes a new one

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 #: True inside a job batch that writes: its transactions begin IMMEDIATE on SQLite.
 _write_intent: ContextVar[bool | None] = ContextVar("sqlite_write_intent", default=None)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+READS_ONLY = "_sqlite_reads_only"
 
 
 @contextmanager
@@ -46,9 +47,18 @@ def _begins_immediate() -> bool:
     explicit = _write_intent.get()
     if explicit is not None:
         return explicit
-    from flask import has_request_context, request
+    from flask import g, has_request_context, request
 
-    return has_request_context() and request.method not in SAFE_METHODS
+    return has_request_context() and request.method not in SAFE_METHODS and not g.get(READS_ONLY, False)
+
+
+def reads_only_from_now() -> None:
+    """For the rest of this request, begin deferred: the error page after a failed write only
+    reads, and must not wait for (or fail on) the write lock again."""
+    from flask import g, has_request_context
+
+    if has_request_context():
+        setattr(g, READS_ONLY, True)
 
 
 def install(engine: Engine, busy_timeout_ms: int) -> None:
