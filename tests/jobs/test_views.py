@@ -71,3 +71,15 @@ def test_only_admin_and_supervisor(client, as_role):
     assert client.get("/jobs/").status_code == 403
     assert client.post("/jobs/contract_sweep/run").status_code == 403
     assert client.get("/jobs/runs/status?ids=1").status_code == 403
+
+
+def test_a_request_nobody_takes_up_says_so(client, as_role):
+    as_role("admin")
+    waiting = JobRun(job="digest", run_key="request:z", trigger="manual", status=JobRunStatus.REQUESTED,
+                     started_at=utcnow() - timedelta(minutes=2), requested_at=utcnow() - timedelta(minutes=2))
+    fresh = JobRun(job="digest", run_key="request:w", trigger="manual", status=JobRunStatus.REQUESTED,
+                   started_at=utcnow(), requested_at=utcnow())
+    db.session.add_all([waiting, fresh])
+    db.session.commit()
+    runs = {r["id"]: r for r in client.get(f"/jobs/runs/status?ids={waiting.id},{fresh.id}").get_json()["runs"]}
+    assert "flask scheduler" in runs[waiting.id]["reason"] and runs[fresh.id]["reason"] == ""

@@ -5,12 +5,14 @@ One function for both, so the row the page renders and the row the page's script
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from vendor_registry.codes import JobRunStatus
+from vendor_registry.database import utcnow
 from vendor_registry.formatting import format_datetime
 from vendor_registry.jobs.models import JobRun
 from vendor_registry.labels import label
@@ -42,6 +44,8 @@ BADGES = {
     JobRunStatus.REQUESTED: "text-bg-secondary",
 }
 ACTIVE = (JobRunStatus.REQUESTED, JobRunStatus.RUNNING)
+#: A request still waiting after this long says the scheduler process may not be running.
+WAITING_TOO_LONG = timedelta(seconds=30)
 
 
 def counts_text(counts: dict[str, Any] | None) -> str:
@@ -56,8 +60,16 @@ def progress_text(run: JobRun) -> str:
     return _("%(done)s av %(total)s leverantörer klara", done=run.progress_done or 0, total=run.progress_total)
 
 
+def _reason(run: JobRun) -> str:
+    if run.status == JobRunStatus.REQUESTED and run.requested_at and utcnow() - run.requested_at > WAITING_TOO_LONG:
+        return _("Schemaläggaren har inte tagit upp körningen ännu. Kontrollera att "
+                 "schemaläggarprocessen (flask scheduler) är igång.")
+    return run.error or ""
+
+
 def run_summary(run: JobRun) -> dict[str, Any]:
     """Everything the page shows of one run, as plain values (JSON-ready)."""
+    reason = _reason(run)
     trigger = {"scheduled": _("schema"), "manual": _("manuellt"), "catch_up": _("ikappkörning")}
     return {
         "id": run.id,
@@ -73,6 +85,6 @@ def run_summary(run: JobRun) -> dict[str, Any]:
         "progress_done": run.progress_done,
         "progress_total": run.progress_total,
         "counts": counts_text(run.counts),
-        "reason": run.error or "",
-        "reason_first_line": (run.error or "").splitlines()[0][:120] if run.error else "",
+        "reason": reason,
+        "reason_first_line": reason.splitlines()[0][:120] if reason else "",
     }
