@@ -134,6 +134,18 @@ def test_a_stale_run_does_not_hold_its_job(job_app):
     assert _run(job_app, run_id).status == JobRunStatus.SUCCEEDED
 
 
+def test_runs_left_running_by_a_stopped_process_are_marked_failed(job_app):
+    _hold_job(job_app, "digest", heartbeat_age=timedelta(hours=2))
+    _hold_job(job_app, "check_sweep")  # still reporting: left alone
+    assert runs.fail_stale_runs(job_app) == 1
+    with job_app.app_context():
+        states = dict(db.session.execute(select(JobRun.job, JobRun.status)).all())
+        error = db.session.scalar(select(JobRun.error).where(JobRun.job == "digest"))
+        db.session.remove()
+    assert states == {"digest": JobRunStatus.FAILED, "check_sweep": JobRunStatus.RUNNING}
+    assert "avbröts" in error
+
+
 def test_requested_run_is_skipped_when_the_job_is_taken_meanwhile(job_app):
     with job_app.app_context():
         request, _ = runs.request_run(JobName.CHECK_SWEEP, "a@example.org")

@@ -130,6 +130,24 @@ def skipped_reason() -> str:
         return _("En annan körning av jobbet pågick; den här gjorde ingenting.")
 
 
+def fail_stale_runs(app: Flask) -> int:
+    """At scheduler start: runs left ``running`` by a process that stopped (no progress for
+    JOB_STALE_SECONDS) are marked failed with that reason, so history does not show them as
+    going on forever. Returns how many."""
+    with app.app_context(), write_intent():
+        with force_locale("sv"):
+            reason = _("Körningen avbröts utan att bli klar (processen stoppades).")
+        now = utcnow()
+        count = db.session.execute(
+            update(JobRun).where(JobRun.status == JobRunStatus.RUNNING,
+                                 func.coalesce(JobRun.heartbeat_at, JobRun.started_at) < _stale_before(app))
+            .values(status=JobRunStatus.FAILED, finished_at=now, error=reason)
+            .execution_options(synchronize_session=False)).rowcount
+        db.session.commit()
+        db.session.remove()
+    return count
+
+
 def progress_reporter(run_id: int):
     """A callback for the job body: ``report(done, total, unit, counts)`` writes the run's
     progress in a short transaction of its own. It marks the end of a batch: it commits the

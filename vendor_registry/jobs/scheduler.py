@@ -49,6 +49,9 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
 
 def run_scheduler(app: Flask, catch_up: bool = True) -> None:
     scheduler = build_scheduler(app)  # validates the hours before anything runs
+    stale = runs.fail_stale_runs(app)
+    if stale:
+        log.warning("%s run(s) left running by a stopped process marked failed", stale)
     if catch_up:
         ran = runs.catch_up(app)
         log.info("catch-up ran: %s", ", ".join(ran) or "nothing")
