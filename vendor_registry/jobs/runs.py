@@ -72,7 +72,7 @@ def _lock_key(job: str) -> int:
 
 def _advisory_lock(job: str):
     """On PostgreSQL, a connection holding ``pg_try_advisory_xact_lock`` for the run; None if
-    another run of the job holds it. On SQLite, writers are serialised by the database itself."""
+    another run of the job holds it. On SQLite the conditional UPDATE of ``_start`` is enough."""
     if db.engine.dialect.name != "postgresql":
         return "not-needed"
     connection = db.engine.connect()
