@@ -1,13 +1,13 @@
 """Run requests and progress on job_runs: "Kör nu" records a requested run for the scheduler.
 
-Revision ID: 0003_sqlitejobs
-Revises: 0002_flags
+Revision ID: 0005_sqlitejobs
+Revises: 0004_forms
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_sqlitejobs"
-down_revision = "0002_flags"
+revision = "0005_sqlitejobs"
+down_revision = "0004_forms"
 branch_labels = None
 depends_on = None
 
