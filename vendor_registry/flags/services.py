@@ -22,6 +22,7 @@ from vendor_registry.flags.reconcile import (
     mark_rules_run,
     reconcile,
 )
+from vendor_registry.flags.refresh import suspended
 from vendor_registry.flags.rules import (
     RuleContext,
     RuleFunction,
@@ -50,7 +51,7 @@ def sweep(session: Session, rules: Mapping[FlagRule, RuleFunction], *, settings:
     ctx = RuleContext(session=session, today=today, settings=settings)
     total = ReconcileCounts()
     new_rules = first_run_rules(session, list(rules))
-    with force_locale("sv"), remembered_translations():
+    with suspended(session), force_locale("sv"), remembered_translations():
         for rule, compute in rules.items():
             counts = reconcile(session, rule, compute(ctx), now=now, today=today, actor=actor,
                                first_run=rule in new_rules)
