@@ -260,3 +260,63 @@ def test_rolled_back_write_refreshes_nothing(app, db_session, monkeypatch):
         db.session.rollback()
         db.session.commit()
     assert calls == []
+
+
+def _write_contract(p, today):
+    from tests.factories import make_contract
+    make_contract(p, ends_on=today + timedelta(days=10))
+
+
+def _write_method(p, today):
+    from tests.factories import make_method
+    from vendor_registry.methods.models import ProviderMethod
+    db.session.add(ProviderMethod(provider_id=p.id, method_id=make_method().id,
+                                  certification_ends_on=today - timedelta(days=1)))
+
+
+def _write_old_review(p, today):
+    from tests.factories import make_review
+    make_review(p, performed_on=today - timedelta(days=400))
+
+
+def _write_kinds(p, today):
+    p.kinds = ["protected_housing", "hvb"]  # HVB needs a permit the provider does not hold
+
+
+@pytest.mark.parametrize(("write", "rule", "subject"), [
+    (_write_contract, FlagRule.CONTRACT_EXPIRING, "contract:"),
+    (_write_method, FlagRule.CERTIFICATION_EXPIRED, "method:"),
+    (_write_old_review, FlagRule.REVIEW_OVERDUE, "provider"),
+    (_write_kinds, FlagRule.LICENCE_MISSING, "licence_kind:hvb"),
+])
+def test_each_kind_of_write_refreshes_its_rules(app, db_session, write, rule, subject):
+    from tests.factories import make_user
+    provider = make_provider()
+    make_licence(provider)
+    user = make_user()
+    db_session.commit()
+    with acting_as(user_actor(user)):
+        write(provider, clock.today())
+        db.session.commit()
+    flags = _flags(provider, rule)
+    assert len(flags) == 1 and flags[0].subject_key.startswith(subject), [f.rule for f in _flags(provider)]
+
+
+def test_a_review_action_completed_resolves_its_flag_at_once(app, db_session):
+    """Deadline passed → flagged by the sweep; completing the action clears it at commit."""
+    from tests.factories import make_review, make_user
+    from vendor_registry.reviews.models import ReviewAction
+    provider = make_provider()
+    review = make_review(provider)
+    action = ReviewAction(review_id=review.id, provider_id=provider.id, description="Rutin",
+                          deadline=clock.today() - timedelta(days=2))
+    db.session.add(action)
+    user = make_user()
+    db_session.commit()
+    with acting_as(job_actor("review_sweep")):
+        run_sweep("review_sweep")
+    assert len(_flags(provider, FlagRule.REVIEW_ACTIONS_OVERDUE)) == 1
+    with acting_as(user_actor(user)):
+        action.completed_on = clock.today()
+        db.session.commit()
+    assert _flags(provider, FlagRule.REVIEW_ACTIONS_OVERDUE) == []
