@@ -36,7 +36,7 @@ def test_page_warns_then_resolves_on_confirmation(client, as_role, db_session):
     first = client.post(f"/flags/{flag.id}/resolve", data={"note": "Ringt dem.", "version": flag.version})
     html = first.get_data(as_text=True)
     assert first.status_code == 422
-    assert "Villkoret gäller fortfarande" in html and "tas den upp igen vid nästa kontroll" in html
+    assert "Villkoret för avvikelsen gäller fortfarande" in html and "tas den upp igen vid nästa kontroll" in html
     assert 'name="confirmed" value="1"' in html and "Markera som åtgärdad ändå" in html
     assert "Ringt dem." in html  # the note is kept
     db.session.expire_all()
