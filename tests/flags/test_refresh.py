@@ -320,3 +320,38 @@ def test_a_review_action_completed_resolves_its_flag_at_once(app, db_session):
         action.completed_on = clock.today()
         db.session.commit()
     assert _flags(provider, FlagRule.REVIEW_ACTIONS_OVERDUE) == []
+
+
+def test_a_failing_rule_costs_nobody_their_write(client, as_role, db_session, monkeypatch, caplog):
+    """The refresh runs in a savepoint: the check is recorded, the error logged, flags untouched."""
+    from vendor_registry.background_checks.models import BackgroundCheck
+    from vendor_registry.flags.rules import checks
+
+    def broken(ctx):
+        raise RuntimeError("regeln gick sönder")
+
+    monkeypatch.setattr(checks, "check_failed", broken)
+    monkeypatch.setattr(refresh.log, "disabled", False)  # Alembic's fileConfig in the app fixture disables it
+    provider = make_provider()
+    db_session.commit()
+    as_role("procurement_officer")
+    response = client.post(f"/providers/{provider.id}/checks/new", data={
+        "check_type": "insurance", "performed_on": clock.today().isoformat(), "result": "fail",
+        "summary": "Försäkringen har sagts upp."})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalars(select(BackgroundCheck).where(BackgroundCheck.provider_id == provider.id)).all()
+    assert _flags(provider) == []
+    assert "flags not refreshed" in caplog.text and "regeln gick sönder" in caplog.text
+
+
+def test_many_touched_providers_are_refreshed_in_batches(app, db_session, monkeypatch):
+    monkeypatch.setattr(refresh, "SCOPE_BATCH", 2)
+    touched = _scene(5)
+    untouched = _scene(1)
+    counts = refresh.refresh_provider_flags(db.session, [p.id for p in touched], settings=app.config,
+                                            rules=[FlagRule.LICENCE_LAPSED])
+    db.session.commit()
+    assert counts.raised == 5
+    assert all(len(_flags(p, FlagRule.LICENCE_LAPSED)) == 1 for p in touched)
+    assert _flags(untouched[0]) == []

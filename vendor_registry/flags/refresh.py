@@ -59,9 +59,9 @@ TABLE_RULES: dict[str, tuple[FlagRule, ...] | None] = {
     "provider_methods": (FlagRule.CERTIFICATION_EXPIRED,),
 }
 
-#: Beyond this many providers in one transaction (a bulk import), the rules run over all
-#: providers instead of an ``IN`` list with thousands of parameters: same result, fewer limits.
-SCOPE_LIMIT = 500
+#: Providers per scoped run: a bulk import touching thousands runs the rules once per batch,
+#: so no ``IN`` list exceeds the databases' parameter limits.
+SCOPE_BATCH = 500
 
 
 def refresh_provider_flags(session: Session, provider_ids: Iterable[int], *,
@@ -69,23 +69,25 @@ def refresh_provider_flags(session: Session, provider_ids: Iterable[int], *,
                            actor: Actor | None = None, today: date | None = None,
                            now: datetime | None = None) -> ReconcileCounts:
     """Run ``rules`` (default: all) for ``provider_ids`` and make their flags agree; flushes
-    nothing through the ORM, the caller commits. The number of statements depends on the rules,
-    not on how many providers the registry (or the scope) holds."""
-    ids = frozenset(int(pid) for pid in provider_ids)
+    nothing through the ORM, the caller commits. The number of statements depends on the rules
+    (and on the number of batches of SCOPE_BATCH providers), not on the registry's size."""
+    ids = sorted({int(pid) for pid in provider_ids})
     total = ReconcileCounts()
     if not ids:
         return total
     wanted = set(rules) if rules is not None else None
     selected = {rule: fn for rule, fn in all_rules().items() if wanted is None or rule in wanted}
-    scope = ids if len(ids) <= SCOPE_LIMIT else None
     now = now or utcnow()
     today = today or clock.today(now)
     actor = actor or current_actor()
-    ctx = RuleContext(session=session, today=today, settings=settings or current_app.config, provider_ids=scope)
+    settings = settings or current_app.config
     with suspended(session), force_locale("sv"), remembered_translations():
-        for rule, compute in selected.items():
-            total.add(reconcile(session, rule, compute(ctx), now=now, today=today, actor=actor,
-                                provider_ids=scope))
+        for start in range(0, len(ids), SCOPE_BATCH):
+            scope = frozenset(ids[start:start + SCOPE_BATCH])
+            ctx = RuleContext(session=session, today=today, settings=settings, provider_ids=scope)
+            for rule, compute in selected.items():
+                total.add(reconcile(session, rule, compute(ctx), now=now, today=today, actor=actor,
+                                    provider_ids=scope))
     return total
 
 
@@ -140,7 +142,13 @@ def _before_commit(session: Session) -> None:
         log.warning("flags not refreshed for providers %s: no app context", sorted(touched))
         return
     tables = set().union(*touched.values())
-    refresh_provider_flags(session, touched, rules=_rules_for(tables))
+    # In a savepoint: a failing rule must not cost the person their write. The write commits,
+    # the error is logged, and the nightly sweep brings the flags up to date.
+    try:
+        with suspended(session), session.begin_nested():
+            refresh_provider_flags(session, touched, rules=_rules_for(tables))
+    except Exception:
+        log.exception("flags not refreshed for providers %s; the nightly sweeps will catch up", sorted(touched))
 
 
 def _after_soft_rollback(session: Session, previous_transaction: Any) -> None:
