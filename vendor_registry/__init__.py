@@ -79,6 +79,7 @@ def register_extensions(app: Flask) -> None:
     from vendor_registry.audit import listener
     from vendor_registry.auth.loading import init_login
     from vendor_registry.extensions import babel, bootstrap, csrf, db, migrate
+    from vendor_registry.flags import refresh as flag_refresh
     from vendor_registry.i18n import select_locale, select_timezone
 
     db.init_app(app)
@@ -93,6 +94,7 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     init_login(app)
     listener.install()
+    flag_refresh.install()
     _sqlite_pragmas(app)
 
 

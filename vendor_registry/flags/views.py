@@ -63,8 +63,9 @@ def _forms(flag, **given):
     }
 
 
-def _render(flag, status=200, stale=None, **given):
-    return render_template("flags/detail.html", flag=flag, stale=stale, **_forms(flag, **given)), status
+def _render(flag, status=200, stale=None, resolve_warning=None, **given):
+    return render_template("flags/detail.html", flag=flag, stale=stale, resolve_warning=resolve_warning,
+                           **_forms(flag, **given)), status
 
 
 @bp.route("/<int:flag_id>")
@@ -82,6 +83,10 @@ def _act(flag_id: int, form_key: str, form, action, done_message: str):
         except StaleRecordError as exc:
             db.session.rollback()
             return _render(queries.get_flag_or_404(flag_id), 409, stale=exc, **{form_key: form})
+        except services.ConditionStillHolds as exc:
+            db.session.rollback()  # nothing changed: show the warning and the confirm step
+            return _render(queries.get_flag_or_404(flag_id), 422, resolve_warning=exc.errors["confirm"][0],
+                           **{form_key: form})
         except services.ValidationFailed as exc:
             db.session.rollback()
             apply_field_errors(form, exc.errors)
@@ -113,7 +118,8 @@ def assign(flag_id: int):
 @require(Permission.RESOLVE_FLAG)
 def resolve(flag_id: int):
     return _act(flag_id, "resolve", ResolveForm(), lambda flag, form: services.resolve(
-        flag, current_user, form.note.data, form.version.data), _("Avvikelsen är åtgärdad."))
+        flag, current_user, form.note.data, form.version.data, confirmed=form.confirmed.data == "1"),
+        _("Avvikelsen är åtgärdad."))
 
 
 @bp.route("/<int:flag_id>/dismiss", methods=["POST"])

@@ -1,7 +1,7 @@
 """Background-check rules: overdue, failed (or with a concern), and repeatedly unanswered."""
 from __future__ import annotations
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 
 from vendor_registry.background_checks.models import BackgroundCheck, CheckPolicy
 from vendor_registry.codes import CheckOutcome, CheckType, FlagRule, FlagSeverity
@@ -16,8 +16,8 @@ from vendor_registry.flags.rules import text_label as label
 from vendor_registry.providers.models import Provider
 
 
-def _in_scope():
-    return Provider.status.in_(IN_SCOPE_STATUSES)
+def _in_scope(ctx: RuleContext):
+    return and_(Provider.status.in_(IN_SCOPE_STATUSES), ctx.only(Provider.id))
 
 
 def required_intervals(ctx: RuleContext) -> dict[int, dict[CheckType, int]]:
@@ -30,7 +30,7 @@ def required_intervals(ctx: RuleContext) -> dict[int, dict[CheckType, int]]:
     ):
         policy.setdefault(row.provider_kind.value, []).append((row.check_type, row.interval_days))
     needs: dict[int, dict[CheckType, int]] = {}
-    for provider_id, kinds in ctx.session.execute(select(Provider.id, Provider.kinds).where(_in_scope())):
+    for provider_id, kinds in ctx.session.execute(select(Provider.id, Provider.kinds).where(_in_scope(ctx))):
         types: dict[CheckType, int] = {}
         for kind in kinds:
             for check_type, interval in policy.get(kind, ()):
@@ -50,7 +50,7 @@ def check_overdue(ctx: RuleContext) -> list[Finding]:
             select(BackgroundCheck.provider_id, BackgroundCheck.check_type,
                    func.max(BackgroundCheck.performed_at).label("last_at"))
             .join(Provider, Provider.id == BackgroundCheck.provider_id)
-            .where(_in_scope(), BackgroundCheck.result != CheckOutcome.ERROR)
+            .where(_in_scope(ctx), BackgroundCheck.result != CheckOutcome.ERROR)
             .group_by(BackgroundCheck.provider_id, BackgroundCheck.check_type)
         )
     }
@@ -88,7 +88,7 @@ def _as_datetime(value):
     return UTCDateTime().process_result_value(value, None)
 
 
-def _ranked_checks(extra_where):
+def _ranked_checks(ctx: RuleContext, extra_where):
     return (
         select(BackgroundCheck.id, BackgroundCheck.provider_id, BackgroundCheck.check_type,
                BackgroundCheck.result, BackgroundCheck.performed_at,
@@ -97,7 +97,7 @@ def _ranked_checks(extra_where):
                    order_by=(BackgroundCheck.performed_at.desc(), BackgroundCheck.id.desc()),
                ).label("rn"))
         .join(Provider, Provider.id == BackgroundCheck.provider_id)
-        .where(_in_scope(), *extra_where)
+        .where(_in_scope(ctx), *extra_where)
         .subquery()
     )
 
@@ -105,7 +105,7 @@ def _ranked_checks(extra_where):
 def check_failed(ctx: RuleContext) -> list[Finding]:
     """The latest answer of a check type is ``fail`` (critical) or ``concern`` (high). A later
     ``error`` leaves the verdict standing: a source that cannot be reached says nothing."""
-    ranked = _ranked_checks([BackgroundCheck.result != CheckOutcome.ERROR])
+    ranked = _ranked_checks(ctx, [BackgroundCheck.result != CheckOutcome.ERROR])
     rows = ctx.session.execute(
         select(ranked).where(ranked.c.rn == 1,
                              ranked.c.result.in_((CheckOutcome.FAIL, CheckOutcome.CONCERN)))
@@ -126,7 +126,7 @@ def check_failed(ctx: RuleContext) -> list[Finding]:
 def check_error(ctx: RuleContext) -> list[Finding]:
     """The latest CHECK_ERROR_STREAK automatic results of a type are all ``error``."""
     streak = ctx.setting("CHECK_ERROR_STREAK")
-    ranked = _ranked_checks([BackgroundCheck.automatic.is_(True)])
+    ranked = _ranked_checks(ctx, [BackgroundCheck.automatic.is_(True)])
     errors = func.sum(case((ranked.c.result == CheckOutcome.ERROR, 1), else_=0))
     rows = ctx.session.execute(
         select(ranked.c.provider_id, ranked.c.check_type, func.count().label("n"), errors.label("errors"))
