@@ -8,11 +8,23 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.dashboard.helpers import make_flag, number_and_link, rows_on, soup
-from tests.factories import make_check, make_contract, make_licence, make_provider, make_user
+from tests.factories import (
+    make_check,
+    make_contract,
+    make_licence,
+    make_provider,
+    make_user,
+)
 from vendor_registry import clock
 from vendor_registry.audit.models import AuditEvent
 from vendor_registry.auth.models import ApiToken
-from vendor_registry.codes import CheckType, FlagRule, FlagSeverity, FlagStatus, ProviderStatus
+from vendor_registry.codes import (
+    CheckType,
+    FlagRule,
+    FlagSeverity,
+    FlagStatus,
+    ProviderStatus,
+)
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
 

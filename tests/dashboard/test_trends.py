@@ -48,7 +48,9 @@ def test_chart_geometry_stacks_and_scales():
     low, crit_a, crit_b = chart.rects
     assert crit_a.y + crit_a.h == low.y  # stacked on top
     assert round(low.h + crit_a.h, 6) == round(crit_b.h, 6)  # 3 = 3
-    assert chart.y_ticks[-1][1] == 5  # a round top above the largest bar
+    assert [value for _, value in chart.y_ticks] == [0, 1, 2, 3]  # whole, evenly spaced steps
+    assert [v for _, v in charts.stacked_bars(["a"], [("x", "X", [37])]).y_ticks] == [0, 10, 20, 30, 40]
+    assert [v for _, v in charts.stacked_bars(["a"], [("x", "X", [0])]).y_ticks] == [0, 1]
 
 
 def test_supervisor_start_page_statements_do_not_grow_with_providers(client, as_role, statement_counter):

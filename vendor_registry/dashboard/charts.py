@@ -35,24 +35,23 @@ class Chart:
     right: float = WIDTH - RIGHT
 
 
-def _nice_max(value: int) -> int:
-    """A round top for the axis: 1, 2, 5, 10, 20, 50 … at least ``value``."""
-    top = 1
+def _nice_step(value: int, ticks: int = 4) -> int:
+    """A round whole-number step (1, 2, 5, 10, 20, 50 …) giving at most ``ticks`` steps up to ``value``."""
+    base = 1
     while True:
-        for step in (1, 2, 5):
-            if top * step >= value:
-                return top * step
-        top *= 10
+        for factor in (1, 2, 5):
+            if base * factor * ticks >= value:
+                return base * factor
+        base *= 10
 
 
 def _frame(labels: list[str], top_value: int) -> tuple[Chart, float, float]:
     chart = Chart()
     plot_h = HEIGHT - TOP - BOTTOM
-    top = _nice_max(max(top_value, 1))
+    step = _nice_step(max(top_value, 1))
+    top = step * -(-max(top_value, 1) // step)
     scale = plot_h / top
-    for i in range(5):
-        value = round(top * i / 4)
-        chart.y_ticks.append((chart.baseline - value * scale, value))
+    chart.y_ticks = [(chart.baseline - value * scale, value) for value in range(0, top + 1, step)]
     slot = (WIDTH - LEFT - RIGHT) / max(len(labels), 1)
     chart.x_labels = [(LEFT + slot * (i + 0.5), text) for i, text in enumerate(labels)]
     return chart, scale, slot
