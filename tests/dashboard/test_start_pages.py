@@ -120,8 +120,8 @@ def test_procurement_start_page(client, as_role):
     assert "Ulf Upphandlare" in text and "1 utförare" in text
 
 
-def test_social_worker_sees_match_profiles_and_recent_providers_only(client, as_role):
-    as_role("social_worker")
+def test_social_worker_sees_match_profiles_and_recent_providers_only(client, as_role, login):
+    user = as_role("social_worker")
     first, second = make_provider(name="Först Öppnad AB"), make_provider(name="Sist Öppnad AB")
     db.session.commit()
     page = soup(client.get("/start"))
@@ -132,7 +132,13 @@ def test_social_worker_sees_match_profiles_and_recent_providers_only(client, as_
     assert client.get("/providers/999999").status_code == 404  # not remembered
     recent = [a.get_text() for a in soup(client.get("/start")).find(id="recent-providers").find_all("a")]
     assert recent == ["Sist Öppnad AB", "Först Öppnad AB"]
+    shown, href = number_and_link(soup(client.get("/start")), "tile-approved")
+    assert shown == 2 and rows_on(client, href, "provider-table") == 2
     assert client.get("/start/checks-due").status_code == 403
+    # The list lives in the session only: logging out forgets it.
+    assert client.post("/logout").status_code == 302
+    login(user)
+    assert "Du har inte öppnat" in soup(client.get("/start")).find(id="recent-providers").get_text()
 
 
 def test_admin_sees_job_health_sources_users_and_expiring_tokens(client, as_role, app, monkeypatch):

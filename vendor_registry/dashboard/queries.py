@@ -186,6 +186,13 @@ def procurement_page(user_id: int) -> dict[str, Any]:
     }
 
 
+def social_worker_page() -> dict[str, Any]:
+    from flask_babel import lazy_gettext as _l
+
+    return {"approved": provider_tile(_l("Godkända utförare att välja bland"),
+                                      status=[s.value for s in APPROVED_STATUSES])}
+
+
 def recent_providers(ids: list[int]) -> list[Provider]:
     """The providers this person last opened or compared, most recent first (one statement)."""
     if not ids:

@@ -75,6 +75,8 @@ def index():
         context.update(admin=queries.admin_page(), jobs=job_overview())
     from vendor_registry.demand.queries import list_profiles
 
+    if role == Role.SOCIAL_WORKER:
+        context.update(social=queries.social_worker_page())
     context.update(profiles=list_profiles() if role == Role.SOCIAL_WORKER else [],
                    recent=queries.recent_providers(list(session.get(RECENT_KEY, []))))
     return render_template("dashboard/index.html", **context)
