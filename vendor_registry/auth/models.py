@@ -35,6 +35,8 @@ class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     last_login_at: Mapped[datetime | None]
     last_digest_at: Mapped[datetime | None]
+    # When this person last marked their notices as seen: what is "new" starts after it.
+    notices_seen_at: Mapped[datetime | None]
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

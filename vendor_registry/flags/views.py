@@ -19,7 +19,7 @@ from vendor_registry.auth.permissions import Permission, has_permission, require
 from vendor_registry.concurrency import StaleRecordError
 from vendor_registry.editing import apply_field_errors
 from vendor_registry.extensions import db
-from vendor_registry.flags import notify, queries, services
+from vendor_registry.flags import notify, queries, services, whats_new
 from vendor_registry.flags.forms import (
     AcknowledgeForm,
     AssignForm,
@@ -33,11 +33,11 @@ NOBODY = _l("Ingen")
 
 @bp.app_context_processor
 def _notification_count():
-    """The unread count in the navigation bar (one small query per page, logged-in users only)."""
+    """The count in the navigation bar: unread notices plus what is new (one statement per page)."""
     def unread() -> int:
         if not current_user or not current_user.is_authenticated:
             return 0
-        return notify.unread_count(current_user.id)
+        return whats_new.badge_count(current_user)
     return {"unread_notifications": unread}
 
 
@@ -142,13 +142,15 @@ def notifications():
     items = queries.notifications_for(current_user.id)
     can_open = has_permission(current_user, Permission.ACKNOWLEDGE_FLAG) or has_permission(
         current_user, Permission.RESOLVE_FLAG)
-    return render_template("flags/notifications.html", items=items, can_open=can_open)
+    return render_template("flags/notifications.html", items=items, can_open=can_open,
+                           new=whats_new.whats_new(current_user))
 
 
 @bp.route("/notifications/read", methods=["POST"])
 @require(Permission.VIEW_PROVIDERS)
 def notifications_read():
     notify.mark_read(current_user.id)
+    whats_new.mark_seen(current_user.id)
     db.session.commit()
     flash(_("Alla notiser är markerade som lästa."), "success")
     return redirect(url_for("flags.notifications"))
