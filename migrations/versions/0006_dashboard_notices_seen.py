@@ -1,13 +1,13 @@
 """Per-user "notices seen" marker: what is new on the notices page starts after it.
 
-Revision ID: 0003_dashboard
-Revises: 0002_flags
+Revision ID: 0006_dashboard
+Revises: 0005_sqlitejobs
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_dashboard"
-down_revision = "0002_flags"
+revision = "0006_dashboard"
+down_revision = "0005_sqlitejobs"
 branch_labels = None
 depends_on = None
 
