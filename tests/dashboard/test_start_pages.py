@@ -175,3 +175,28 @@ def test_start_pages_write_nothing_to_the_audit_log(client, as_role):
     for _ in range(2):
         assert client.get("/start").status_code == 200
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
+
+
+def test_admin_job_health_shows_finished_failed_and_requested_runs(client, as_role):
+    """The start page reads the same run summaries as the jobs page, whatever state a run is in."""
+    from vendor_registry.codes import JobRunStatus
+    from vendor_registry.jobs.models import JobRun
+
+    as_role("admin")
+    moment = utcnow() - timedelta(hours=2)
+    db.session.add_all([
+        JobRun(job="licence_sweep", run_key="a", trigger="scheduled", status=JobRunStatus.SUCCEEDED,
+               started_at=moment, finished_at=moment, counts={"raised": 1, "refreshed": 0, "resolved": 0}),
+        JobRun(job="check_sweep", run_key="b", trigger="manual", status=JobRunStatus.FAILED,
+               started_at=moment, finished_at=moment, error="Källan svarade inte"),
+        JobRun(job="review_sweep", run_key="c", trigger="manual", status=JobRunStatus.REQUESTED,
+               started_at=utcnow(), requested_at=utcnow()),
+    ])
+    db.session.commit()
+    response = client.get("/start")
+    assert response.status_code == 200
+    rows = {tr.th.get_text(strip=True): " ".join(tr.get_text(" ").split())
+            for tr in soup(response).find(id="job-health").tbody.find_all("tr")}
+    assert any("Källan svarade inte" in text for text in rows.values())
+    assert any("Väntar på schemaläggaren" in text for text in rows.values())
+    assert any(clock.local_date(moment).isoformat() in text for text in rows.values())
