@@ -36,6 +36,7 @@ def test_add_two_requirements_without_reload_pick_values_and_save(open_as, live_
     page.get_by_role("button", name="Lägg till krav").click()
     expect(rows).to_have_count(2)
     expect(page.get_by_label("Kravtyp (krav 2)")).to_be_focused()
+    expect(page.get_by_label("Värde (krav 2)")).to_be_disabled()  # no kind yet: nothing to pick
     page.get_by_label("Kravtyp (krav 2)").select_option(label="Dygnspris högst")
     price = page.get_by_label("Värde (krav 2)")
     expect(price).to_have_attribute("type", "number")

@@ -203,7 +203,7 @@ def test_editor_carries_row_template_kind_pickers_and_local_script(client, as_ro
     names = {el.get("name") for el in row.find_all(["select", "input"])}
     assert names == {f"requirements-__index__-{part}" for part in ("kind", "value", "mode", "weight", "remove")}
     kinds = {t["data-value-widget"] for t in form.find_all("template", attrs={"data-value-widget": True})}
-    assert len(kinds) == 15 and "" in kinds and "serves_county" in kinds
+    assert len(kinds) == 16 and {"", "__none__", "serves_county", "checks_current"} <= kinds
     assert form.find("button", attrs={"data-add-row": True}) is None  # the fallback is a submit input
     assert form.find("input", attrs={"data-add-row": True, "type": "submit", "name": "add_row"}) is not None
     soup = BeautifulSoup(html, "html.parser")

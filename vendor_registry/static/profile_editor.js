@@ -50,6 +50,9 @@
   }
 
   function enhance(row) {
+    var kind = row.querySelector("[data-kind-select]");
+    var value = row.querySelector("[name$='-value']");
+    if (kind && !kind.value && value && !value.value) { swapValue(row, ""); }
     var check = row.querySelector("[data-remove-check]");
     var button = row.querySelector("[data-remove-row]");
     // A row the user already ticked for removal (before a reload) keeps its checkbox.
@@ -59,8 +62,9 @@
     }
   }
 
+  // A row without a kind gets a disabled "choose the kind first" list instead of the no-JS text box.
   function widgetFor(kind) {
-    var template = form.querySelector('template[data-value-widget="' + kind + '"]') ||
+    var template = form.querySelector('template[data-value-widget="' + (kind || "__none__") + '"]') ||
       form.querySelector('template[data-value-widget=""]');
     return template.content.firstElementChild.cloneNode(true);
   }
