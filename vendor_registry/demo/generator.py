@@ -125,7 +125,7 @@ def _approval_day(b: _Builder, part: Slot) -> date:
 
 
 def _provider(b: _Builder, index: int, part: Slot) -> Any:
-    from vendor_registry.providers.models import ApprovalEvent, Provider
+    from vendor_registry.providers.models import Provider
 
     rng = b.rng
     kinds = list(part.kinds)
@@ -165,7 +165,14 @@ def _provider(b: _Builder, index: int, part: Slot) -> Any:
         conditions_until=b.today + timedelta(days=120) if status == ProviderStatus.CONDITIONALLY_APPROVED else None,
     )
     b.session.add(provider)
-    b.session.flush()
+    b.bump("providers")
+    return provider
+
+
+def _approval_events(b: _Builder, provider: Any, part: Slot) -> None:
+    from vendor_registry.providers.models import ApprovalEvent
+
+    status, status_day = provider.status, provider.status_changed_at.date()
     b.session.add(ApprovalEvent(provider_id=provider.id, from_status=None, to_status=ProviderStatus.DRAFT,
                                 actor_label="demo-data", reason="Registrerad (demodata)",
                                 created_at=_at(status_day - timedelta(days=30))))
@@ -173,8 +180,6 @@ def _provider(b: _Builder, index: int, part: Slot) -> Any:
         b.session.add(ApprovalEvent(provider_id=provider.id, from_status=ProviderStatus.DRAFT, to_status=status,
                                     actor_label="demo-data", reason=_REASONS.get(part.problem, "Beslut i demodata"),
                                     created_at=_at(status_day)))
-    b.bump("providers")
-    return provider
 
 
 _REASONS = {"revoked": "IVO har återkallat tillståndet (demo).", "appealed": "Återkallelsen är överklagad (demo).",
@@ -273,7 +278,6 @@ def _checks(b: _Builder, provider: Any, part: Slot, licence: Any) -> None:
             if part.problem == "check_overdue":
                 age = b.rng.randint(interval + 10, interval + 90)
         if part.problem == "licence_mismatch" and check_type == CheckType.IVO_REGISTER and licence is not None:
-            b.session.flush()  # the register's answer names our licence by id
             age, result = b.rng.randint(1, 5), CheckOutcome.CONCERN
             details = {"licences": {str(licence.id): LicenceStatus.REVOKED.value}}
             summary = "IVO:s register anger att tillståndet är återkallat (demo)."
@@ -318,15 +322,16 @@ def _reviews(b: _Builder, provider: Any, part: Slot) -> None:
         **{f"rating_{d}": b.rng.randint(3 if outcome == ReviewOutcome.SATISFACTORY else 2, 5) for d in
            ("delivered_as_agreed", "staff_competence", "safety", "cooperation", "documentation")},
     )
-    b.session.add(review)
-    b.session.flush()
-    if outcome != ReviewOutcome.SATISFACTORY:
+    if outcome != ReviewOutcome.SATISFACTORY:  # through the relationship: no flush per review
         deadline = performed + timedelta(days=60)
         done = None if part.problem == "review_actions_overdue" or deadline > b.today else deadline - timedelta(days=5)
-        b.session.add(ReviewAction(review_id=review.id, provider_id=provider.id,
-                                   description="Redovisa åtgärdsplan för dokumentationen.",
-                                   deadline=deadline, completed_on=done))
+        review.actions.append(ReviewAction(provider_id=provider.id, description="Redovisa åtgärdsplan för dokumentationen.",
+                                           deadline=deadline, completed_on=done))
+    b.session.add(review)
     b.bump("reviews")
+
+
+_BATCH = 200
 
 
 def generate(session: Session, providers: int = 40, seed: int = 2026, today: date | None = None) -> dict[str, int]:
@@ -336,17 +341,19 @@ def generate(session: Session, providers: int = 40, seed: int = 2026, today: dat
     _ensure_users(session, builder.counts)
     methods = _ensure_catalogue(session)
     start = session.scalar(select(func.count()).select_from(_provider_model())) or 0
-    for offset in range(providers):
-        index = start + offset
-        part = slot(index)
-        provider = _provider(builder, index, part)
-        licence = _licences(builder, provider, part)
-        _methods(builder, provider, methods, part)
-        _contracts(builder, provider, part)
-        _checks(builder, provider, part, licence)
-        _reviews(builder, provider, part)
-        if offset % 200 == 199:
-            session.flush()
+    # In batches, with two flushes each (provider ids, then licence ids), not one per provider.
+    for first in range(0, providers, _BATCH):
+        cast = [(start + offset, slot(start + offset)) for offset in range(first, min(first + _BATCH, providers))]
+        made = [(_provider(builder, index, part), part) for index, part in cast]
+        session.flush()
+        licences = [_licences(builder, provider, part) for provider, part in made]
+        session.flush()  # an IVO register answer names our licence by id
+        for (provider, part), licence in zip(made, licences, strict=True):
+            _approval_events(builder, provider, part)
+            _methods(builder, provider, methods, part)
+            _contracts(builder, provider, part)
+            _checks(builder, provider, part, licence)
+            _reviews(builder, provider, part)
     session.flush()
     _profiles(session, builder.counts)
     return builder.counts
