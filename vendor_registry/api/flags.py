@@ -296,6 +296,13 @@ def bulk_flags(data: dict[str, Any]):
                              [u.id for u in queries.assignable_users()])
     else:
         result = bulk.acknowledge(db.session, selection, g.api_user, data["comment"], data["snoozed_until"])
-    db.session.commit()
+    # The flags in hand are as written (bulk brings them up to date): answering with them must not
+    # reload each one, as expiring them on commit would.
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
     return {"done": result.done,
             "skipped": [{"id": item.flag_id, "reason": item.reason} for item in result.skipped]}
