@@ -1,5 +1,6 @@
 """/api/v1/flags: the flag queue (same filters and order as the supervisors' queue), and the
-acknowledge / resolve / dismiss transitions through ``flags.services``."""
+acknowledge / resolve / dismiss transitions through ``flags.services`` (many at once through
+``flags.bulk``)."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,14 +11,14 @@ from sqlalchemy.orm import joinedload
 
 from vendor_registry.api import schemas as s
 from vendor_registry.api.auth import api_require
-from vendor_registry.api.errors import RECORD_SERIALIZERS
+from vendor_registry.api.errors import RECORD_SERIALIZERS, ApiProblem
 from vendor_registry.api.providers import MAX_ID
 from vendor_registry.api.registry import make_blueprint
 from vendor_registry.audit.queries import events_for_entity
-from vendor_registry.auth.permissions import Permission
+from vendor_registry.auth.permissions import Permission, has_permission
 from vendor_registry.codes import FlagRule, FlagSeverity
 from vendor_registry.extensions import db
-from vendor_registry.flags import queries, services
+from vendor_registry.flags import bulk, queries, services
 from vendor_registry.flags.models import Flag
 from vendor_registry.providers.orgnr import OrgNumberError, normalise_org_number
 from vendor_registry.providers.queries import get_provider_by_org_number
@@ -92,6 +93,35 @@ class AssignSchema(s.ApiSchema):
     assignee_id = s.Int(required=True, allow_none=True, validate=s.int_range(1, MAX_ID),
                         metadata={"description": "En aktiv enhetschef, upphandlare eller administratör; null = ingen."})
     version = s.Int(**_VERSION)
+
+
+class BulkItemSchema(s.ApiSchema):
+    id = s.Int(required=True, validate=s.int_range(1, MAX_ID))
+    version = s.Int(**_VERSION)
+
+
+class BulkSchema(s.ApiSchema):
+    action = s.Str(required=True, validate=s.one_of(bulk.ACTIONS),
+                   metadata={"description": "acknowledge (alla roller som kvitterar) eller assign (enhetschef)."})
+    items = s.List(s.Nested(BulkItemSchema), required=True, validate=s.list_length(1, bulk.MAX_SELECTED),
+                   metadata={"description": "Avvikelserna med den version du läste."})
+    comment = s.Str(load_default=None, allow_none=True, validate=s.length(2000),
+                    metadata={"description": "Krävs för acknowledge; sparas i varje avvikelse."})
+    snoozed_until = s.Date(allow_none=True, load_default=None,
+                           metadata={"description": "acknowledge: tillbaka i kön efter detta datum."})
+    assignee_id = s.Int(load_default=None, allow_none=True, validate=s.int_range(1, MAX_ID),
+                        metadata={"description": "assign: en person som kan hantera avvikelser; null = ingen."})
+
+
+class BulkSkippedSchema(s.ApiSchema):
+    id = s.Int(required=True)
+    reason = s.Str(required=True, metadata={"description": "Varför avvikelsen hoppades över (t.ex. redan avslutad)."})
+
+
+class BulkResultSchema(s.ApiSchema):
+    done = s.List(s.Nested(FlagSchema), required=True, metadata={"description": "Ändrade avvikelser."})
+    skipped = s.List(s.Nested(BulkSkippedSchema), required=True, metadata={
+        "description": "Avslutade, ändrade sedan angiven version eller okända: inte ändrade, inget fel för resten."})
 
 
 class AuditEventSchema(s.ApiSchema):
@@ -245,3 +275,34 @@ def dismiss_flag(data: dict[str, Any], flag_id: int):
     """
     return _transition(flag_id, lambda flag: services.dismiss(
         flag, g.api_user, data["justification"], data["version"]))
+
+
+@bp.route("/flags/bulk", methods=["POST"])
+@api_require(Permission.ACKNOWLEDGE_FLAG)
+@bp.arguments(BulkSchema)
+@bp.response(200, BulkResultSchema)
+def bulk_flags(data: dict[str, Any]):
+    """Kvittera eller tilldela flera avvikelser
+
+    Samma kommentar eller ansvarig för varje avvikelse, en loggpost per avvikelse. En avvikelse som
+    avslutats eller ändrats sedan angiven version hoppas över och listas i skipped; resten genomförs.
+    Tilldelning kräver samma behörighet som för en avvikelse (enhetschef).
+    """
+    selection = {item["id"]: item["version"] for item in data["items"]}
+    if data["action"] == "assign":
+        if not has_permission(g.api_user, Permission.RESOLVE_FLAG):
+            raise ApiProblem(403)
+        result = bulk.assign(db.session, selection, data["assignee_id"],
+                             [u.id for u in queries.assignable_users()])
+    else:
+        result = bulk.acknowledge(db.session, selection, g.api_user, data["comment"], data["snoozed_until"])
+    # The flags in hand are as written (bulk brings them up to date): answering with them must not
+    # reload each one, as expiring them on commit would.
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+    return {"done": result.done,
+            "skipped": [{"id": item.flag_id, "reason": item.reason} for item in result.skipped]}

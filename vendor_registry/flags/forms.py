@@ -37,3 +37,16 @@ class DismissForm(FlaskForm):
                     Length(min=10, max=2000, message=_l("Motiveringen måste vara minst 10 tecken."))],
         description=_l("Avvikelsen visas inte igen så länge villkoret gäller. Motiveringen sparas i loggen."))
     version = VersionField()
+
+
+class BulkForm(FlaskForm):
+    """The queue's bulk form. The selected rows come as repeated ``selected`` checkboxes (read in
+    the view); what an action requires (a comment to acknowledge) is checked in ``flags.bulk``."""
+
+    action = SelectField(_l("Åtgärd"), choices=[("acknowledge", _l("Kvittera")), ("assign", _l("Tilldela"))],
+                         validate_choice=True)
+    comment = TextAreaField(_l("Kommentar"), validators=[Length(max=2000)],
+                            description=_l("Sparas i varje markerad avvikelse. Krävs för att kvittera."))
+    snoozed_until = DateField(_l("Skjut upp till och med"), validators=[Optional()],
+                              description=_l("Valfritt, högst 90 dagar fram."))
+    assignee_id = SelectField(_l("Ansvarig"), coerce=lambda v: int(v) if v else None, validate_choice=True)

@@ -60,6 +60,7 @@ class Flag(VersionedMixin, db.Model):
 
     provider: Mapped[Provider] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
 
 
 class Notification(db.Model):

@@ -99,8 +99,9 @@ def flag_query(filters: FlagFilters, current_user_id: int | None = None):
 
 
 def paginate_flags(filters: FlagFilters, page: int, per_page: int, current_user_id: int | None = None):
-    """One count and one page query (provider and assignee joined in)."""
-    query = flag_query(filters, current_user_id).options(joinedload(Flag.provider), joinedload(Flag.assignee))
+    """One count and one page query (provider, assignee and acknowledger joined in)."""
+    query = flag_query(filters, current_user_id).options(
+        joinedload(Flag.provider), joinedload(Flag.assignee), joinedload(Flag.acknowledged_by))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 

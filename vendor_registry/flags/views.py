@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -13,16 +14,18 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from vendor_registry.auth.permissions import Permission, has_permission, require
 from vendor_registry.concurrency import StaleRecordError
 from vendor_registry.editing import apply_field_errors
 from vendor_registry.extensions import db
-from vendor_registry.flags import notify, queries, services, whats_new
+from vendor_registry.flags import bulk, notify, queries, services, whats_new
 from vendor_registry.flags.forms import (
     AcknowledgeForm,
     AssignForm,
+    BulkForm,
     DismissForm,
     ResolveForm,
 )
@@ -44,11 +47,68 @@ def _notification_count():
 @bp.route("/")
 @require(Permission.ACKNOWLEDGE_FLAG, Permission.RESOLVE_FLAG)
 def index():
+    return _render_queue(BulkForm(formdata=None), selected=None)
+
+
+def _bulk_form(form: BulkForm, users) -> BulkForm:
+    form.assignee_id.choices = [("", str(NOBODY))] + [(u.id, f"{u.name} ({u.email})") for u in users]
+    return form
+
+
+def _render_queue(form: BulkForm, selected: set[int] | None, status: int = 200):
+    """The queue with its bulk form; ``selected`` are the rows to show checked (the person's
+    selection after a refused submit, or every row with ``?select=all`` when JS is off)."""
     filters = queries.FlagFilters.from_args(request.args)
     page = request.args.get("page", 1, type=int)
     pagination = queries.paginate_flags(filters, page, current_app.config["FLAGS_PER_PAGE"], current_user.id)
-    return render_template("flags/list.html", pagination=pagination, filters=filters,
-                           users=queries.assignable_users())
+    users = queries.assignable_users()
+    if selected is None and request.args.get("select") == "all":
+        selected = {flag.id for flag in pagination.items}
+    return render_template("flags/list.html", pagination=pagination, filters=filters, users=users,
+                           bulk_form=_bulk_form(form, users), selected=selected or set(),
+                           can_assign=has_permission(current_user, Permission.RESOLVE_FLAG)), status
+
+
+@bp.route("/bulk", methods=["POST"])
+@require(Permission.ACKNOWLEDGE_FLAG)
+def bulk_action():
+    """Acknowledge or assign the selected rows. The queue's filters and page ride along in the
+    query string, so a refused submit shows the same page with the selection and comment kept."""
+    users = queries.assignable_users()
+    form = _bulk_form(BulkForm(), users)
+    selection = bulk.parse_selection(request.form.getlist("selected"))
+    if form.action.data == "assign" and not has_permission(current_user, Permission.RESOLVE_FLAG):
+        abort(403)
+    if form.validate_on_submit():
+        try:
+            if form.action.data == "assign":
+                result = bulk.assign(db.session, selection, form.assignee_id.data, [u.id for u in users])
+            else:
+                result = bulk.acknowledge(db.session, selection, current_user, form.comment.data,
+                                          form.snoozed_until.data)
+        except services.ValidationFailed as exc:
+            db.session.rollback()
+            apply_field_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            _flash_result(form.action.data, result)
+            back = queries.FlagFilters.from_args(request.args).to_args()
+            page = request.args.get("page", 1, type=int)
+            return redirect(url_for("flags.index", **back, **({"page": page} if page > 1 else {})))
+    return _render_queue(form, set(selection), 422)
+
+
+def _flash_result(action: str, result: bulk.BulkResult) -> None:
+    if result.done:
+        if action == "assign":
+            flash(ngettext("%(num)s avvikelse har fått ny ansvarig.", "%(num)s avvikelser har fått ny ansvarig.",
+                           len(result.done)), "success")
+        else:
+            flash(ngettext("%(num)s avvikelse är kvitterad.", "%(num)s avvikelser är kvitterade.",
+                           len(result.done)), "success")
+    for item in result.skipped:
+        name = f"{item.flag.provider.name}: {item.flag.message}" if item.flag is not None else f"#{item.flag_id}"
+        flash(_("Hoppade över %(flag)s – den %(reason)s.", flag=name, reason=item.reason), "warning")
 
 
 def _forms(flag, **given):
