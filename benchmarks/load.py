@@ -63,6 +63,8 @@ def run_wrk(url: str, headers: dict[str, str], duration: float, connections: int
     if line is None:
         raise RuntimeError(f"wrk printed no summary for {url}:\n{out}")
     requests, micros, errors, bad, p50, p99 = (float(v) for v in line.split()[1:])
+    if not requests:  # nothing finished within the round: no latency to speak of
+        p50 = p99 = float("nan")
     return Result(int(requests), micros / 1e6, int(errors), int(bad), p50 / 1000, p99 / 1000)
 
 

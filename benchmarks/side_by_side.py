@@ -50,6 +50,7 @@ class Page:
     reference: str | None = None  # the Flask-Admin page it is compared with
     api: bool = False  # bearer token instead of the session cookie
     connections: int | None = None  # None: --connections
+    min_duration: float = 0  # seconds a round lasts at least (a page slower than --duration)
     runs: list[load.Result] = field(default_factory=list)
     ref_runs: list[load.Result] = field(default_factory=list)
 
@@ -64,7 +65,8 @@ def pages(provider_id: int, connections: int) -> list[Page]:
         Page("provider page", f"/providers/{provider_id}"),
         Page("/api/v1/providers", "/api/v1/providers", api=True),
         # As many connections as workers: a deeper queue of 10-second requests only adds waiting.
-        Page("ad hoc match page", MATCH, connections=2),
+        # At least 30 s a round, so that some requests of a 10-second page finish in it.
+        Page("ad hoc match page", MATCH, connections=2, min_duration=30),
     ]
 
 
@@ -230,13 +232,13 @@ def median(results: list[load.Result], attr: str) -> float:
 
 def report(all_pages: list[Page], hello: list[load.Result], timings: dict[str, float]) -> None:
     print(f"\n{'page':<20} {'round':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'err':>4}"
-          f" | {'ref req/s':>9} {'p50 ms':>8} {'p99 ms':>8} | {'÷ref':>6} {'÷hello':>7}")
+          f" {'n':>5} | {'ref req/s':>9} {'p50 ms':>8} {'p99 ms':>8} | {'÷ref':>6} {'÷hello':>7}")
     rows = [(p.name, p.runs, p.ref_runs) for p in all_pages] + [("hello world", hello, [])]
     for name, runs, refs in rows:
         for i, r in enumerate(runs):
             ref = refs[i] if i < len(refs) else None
             refcols = f"{ref.rps:9.1f} {ref.p50_ms:8.0f} {ref.p99_ms:8.0f}" if ref else " " * 27
-            print(f"{name:<20} {i + 1:>5} {r.rps:8.1f} {r.p50_ms:8.0f} {r.p99_ms:8.0f} {r.errors + r.bad_status:>4}"
+            print(f"{name:<20} {i + 1:>5} {r.rps:8.1f} {r.p50_ms:8.0f} {r.p99_ms:8.0f} {r.errors + r.bad_status:>4} {r.requests:>5}"
                   f" | {refcols} | {ratio(r.rps, ref.rps) if ref else float('nan'):6.2f}"
                   f" {ratio(r.rps, hello[i].rps):7.4f}")
     by = {p.name: p for p in all_pages}
@@ -316,13 +318,14 @@ def main() -> None:
             print(f"warm-up {response.status_code} {size / 1024:8.0f} KiB  {p.name}")
             if response.status_code != 200:
                 raise SystemExit(f"{p.path} answered {response.status_code}: not measured")
-        print(f"driver={driver} rounds={args.rounds} duration={args.duration:g}s connections={args.connections}")
+        print(f"driver={driver} rounds={args.rounds} duration={args.duration:g}s connections={args.connections} "
+              f"cores={os.cpu_count()} load average before={os.getloadavg()[0]:.1f}")
         hello: list[load.Result] = []
         for round_no in range(1, args.rounds + 1):
             hello.append(load.drive(driver, hello_base + "/", {}, args.duration, args.connections))
             for p in all_pages:
                 headers = bearer if p.api else cookie
-                p.runs.append(load.drive(driver, app_base + p.path, headers, args.duration,
+                p.runs.append(load.drive(driver, app_base + p.path, headers, max(args.duration, p.min_duration),
                                          p.connections or args.connections))
                 settle(app_base, {}, "/login")
                 if p.reference:
@@ -333,6 +336,7 @@ def main() -> None:
         for proc in servers:
             stop(proc)
     report(all_pages, hello, timings)
+    print(f"load average after: {os.getloadavg()[0]:.1f} (other work on the machine skews every number)")
 
 
 if __name__ == "__main__":
