@@ -9,7 +9,7 @@ profiles ``--repeat`` requests of each page after one warm-up. "SQL" is the time
 DB-API cursor's execute/fetch calls; "ORM" is SQLAlchemy outside them (statement compilation,
 row processing, hydration of objects, type converters); "Jinja" is template rendering less
 what it calls into SQL/ORM/Babel; "Babel" is gettext and formatting lookups. The plans are
-SQLite's ``EXPLAIN QUERY PLAN`` (or PostgreSQL's ``EXPLAIN``) of the captured SELECTs.
+SQLite's ``EXPLAIN QUERY PLAN``, with the time of each statement on a bare cursor, (or PostgreSQL's ``EXPLAIN``) of the captured SELECTs.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import cProfile
 import pstats
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -100,8 +101,12 @@ def main() -> None:
             for statement, parameters in captured[: len(captured) // repeat]:
                 if not statement.lstrip().upper().startswith("SELECT"):
                     continue
-                print("  " + " ".join(statement.split())[:160])
                 raw = conn.connection.dbapi_connection.cursor()
+                started = time.perf_counter()
+                raw.execute(statement, parameters)
+                rows = len(raw.fetchall())
+                elapsed = (time.perf_counter() - started) * 1000
+                print(f"  {elapsed:7.1f} ms {rows:6d} rows  " + " ".join(statement.split())[:140])
                 raw.execute(prefix + statement, parameters)
                 for row in raw.fetchall():
                     print("      " + " | ".join(str(v) for v in row[-1:]))
