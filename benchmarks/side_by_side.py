@@ -179,15 +179,16 @@ def serve(app: str, env: dict[str, str], extra: list[str] = ()) -> tuple[subproc
     proc = subprocess.Popen([str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "300",
                              "--log-level", "warning", *extra, app], cwd=ROOT, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            requests.get(base + "/", timeout=5, allow_redirects=False)
+            requests.get(base + "/", timeout=30, allow_redirects=False)
             return proc, base
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # still booting (slow on a busy machine)
             if proc.poll() is not None:
-                raise SystemExit(f"gunicorn {app} exited with {proc.returncode}")
+                raise SystemExit(f"gunicorn {app} exited with {proc.returncode}") from None
             time.sleep(0.3)
+    stop(proc)
     raise SystemExit(f"gunicorn {app} did not answer on {base}")
 
 
