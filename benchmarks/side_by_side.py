@@ -278,6 +278,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="PostgreSQL database to build or reuse (created if missing)")
     parser.add_argument("--cache-dir", default=default_cache_dir())
     parser.add_argument("--rebuild", action="store_true", help="build the database even if it matches")
+    parser.add_argument("--build-only", action="store_true", help="build (or check) the database, measure nothing")
     parser.add_argument("--duration", type=float, default=10, help="seconds per page per round")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=20)
@@ -288,6 +289,9 @@ def main() -> None:
         raise SystemExit("wrk is not installed (apt-get install wrk), use --driver python")
 
     url, env, timings = prepare(args)
+    if args.build_only:
+        print("build: " + (", ".join(f"{k} {v:.1f} s" for k, v in timings.items()) if timings else "reused"))
+        return
     from sqlalchemy import create_engine, text
 
     from vendor_registry.demo.generator import DEMO_PASSWORDS
