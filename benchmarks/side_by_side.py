@@ -7,7 +7,8 @@
 
 The database is built once (``flask db upgrade``, ``flask demo-data --providers N``, every
 sweep) and reused while its schema head matches the migrations: a SQLite file under
-``--cache-dir``, or the PostgreSQL database named by ``--database-url`` (created if missing).
+``--cache-dir``, or the PostgreSQL database named by ``--database-url`` (created if missing,
+dropped and rebuilt when it holds another schema head or provider count: give it its own).
 Each server is gunicorn with 2 sync workers on a loopback port. The load tool (wrk, or the
 Python fallback in load.py) drives the pages in alternating order, this app then the
 reference, for ``--rounds`` rounds of ``--duration`` seconds each. After each run the runner
@@ -275,7 +276,8 @@ def report(all_pages: list[Page], hello: list[load.Result], timings: dict[str, f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--providers", type=int, default=20000)
-    parser.add_argument("--database-url", help="PostgreSQL database to build or reuse (created if missing)")
+    parser.add_argument("--database-url", help="PostgreSQL database of its own: created if missing, "
+                        "dropped and rebuilt when its schema head or provider count differ")
     parser.add_argument("--cache-dir", default=default_cache_dir())
     parser.add_argument("--rebuild", action="store_true", help="build the database even if it matches")
     parser.add_argument("--build-only", action="store_true", help="build (or check) the database, measure nothing")
