@@ -51,10 +51,21 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check vendor_registry checks config tests
 
-bench: install-dev
+# Side by side with Flask-Admin and hello world (benchmarks/side_by_side.py; BENCH_ARGS e.g.
+# "--duration 5 --rounds 1"), then the in-process benches. wrk comes from Debian when missing.
+BENCH_PROVIDERS ?= 20000
+BENCH_ARGS ?=
+$(VENV)/.installed-bench: $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	touch $@
+
+bench: install-dev $(VENV)/.installed-bench translations
+	@command -v wrk >/dev/null || (apt-get install -y -q wrk || (apt-get update -q && apt-get install -y -q wrk)) \
+	  || echo "wrk not installed: the side-by-side runner uses its Python load driver"
+	$(BIN)/python benchmarks/side_by_side.py --providers $(BENCH_PROVIDERS) $(BENCH_ARGS)
+	$(BIN)/python benchmarks/page_bench.py --cached $(BENCH_PROVIDERS)
 	$(BIN)/python benchmarks/sweep_bench.py
 	$(BIN)/python benchmarks/match_bench.py
-	$(BIN)/python benchmarks/page_bench.py --providers 5000
 
 clean-venv:
 	rm -rf $(VENV)
