@@ -8,23 +8,28 @@ runs the view as the token's owner for the audit log.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import g, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import OperationalError
 
 from vendor_registry.audit.context import Actor, acting_as
 from vendor_registry.auth import tokens
 from vendor_registry.auth.models import ApiToken, User
 from vendor_registry.auth.permissions import Permission, has_permission
 from vendor_registry.extensions import db
+from vendor_registry.sqlite import write_intent
 
 F = TypeVar("F", bound=Callable[..., Any])
 _UNSET = object()
 # Memoised on the request itself (not ``g``, which an app context can share between requests).
 _ENVIRON_KEY = "vendor_registry.api_token"
+
+log = logging.getLogger(__name__)
 
 
 def bearer_value() -> str | None:
@@ -67,9 +72,29 @@ def _authenticate() -> User:
                   if bearer_value() else _("Ange en API-nyckel i rubriken Authorization: Bearer <nyckel>."))
         raise ApiProblem(401, detail)
     user = token.user
-    if tokens.touch(token):
-        db.session.commit()  # only the usage stamp is pending at this point
+    if tokens.touch_due(token):
+        _stamp_use(token)
     return user
+
+
+def _stamp_use(token) -> None:
+    """Best effort: the usage stamp is bookkeeping, never a reason to refuse a read.
+
+    The token was read in a deferred transaction; on SQLite, upgrading that snapshot to a write
+    fails at once (no busy wait) when the scheduler committed meanwhile. So the read is ended
+    first and the stamp gets its own short transaction that takes the write lock at BEGIN
+    (waiting up to the busy timeout); if the database is still busy, the stamp is skipped and
+    the request goes on."""
+    db.session.commit()
+    try:
+        with write_intent():
+            if tokens.touch(token):
+                db.session.commit()
+            else:
+                db.session.rollback()
+    except OperationalError:
+        db.session.rollback()
+        log.warning("API token %s: usage stamp skipped, the database is busy", token.prefix)
 
 
 def api_require(*permissions: Permission) -> Callable[[F], F]:

@@ -89,6 +89,11 @@ def lookup(plain: str | None) -> ApiToken | None:
     return token
 
 
+def touch_due(token: ApiToken, now: datetime | None = None) -> bool:
+    """Whether this use should be stamped (at most once per TOUCH_INTERVAL)."""
+    return token.last_used_at is None or (now or utcnow()) - token.last_used_at >= TOUCH_INTERVAL
+
+
 def touch(token: ApiToken, now: datetime | None = None) -> bool:
     """Record use at most once per TOUCH_INTERVAL; True when a row was written.
 
@@ -97,7 +102,7 @@ def touch(token: ApiToken, now: datetime | None = None) -> bool:
     The caller commits.
     """
     now = now or utcnow()
-    if token.last_used_at is not None and now - token.last_used_at < TOUCH_INTERVAL:
+    if not touch_due(token, now):
         return False
     result = db.session.execute(
         update(ApiToken)
