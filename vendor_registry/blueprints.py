@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Blueprint
 
 
-def BLUEPRINTS() -> list[Blueprint]:
+def all_blueprints() -> list[Blueprint]:
+    """Every blueprint, imported here (not at module import) so the app factory decides when."""
     from vendor_registry.account.views import bp as account_bp
     from vendor_registry.admin.views import bp as admin_bp
     from vendor_registry.api import bp as api_bp

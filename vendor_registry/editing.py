@@ -10,8 +10,8 @@ from typing import Any
 from flask import flash
 
 from vendor_registry.concurrency import StaleRecordError
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
-from vendor_registry.providers.services import ValidationFailed
 
 
 def _find_field(form: Any, key: str) -> Any:

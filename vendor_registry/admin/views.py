@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from vendor_registry.admin import forms, services
 from vendor_registry.auth.models import User
@@ -11,10 +10,10 @@ from vendor_registry.auth.permissions import Permission, require
 from vendor_registry.codes import CheckType, ProviderKind
 from vendor_registry.concurrency import StaleRecordError
 from vendor_registry.editing import apply_field_errors, page_status
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
 from vendor_registry.methods import catalogue
 from vendor_registry.methods.models import Method, ServiceArea
-from vendor_registry.providers.services import ValidationFailed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -184,7 +183,7 @@ def user(user_id: int):
     if request.method == "GET":
         return _user_page(account)
     form = forms.RoleForm()
-    response, stale = _save(form, lambda: services.set_role(account, form.role.data, form.version.data, current_user),
+    response, stale = _save(form, lambda: services.set_role(account, form.role.data, form.version.data),
                             _("Rollen är ändrad. Användarens pågående sessioner är avslutade."),
                             url_for("admin.user", user_id=user_id))
     return response or _user_page(account, role_form=form, stale=stale, status=page_status(form, stale))
@@ -201,7 +200,7 @@ def _change_state(user_id: int, write, success: str):
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
 @require(Permission.ADMINISTER)
 def user_deactivate(user_id: int):
-    return _change_state(user_id, lambda account, version: services.deactivate(account, version, current_user),
+    return _change_state(user_id, lambda account, version: services.deactivate(account, version),
                          _("Kontot är inaktiverat och användarens sessioner är avslutade."))
 
 

@@ -19,8 +19,8 @@ from vendor_registry.codes import ProfileStatus, RequirementKind
 from vendor_registry.demand import queries
 from vendor_registry.demand.models import Requirement
 from vendor_registry.demand.requirements import AD_HOC_KINDS
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
-from vendor_registry.providers.services import ValidationFailed
 
 bp = make_blueprint("api_demand", "Kravprofiler och matchning.")
 _FORM_KEY = re.compile(r"^requirements-(\d+)-(\w+)$")

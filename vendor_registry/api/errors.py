@@ -17,9 +17,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from vendor_registry.concurrency import StaleRecordError
-from vendor_registry.errors import problem_response
+from vendor_registry.errors import ValidationFailed, problem_response
 from vendor_registry.extensions import db
-from vendor_registry.providers.services import ValidationFailed
 
 #: Model class -> function dumping it as the API shows it (filled by the resource modules).
 RECORD_SERIALIZERS: dict[type, Callable[[Any], dict[str, Any]]] = {}
@@ -143,11 +142,8 @@ def handle_concurrent_update(error: StaleDataError):
 
 
 def register_error_handlers(bp: Blueprint) -> None:
-    from vendor_registry.flags.services import ValidationFailed as FlagValidationFailed
-
     bp.register_error_handler(HTTPException, handle_http_exception)
     bp.register_error_handler(ValidationFailed, handle_validation_failed)
-    bp.register_error_handler(FlagValidationFailed, handle_validation_failed)
     bp.register_error_handler(StaleDataError, handle_concurrent_update)
     bp.register_error_handler(StaleRecordError, handle_stale)
     bp.register_error_handler(IntegrityError, handle_integrity_error)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
@@ -194,7 +194,7 @@ def acknowledge_flag(data: dict[str, Any], flag_id: int):
     "Sedd, hanteras". Ett datum i snoozed_until lägger tillbaka den i kön efter det datumet.
     """
     return _transition(flag_id, lambda flag: services.acknowledge(
-        flag, g.api_user, data["comment"], data["snoozed_until"], data["version"]))
+        flag, data["comment"], data["snoozed_until"], data["version"]))
 
 
 @bp.route(f"/flags/<int(max={MAX_ID}):flag_id>/assign", methods=["POST"])
@@ -225,7 +225,7 @@ def resolve_flag(data: dict[str, Any], flag_id: int):
 
     Finns villkoret kvar tas en ny avvikelse upp vid nästa körning.
     """
-    return _transition(flag_id, lambda flag: services.resolve(flag, g.api_user, data["note"], data["version"]))
+    return _transition(flag_id, lambda flag: services.resolve(flag, data["note"], data["version"]))
 
 
 @bp.route(f"/flags/<int(max={MAX_ID}):flag_id>/dismiss", methods=["POST"])
@@ -240,4 +240,4 @@ def dismiss_flag(data: dict[str, Any], flag_id: int):
     Kräver en skriftlig motivering, som sparas i avvikelsen och i loggen.
     """
     return _transition(flag_id, lambda flag: services.dismiss(
-        flag, g.api_user, data["justification"], data["version"]))
+        flag, data["justification"], data["version"]))

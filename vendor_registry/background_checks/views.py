@@ -39,9 +39,9 @@ from vendor_registry.background_checks.storage import (
 )
 from vendor_registry.codes import CheckType
 from vendor_registry.editing import apply_field_errors
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
 from vendor_registry.providers.queries import get_provider_or_404
-from vendor_registry.providers.services import ValidationFailed
 
 bp = Blueprint("background_checks", __name__)
 MULTIPART_SLACK = 64 * 1024  # form fields and multipart boundaries around the file itself

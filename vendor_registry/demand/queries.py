@@ -57,7 +57,7 @@ def profile_requirements(profile: DemandProfile, names: dict[int, str] | None = 
 
 def parse_requirement_dicts(rows: Iterable[Mapping[str, Any]]) -> list[Req]:
     """Validate §6 dicts for a one-off match (nothing stored); raises ValidationFailed."""
-    from vendor_registry.providers.services import ValidationFailed
+    from vendor_registry.errors import ValidationFailed
 
     errors: dict[str, list[Any]] = {}
     reqs = []

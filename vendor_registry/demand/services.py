@@ -20,9 +20,9 @@ from vendor_registry.database import utcnow
 from vendor_registry.demand.models import DemandProfile, Requirement
 from vendor_registry.demand.queries import run_match
 from vendor_registry.demand.requirements import Req, RequirementError, parse_requirement
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
 from vendor_registry.methods.models import Method
-from vendor_registry.providers.services import ValidationFailed
 
 __all__ = ["ValidationFailed", "copy_profile", "create_profile", "retire_profile", "run_match",
            "update_profile", "validate_requirements"]

@@ -11,10 +11,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from vendor_registry import clock
-from vendor_registry.audit.context import Actor
+from vendor_registry.audit.context import current_actor
 from vendor_registry.codes import FlagRule, FlagStatus
 from vendor_registry.concurrency import check_version
 from vendor_registry.database import utcnow
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.flags.models import Flag
 from vendor_registry.flags.reconcile import (
     ReconcileCounts,
@@ -31,20 +32,16 @@ from vendor_registry.flags.rules import (
 MAX_SNOOZE_DAYS = 90
 
 
-class ValidationFailed(Exception):
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__(errors)
-        self.errors = errors
-
-
 def sweep(session: Session, rules: Mapping[FlagRule, RuleFunction], *, settings: Mapping[str, Any],
-          actor: Actor, today: date | None = None, now: datetime | None = None,
+          today: date | None = None, now: datetime | None = None,
           after_rule: Callable[[FlagRule, ReconcileCounts], None] | None = None) -> ReconcileCounts:
     """Run ``rules`` over all providers and reconcile each with the Flag table.
 
     Messages are stored in Swedish (the catalogue's source language) whatever the caller's
-    locale. ``after_rule`` lets a job commit after each rule (one batch per rule).
+    locale. ``after_rule`` lets a job commit after each rule (one batch per rule). The actor
+    is the audit context's, as for every other service (a job runs ``acting_as`` itself).
     """
+    actor = current_actor()
     now = now or utcnow()
     today = today or clock.today(now)
     ctx = RuleContext(session=session, today=today, settings=settings)
@@ -71,12 +68,19 @@ ERR_JUSTIFICATION = _l("Skriv en motivering till varför avvikelsen avfärdas.")
 ERR_CLOSED = _l("Avvikelsen är redan avslutad.")
 
 
+def _record_resolver(flag: Flag) -> None:
+    """Who closed the flag: the audit context's actor (a person on a page or through the API)."""
+    actor = current_actor()
+    flag.resolved_by_id = actor.user_id
+    flag.resolved_by_label = actor.label
+
+
 def _require_active(flag: Flag) -> None:
     if flag.status not in (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED):
         raise ValidationFailed({"status": [str(ERR_CLOSED)]})
 
 
-def acknowledge(flag: Flag, user: Any, comment: str, snoozed_until: date | None, seen_version: int | None,
+def acknowledge(flag: Flag, comment: str, snoozed_until: date | None, seen_version: int | None,
                 today: date | None = None) -> Flag:
     """Acknowledging says "seen, being handled"; a snooze date returns it to the queue later
     (the sweep re-opens it once the date has passed)."""
@@ -95,7 +99,7 @@ def acknowledge(flag: Flag, user: Any, comment: str, snoozed_until: date | None,
         raise ValidationFailed(errors)
     flag.status = FlagStatus.ACKNOWLEDGED
     flag.acknowledged_at = utcnow()
-    flag.acknowledged_by_id = user.id
+    flag.acknowledged_by_id = current_actor().user_id
     flag.ack_comment = comment.strip()
     flag.snoozed_until = snoozed_until
     return flag
@@ -108,7 +112,7 @@ def assign(flag: Flag, assignee_id: int | None, seen_version: int | None) -> Fla
     return flag
 
 
-def resolve(flag: Flag, user: Any, note: str, seen_version: int | None) -> Flag:
+def resolve(flag: Flag, note: str, seen_version: int | None) -> Flag:
     """A supervisor closes a flag by hand; if the condition still holds, the next sweep raises
     it again (a new flag), which is the point: resolving means "it is fixed"."""
     check_version(flag, seen_version)
@@ -117,13 +121,12 @@ def resolve(flag: Flag, user: Any, note: str, seen_version: int | None) -> Flag:
         raise ValidationFailed({"note": [str(ERR_NOTE)]})
     flag.status = FlagStatus.RESOLVED
     flag.resolved_at = utcnow()
-    flag.resolved_by_id = user.id
-    flag.resolved_by_label = user.email
+    _record_resolver(flag)
     flag.resolution_note = note.strip()
     return flag
 
 
-def dismiss(flag: Flag, user: Any, justification: str, seen_version: int | None) -> Flag:
+def dismiss(flag: Flag, justification: str, seen_version: int | None) -> Flag:
     """Dismissing keeps the flag's slot while the condition holds, so it is not raised again
     every night; the written justification stays in the flag and in the audit log."""
     check_version(flag, seen_version)
@@ -132,7 +135,6 @@ def dismiss(flag: Flag, user: Any, justification: str, seen_version: int | None)
         raise ValidationFailed({"justification": [str(ERR_JUSTIFICATION)]})
     flag.status = FlagStatus.DISMISSED
     flag.resolved_at = utcnow()
-    flag.resolved_by_id = user.id
-    flag.resolved_by_label = user.email
+    _record_resolver(flag)
     flag.resolution_note = justification.strip()
     return flag

@@ -96,7 +96,7 @@ def _act(flag_id: int, form_key: str, form, action, done_message: str):
 @require(Permission.ACKNOWLEDGE_FLAG)
 def acknowledge(flag_id: int):
     return _act(flag_id, "ack", AcknowledgeForm(), lambda flag, form: services.acknowledge(
-        flag, current_user, form.comment.data, form.snoozed_until.data, form.version.data),
+        flag, form.comment.data, form.snoozed_until.data, form.version.data),
         _("Avvikelsen är kvitterad."))
 
 
@@ -113,14 +113,14 @@ def assign(flag_id: int):
 @require(Permission.RESOLVE_FLAG)
 def resolve(flag_id: int):
     return _act(flag_id, "resolve", ResolveForm(), lambda flag, form: services.resolve(
-        flag, current_user, form.note.data, form.version.data), _("Avvikelsen är åtgärdad."))
+        flag, form.note.data, form.version.data), _("Avvikelsen är åtgärdad."))
 
 
 @bp.route("/<int:flag_id>/dismiss", methods=["POST"])
 @require(Permission.RESOLVE_FLAG)
 def dismiss(flag_id: int):
     return _act(flag_id, "dismiss", DismissForm(), lambda flag, form: services.dismiss(
-        flag, current_user, form.justification.data, form.version.data), _("Avvikelsen är avfärdad."))
+        flag, form.justification.data, form.version.data), _("Avvikelsen är avfärdad."))
 
 
 @bp.route("/overview")

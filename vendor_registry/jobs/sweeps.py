@@ -4,13 +4,11 @@ They run inside an app context with the job as audit actor (``runs.execute`` set
 """
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
 from flask import current_app
 
-from vendor_registry.audit.context import current_actor
 from vendor_registry.codes import JobName
 from vendor_registry.extensions import db
 
@@ -37,8 +35,7 @@ def run_sweep(job: JobName) -> dict[str, Any]:
     errors: list[str] = []
     for rule, compute in rules.items():
         try:
-            counts = services.sweep(db.session, {rule: compute}, settings=current_app.config,
-                                    actor=current_actor())
+            counts = services.sweep(db.session, {rule: compute}, settings=current_app.config)
             db.session.commit()
             total.add(counts)
         except Exception as exc:  # one rule's failure is recorded, the others still run
@@ -53,14 +50,9 @@ def run_sweep(job: JobName) -> dict[str, Any]:
 
 
 def run_due_checks() -> dict[str, Any]:
-    """Runs the automatic checks that are due, if that part of the system is installed."""
-    try:
-        runner = importlib.import_module("vendor_registry.background_checks.runner")
-    except ModuleNotFoundError as exc:
-        if exc.name != "vendor_registry.background_checks.runner":
-            raise
-        log.warning("background_checks.runner is not installed; run_due_checks did nothing")
-        return {"skipped": 1, "errors": 0}
+    """Runs the automatic checks that are due."""
+    from vendor_registry.background_checks import runner
+
     outcome = runner.run_due_checks()
     db.session.commit()
     return dict(outcome) if isinstance(outcome, dict) else {"result": str(outcome), "errors": 0}

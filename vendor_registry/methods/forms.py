@@ -6,8 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
-from vendor_registry.forms_common import VersionField
-from vendor_registry.providers.fields import IsoDateField, WholeNumberField
+from vendor_registry.forms_common import IsoDateField, VersionField, WholeNumberField
 
 
 class OfferedMethodForm(FlaskForm):
