@@ -20,14 +20,10 @@ from vendor_registry.codes import (
 )
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
-from vendor_registry.providers.queries import (
-    LicenceState,
-    ProviderFilters,
-    checks_current_map,
-    licence_state_map,
-    open_flag_counts,
-    provider_query,
-)
+from vendor_registry.background_checks.queries import checks_current_map
+from vendor_registry.flags.queries import open_flag_counts
+from vendor_registry.licences.queries import LicenceState, licence_state_map
+from vendor_registry.providers.queries import ProviderFilters, provider_query
 
 
 def names(filters: ProviderFilters) -> set[str]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from vendor_registry import clock
 from vendor_registry.audit.context import current_actor
-from vendor_registry.codes import FlagRule, FlagStatus
+from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagRule, FlagStatus
 from vendor_registry.concurrency import check_version
 from vendor_registry.database import utcnow
 from vendor_registry.errors import ValidationFailed
@@ -23,11 +23,8 @@ from vendor_registry.flags.reconcile import (
     mark_rules_run,
     reconcile,
 )
-from vendor_registry.flags.rules import (
-    RuleContext,
-    RuleFunction,
-    remembered_translations,
-)
+from vendor_registry.flags.rules import RuleContext, RuleFunction
+from vendor_registry.i18n import remembered_translations
 
 MAX_SNOOZE_DAYS = 90
 
@@ -76,7 +73,7 @@ def _record_resolver(flag: Flag) -> None:
 
 
 def _require_active(flag: Flag) -> None:
-    if flag.status not in (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED):
+    if flag.status not in LIVE_FLAG_STATUSES:
         raise ValidationFailed({"status": [str(ERR_CLOSED)]})
 
 

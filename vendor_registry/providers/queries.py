@@ -3,7 +3,7 @@
 One query (``provider_query``) and one filter set (``ProviderFilters``), so that the page, the
 CSV/XLSX export and the API list the same providers for the same filter. The per-provider
 facts a list row shows (licence state, open flags, "checks current") are computed for a whole
-page of ids with a fixed number of aggregate queries (``status_maps.py``), never per row.
+page of ids with a fixed number of aggregate queries (``status_maps.row_facts``), never per row.
 """
 from __future__ import annotations
 
@@ -13,22 +13,17 @@ from typing import Any
 
 from sqlalchemy import Select, String, exists, func, or_, select, type_coerce
 
-from vendor_registry.codes import FlagSeverity, Ownership, ProviderStatus, ThreatLevel
+from vendor_registry.codes import (
+    LIVE_FLAG_STATUSES,
+    FlagSeverity,
+    Ownership,
+    ProviderStatus,
+    ThreatLevel,
+)
 from vendor_registry.extensions import db
 from vendor_registry.flags.models import Flag
 from vendor_registry.methods.models import ProviderMethod
 from vendor_registry.providers.models import Provider
-from vendor_registry.providers.status_maps import (  # noqa: F401  (re-exported: the public read API)
-    LIVE_FLAG_STATUSES,
-    FlagCounts,
-    LicenceState,
-    checks_current_map,
-    current_licence_condition,
-    latest_checks,
-    licence_state_map,
-    open_flag_counts,
-    required_check_intervals,
-)
 
 SORTS = {
     "name": (Provider.name.asc(), Provider.id.asc()),
@@ -156,6 +151,7 @@ def critical_flag_exists():
 def valid_licence_exists():
     """Correlated predicate: the provider holds a licence that is valid today."""
     from vendor_registry.licences.models import Licence
+    from vendor_registry.licences.queries import current_licence_condition
 
     return exists().where(Licence.provider_id == Provider.id, current_licence_condition())
 
