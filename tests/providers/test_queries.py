@@ -8,6 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from tests.factories import make_check, make_licence, make_method, make_provider
 from tests.providers.factories import make_all_checks, make_flag, make_offered_method
+from vendor_registry.background_checks.queries import checks_current_map
 from vendor_registry.codes import (
     CheckOutcome,
     CheckType,
@@ -20,7 +21,6 @@ from vendor_registry.codes import (
 )
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
-from vendor_registry.background_checks.queries import checks_current_map
 from vendor_registry.flags.queries import open_flag_counts
 from vendor_registry.licences.queries import LicenceState, licence_state_map
 from vendor_registry.providers.queries import ProviderFilters, provider_query

@@ -15,9 +15,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from vendor_registry import editing
 from vendor_registry.auth.permissions import Permission, has_permission, require
-from vendor_registry.concurrency import StaleRecordError
-from vendor_registry.editing import apply_field_errors
 from vendor_registry.extensions import db
 from vendor_registry.flags import notify, queries, services
 from vendor_registry.flags.forms import (
@@ -77,18 +76,11 @@ def detail(flag_id: int):
 def _act(flag_id: int, form_key: str, form, action, done_message: str):
     flag = queries.get_flag_or_404(flag_id)
     if form.validate_on_submit():
-        try:
-            action(flag, form)
-        except StaleRecordError as exc:
-            db.session.rollback()
-            return _render(queries.get_flag_or_404(flag_id), 409, stale=exc, **{form_key: form})
-        except services.ValidationFailed as exc:
-            db.session.rollback()
-            apply_field_errors(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(done_message, "success")
+        outcome = editing.save(form, lambda: action(flag, form), done_message)
+        if outcome.saved:
             return redirect(url_for("flags.detail", flag_id=flag_id))
+        if outcome.stale is not None:
+            return _render(queries.get_flag_or_404(flag_id), 409, stale=outcome.stale, **{form_key: form})
     return _render(queries.get_flag_or_404(flag_id), 422, **{form_key: form})
 
 

@@ -5,14 +5,11 @@ Thin: validate → one service call → commit → flash → redirect. Reads com
 """
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Blueprint,
     Response,
     abort,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -24,9 +21,7 @@ from werkzeug.routing import BuildError
 
 from vendor_registry import clock, editing
 from vendor_registry.auth.permissions import Permission, has_permission, require
-from vendor_registry.concurrency import StaleRecordError
 from vendor_registry.database import utcnow
-from vendor_registry.extensions import db
 from vendor_registry.labels import choices, county_choices, label
 from vendor_registry.methods.queries import (
     active_methods,
@@ -34,7 +29,7 @@ from vendor_registry.methods.queries import (
     service_area_names,
 )
 from vendor_registry.providers import approval, exports, queries, services
-from vendor_registry.providers.forms import ProviderForm
+from vendor_registry.providers.forms import ProviderForm, TransitionForm
 from vendor_registry.providers.sections import load_provider_page
 from vendor_registry.providers.status_maps import row_facts
 
@@ -122,33 +117,21 @@ def change_status(provider_id: int, name: str):
         abort(404)
     if not any(has_permission(current_user, p) for p in spec.permissions):
         abort(403)  # e.g. a procurement officer trying to approve: decisions are the supervisor's
-    form = request.form
-    until, errors = None, {}
-    if form.get("conditions_until"):
-        try:
-            until = date.fromisoformat(form["conditions_until"].strip())
-        except ValueError:
-            errors["conditions_until"] = [_("Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2025-03-31.")]
-    if not errors:
-        try:
-            approval.transition(
-                provider, name, current_user, reason=form.get("reason"),
-                override_justification=form.get("override_justification"), conditions=form.get("conditions"),
-                conditions_until=until, seen_version=form.get("version"),
-            )
-        except StaleRecordError as exc:
-            db.session.rollback()
-            return _render_detail(provider, 409, stale=exc, transition_name=name, transition_input=form)
-        except approval.TransitionRefused as exc:
-            db.session.rollback()
-            errors = exc.errors
-        else:
-            db.session.commit()
-            flash(_("Statusen är ändrad till %(status)s.", status=label(provider.status)),
-                  "success")
+    form = TransitionForm()
+    stale = None
+    if form.validate_on_submit():
+        outcome = editing.save(form, lambda: approval.transition(
+            provider, name, current_user, reason=form.reason.data,
+            override_justification=form.override_justification.data, conditions=form.conditions.data,
+            conditions_until=form.conditions_until.data, seen_version=form.version.data or None,
+        ), _("Statusen är ändrad till %(status)s.", status=label(spec.target)))
+        if outcome.saved:
             return redirect(url_for("providers.detail", provider_id=provider.id, _anchor="approval"))
-    messages = {key: [str(m) for m in value] for key, value in errors.items()}
-    return _render_detail(provider, 422, transition_name=name, transition_errors=messages, transition_input=form)
+        stale = outcome.stale
+    if stale is not None:
+        return _render_detail(provider, 409, stale=stale, transition_name=name, transition_input=form.input_values())
+    return _render_detail(provider, 422, transition_name=name, transition_errors=editing.field_errors(form),
+                          transition_input=form.input_values())
 
 
 @bp.route("/new", methods=["GET", "POST"])
