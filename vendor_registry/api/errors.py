@@ -6,6 +6,7 @@ field errors; a stale edit (409) carries the record as it is now, so a client ca
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -101,10 +102,19 @@ def handle_http_exception(error: HTTPException):
     return response
 
 
+_ROW_KEY = re.compile(r"^([a-z_]+)-(\d+)-([a-z_]+)$")
+
+
+def api_field_name(key: str) -> str:
+    """Services key a list row's field as the form does (``requirements-0-value``); the API
+    names it as JSON does (``requirements.0.value``). The one place that translates."""
+    return _ROW_KEY.sub(r"\1.\2.\3", key)
+
+
 def handle_validation_failed(error: Any):
     """``ValidationFailed`` of any service (field -> messages): 422 with the field list."""
     db.session.rollback()
-    return validation_problem(error.errors)
+    return validation_problem({api_field_name(key): value for key, value in error.errors.items()})
 
 
 def handle_stale(error: StaleRecordError):

@@ -22,7 +22,6 @@ from vendor_registry import clock, editing
 from vendor_registry.auth.permissions import Permission, require
 from vendor_registry.demand import exports, queries, services
 from vendor_registry.demand.forms import MatchForm, ProfileForm
-from vendor_registry.demand.matching import match
 from vendor_registry.demand.requirements import (
     AD_HOC_WEIGHT,
     Req,
@@ -31,7 +30,6 @@ from vendor_registry.demand.requirements import (
     label_choices,
     needs_to_requirements,
 )
-from vendor_registry.demand.snapshots import load_snapshots
 from vendor_registry.extensions import db
 from vendor_registry.methods.queries import active_methods, service_area_choices
 
@@ -174,9 +172,8 @@ def _requirements(form: MatchForm):
 
 def _run(form: MatchForm, provider_ids=None):
     reqs, meta = _requirements(form)
-    today = clock.today()
-    snapshots = load_snapshots(db.session, today, provider_ids)
-    return match(snapshots, reqs, include_critical=bool(form.include_critical.data), today=today), meta
+    return queries.match_requirements(reqs, include_critical=bool(form.include_critical.data),
+                                      provider_ids=provider_ids, labelled=True), meta
 
 
 @bp.route("/match")
