@@ -21,6 +21,7 @@ def all_blueprints() -> list[Blueprint]:
     from vendor_registry.methods.views import bp as offered_methods_bp
     from vendor_registry.providers.views import bp as providers_bp
     from vendor_registry.reviews.views import bp as reviews_bp
+    from vendor_registry.standing import views as standing_views  # noqa: F401  (adds the list and detail pages to providers_bp)
 
     return [
         auth_bp, dashboard_bp, providers_bp, licences_bp, contracts_bp, offered_methods_bp, reviews_bp,

@@ -23,7 +23,7 @@ from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
 from vendor_registry.flags.queries import open_flag_counts
 from vendor_registry.licences.queries import LicenceState, licence_state_map
-from vendor_registry.providers.queries import ProviderFilters, provider_query
+from vendor_registry.standing.listing import ProviderFilters, provider_query
 
 
 def names(filters: ProviderFilters) -> set[str]:
@@ -204,7 +204,7 @@ class TestChecksCurrent:
 
 
 def test_status_maps_use_a_fixed_number_of_statements(db_session, statement_counter):
-    from vendor_registry.providers.status_maps import row_facts
+    from vendor_registry.standing.status_maps import row_facts
 
     def count(providers):
         with statement_counter() as statements:

@@ -8,7 +8,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 
 from vendor_registry import clock
-from vendor_registry.codes import LicenceStatus
+from vendor_registry.codes import (
+    LicenceForm,
+    LicenceKind,
+    LicenceStatus,
+    Ownership,
+    ProviderKind,
+)
 from vendor_registry.extensions import db
 from vendor_registry.idsets import ProviderIds, in_set, materialise, result_map
 from vendor_registry.licences.models import Licence
@@ -84,3 +90,23 @@ def licence_state_map(provider_ids: ProviderIds, *, today: date | None = None) -
             elif total:
                 result[provider_id] = LicenceState.UNKNOWN
     return result
+
+
+def required_licences(kinds: list[str], ownership: str) -> list[tuple[LicenceKind, tuple[LicenceForm, ...]]]:
+    """The licences a provider's kinds require, with the forms that satisfy each.
+
+    Private and non-profit protected housing needs an IVO permit (since 1 April 2024);
+    municipal (public) protected housing needs a notification, and a permit satisfies it too.
+    HVB and supported housing need a permit.
+    """
+    needed: list[tuple[LicenceKind, tuple[LicenceForm, ...]]] = []
+    if ProviderKind.PROTECTED_HOUSING in kinds:
+        if ownership == Ownership.PUBLIC:
+            needed.append((LicenceKind.PROTECTED_HOUSING, (LicenceForm.NOTIFICATION, LicenceForm.PERMIT)))
+        else:
+            needed.append((LicenceKind.PROTECTED_HOUSING, (LicenceForm.PERMIT,)))
+    if ProviderKind.HVB in kinds:
+        needed.append((LicenceKind.HVB, (LicenceForm.PERMIT,)))
+    if ProviderKind.SUPPORTED_HOUSING in kinds:
+        needed.append((LicenceKind.SUPPORTED_HOUSING, (LicenceForm.PERMIT,)))
+    return needed

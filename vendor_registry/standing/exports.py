@@ -24,7 +24,7 @@ from vendor_registry.formatting import format_date
 from vendor_registry.labels import enum_label, label
 from vendor_registry.licences.queries import licence_state_map
 from vendor_registry.providers.models import Provider
-from vendor_registry.providers.queries import ProviderFilters, provider_query
+from vendor_registry.standing.listing import ProviderFilters, provider_query
 
 BATCH = 500
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
