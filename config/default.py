@@ -44,6 +44,12 @@ class DefaultConfig:
     CHECK_ERROR_STREAK = 3
     # Seconds a scheduled run may start late (after downtime) and still run.
     JOB_MISFIRE_GRACE_SECONDS = 6 * 3600
+    # SQLite only: milliseconds a writer waits for the other process's write transaction.
+    SQLITE_BUSY_TIMEOUT_MS = 15000
+    # Seconds between the scheduler's looks for runs asked for with "Kör nu".
+    JOB_REQUEST_POLL_SECONDS = 2.0
+    # A run that has reported no progress for this many seconds no longer holds its job.
+    JOB_STALE_SECONDS = 1800
     # Flags per page in the supervisors' queue.
     FLAGS_PER_PAGE = 50
     # External sources (see SOURCES.md); unset means "not configured".
@@ -101,6 +107,9 @@ ENV_OVERRIDES: dict[str, str] = {
     "CHECK_ERROR_STREAK": "CHECK_ERROR_STREAK",
     "JOB_MISFIRE_GRACE_SECONDS": "JOB_MISFIRE_GRACE_SECONDS",
     "FLAGS_PER_PAGE": "FLAGS_PER_PAGE",
+    "SQLITE_BUSY_TIMEOUT_MS": "SQLITE_BUSY_TIMEOUT_MS",
+    "JOB_REQUEST_POLL_SECONDS": "JOB_REQUEST_POLL_SECONDS",
+    "JOB_STALE_SECONDS": "JOB_STALE_SECONDS",
     "IVO_REGISTER_URL": "IVO_REGISTER_URL",
     "BOLAGSVERKET_API_URL": "BOLAGSVERKET_API_URL",
     "BOLAGSVERKET_TOKEN_URL": "BOLAGSVERKET_TOKEN_URL",

@@ -79,6 +79,7 @@ def register_extensions(app: Flask) -> None:
     from vendor_registry.audit import listener
     from vendor_registry.auth.loading import init_login
     from vendor_registry.extensions import babel, bootstrap, csrf, db, migrate
+    from vendor_registry.flags import refresh as flag_refresh
     from vendor_registry.i18n import select_locale, select_timezone
 
     db.init_app(app)
@@ -93,32 +94,17 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     init_login(app)
     listener.install()
+    flag_refresh.install()
     _sqlite_pragmas(app)
 
 
 def _sqlite_pragmas(app: Flask) -> None:
-    """SQLite enforces foreign keys only when asked, per connection; and pysqlite's own
-    transaction handling breaks SAVEPOINTs, so SQLAlchemy emits BEGIN itself."""
-    from sqlalchemy import event
-
+    """WAL, busy timeout, foreign keys and IMMEDIATE writes on SQLite (see ``sqlite.py``)."""
+    from vendor_registry import sqlite
     from vendor_registry.extensions import db
 
     with app.app_context():
-        engine = db.engine
-        if engine.dialect.name != "sqlite":
-            return
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=5000")
-            cursor.close()
-            dbapi_connection.isolation_level = None
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN")
+        sqlite.install(db.engine, int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000)))
 
 
 def register_blueprints(app: Flask) -> None:

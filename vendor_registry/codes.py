@@ -276,6 +276,8 @@ class JobName(StrEnum):
 
 
 class JobRunStatus(StrEnum):
+    REQUESTED = "requested"  # asked for with "Kör nu"; the scheduler process picks it up
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    SKIPPED = "skipped"  # another run of the job held it; nothing was done

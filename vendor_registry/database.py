@@ -89,8 +89,27 @@ def has_code(column: Any, code: str) -> sa.ColumnElement[bool]:
     return sa.type_coerce(column, sa.Text).like(f"%|{code}|%")
 
 
+class CodeListValue(MutableList):
+    """A code list held in memory as it is stored: sorted and de-duplicated.
+
+    Assigning the same codes in another order (a form sends checked boxes in screen order)
+    is then no change at all: no UPDATE, no audit event, no version bump.
+    """
+
+    @classmethod
+    def coerce(cls, key: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str) or not hasattr(value, "__iter__"):
+            return super().coerce(key, value)
+        normalised = sorted({str(getattr(v, "value", v)) for v in value})
+        if isinstance(value, cls) and list(value) == normalised:
+            return value
+        return cls(normalised)
+
+
 def code_list_column(**kwargs: Any) -> Any:
-    return mapped_column(MutableList.as_mutable(CodeList()), nullable=False, default=list, **kwargs)
+    return mapped_column(CodeListValue.as_mutable(CodeList()), nullable=False, default=list, **kwargs)
 
 
 def enum_type(enum_cls: type[enum.Enum]) -> sa.Enum:

@@ -56,7 +56,27 @@ def problem_response(status: int, detail: str | None = None, **extra: object):
     return response
 
 
+def _clean_session() -> None:
+    """Roll back the request's failed transaction before the error page is drawn (the page
+    itself reads, e.g. the current user), so neither it nor the next request on this
+    connection meets a transaction left half-open."""
+    from vendor_registry.extensions import db
+    from vendor_registry.sqlite import reads_only_from_now
+
+    reads_only_from_now()
+    try:
+        db.session.rollback()
+    except Exception:  # the connection itself is gone: drop it, the pool makes a new one
+        log.warning("rollback after an error failed", exc_info=True)
+        db.session.remove()
+
+
 def init_errors(app: Flask) -> None:
+    @app.teardown_request
+    def _rollback_on_error(error: BaseException | None) -> None:
+        if error is not None:
+            _clean_session()
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
@@ -67,6 +87,7 @@ def init_errors(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def database_down(error: OperationalError):
         log.error("database error: %s", error)
+        _clean_session()
         if _wants_problem_json():
             return problem_response(503, _("Databasen kan inte nås just nu. Försök igen om en stund."))
         return render_template("errors/error.html", status=503, title=str(TITLES[503]),
@@ -74,6 +95,7 @@ def init_errors(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error: Exception):
+        _clean_session()
         if _wants_problem_json():
             return problem_response(500)
         return render_template("errors/error.html", status=500, title=str(TITLES[500])), 500

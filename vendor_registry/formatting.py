@@ -39,6 +39,17 @@ def format_sek(value: Decimal | float | None) -> str:
     return f"{amount}\u00a0kr"
 
 
+def format_filesize(size: int | None) -> str:
+    """``12,3 kB`` in Swedish, ``12.3 kB`` in English (decimal units, as file managers show)."""
+    if size is None:
+        return ""
+    locale = "sv_SE" if str(get_locale() or "sv") == "sv" else "en_GB"
+    for unit, factor in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if size >= factor:
+            return f"{format_decimal(size / factor, format='#,##0.#', locale=locale)}\u00a0{unit}"
+    return f"{size}\u00a0B"
+
+
 def init_formatting(app: Flask) -> None:
     from flask_login import current_user
 
@@ -46,6 +57,7 @@ def init_formatting(app: Flask) -> None:
         date=format_date,
         datetime=format_datetime,
         sek=format_sek,
+        filesize=format_filesize,
         label=label,
         orgnr=format_org_number,
     )

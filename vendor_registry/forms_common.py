@@ -1,5 +1,5 @@
 """Field types shared by every feature's forms (multi-choice checkboxes, optional selects,
-dates, whole numbers and prices whose parse errors are Swedish sentences).
+dates, whole numbers and prices whose parse errors are Swedish sentences, free-text lists).
 
 WTForms' own parse errors ("Not a valid date value") are English and untranslated; the
 parsing subclasses here keep the same behaviour and speak the user's language.
@@ -16,7 +16,8 @@ from wtforms import (
     StringField,
     widgets,
 )
-from wtforms.validators import DataRequired, InputRequired
+from wtforms import TextAreaField as _WTFormsTextArea
+from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from vendor_registry.parsing import parse_swedish_decimal
 
@@ -41,8 +42,70 @@ class OptionalSelectField(SelectField):
         super().pre_validate(form)
 
 
+class TextAreaField(_WTFormsTextArea):
+    """A textarea whose line breaks are kept as ``\n``, whatever the browser sends.
+
+    Browsers submit every line break of a textarea as CRLF; stored as sent, a text saved
+    unchanged would differ from the one on record (an audit event and a version bump for
+    nothing). Every form's textarea is this one.
+    """
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class LineListField(TextAreaField):
+    """A list of free-text values edited as one value per line.
+
+    The field's data is always a list, both when it is filled from a record and when it is
+    parsed from a submitted form, and it is rendered back one value per line. A line is the
+    only separator, so values containing commas, quotes or any letters round-trip exactly:
+    opening an edit form and saving it unchanged gives back the same list. (A comma-separated
+    text box cannot: a value with a comma splits, and a list put into a text input renders as
+    its Python repr, which the next save stored as new values.)
+    """
+
+    def __init__(self, *args, max_items: int | None = None, max_length: int | None = None,
+                 forbidden: str = "", **kwargs):
+        kwargs.setdefault("render_kw", {"rows": 3})
+        super().__init__(*args, **kwargs)
+        self.max_items, self.max_length, self.forbidden = max_items, max_length, forbidden
+
+    def process_data(self, value):
+        self.data = [str(v) for v in value] if value else []
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            lines = (line.strip() for line in valuelist[0].splitlines())
+            self.data = list(dict.fromkeys(line for line in lines if line))
+
+    def _value(self):
+        return "\n".join(self.data or [])
+
+    def pre_validate(self, form):
+        if self.max_items is not None and len(self.data) > self.max_items:
+            raise ValidationError(_l("Ange högst %(n)s värden.", n=self.max_items))
+        for value in self.data:
+            if self.max_length is not None and len(value) > self.max_length:
+                raise ValidationError(_l("Varje rad får ha högst %(n)s tecken: %(value)s",
+                                         n=self.max_length, value=value))
+            bad = [c for c in self.forbidden if c in value]
+            if bad:
+                raise ValidationError(_l("Tecknet %(char)s får inte användas: %(value)s",
+                                         char=bad[0], value=value))
+
+
 class VersionField(HiddenField):
     """The record version the user started editing from (optimistic locking)."""
+
+
+def int_or_none(value):
+    """Coerce for a select of record ids whose empty choice means none."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
 
 
 def required(message=None):

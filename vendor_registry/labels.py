@@ -149,6 +149,8 @@ _LABELS: list[tuple[Enum, LazyString]] = [
     (c.JobRunStatus.RUNNING, _l("Pågår")),
     (c.JobRunStatus.SUCCEEDED, _l("Lyckades")),
     (c.JobRunStatus.FAILED, _l("Misslyckades")),
+    (c.JobRunStatus.REQUESTED, _l("Väntar på schemaläggaren")),
+    (c.JobRunStatus.SKIPPED, _l("Hoppades över")),
 ]
 
 

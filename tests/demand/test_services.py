@@ -117,7 +117,7 @@ def test_run_match_for_the_api(db_session):
 
 
 def test_editor_rows_round_trip_to_the_same_requirements(db_session):
-    """What the edit page shows (names, not codes) must save back to the very same set."""
+    """What the edit page selects (the stored codes) must save back to the very same set."""
     from vendor_registry.demand.forms import ProfileForm
 
     make_method(name="Kriminalitet som livsstil", short_name="KSL")

@@ -115,7 +115,7 @@ def test_edit_bumps_version_and_copy_retire(client, as_role, db_session):
     db_session.commit()
     as_role("supervisor")
     page = client.get(f"/demand/profiles/{profile.id}/edit").get_data(as_text=True)
-    assert 'value="Egen lägenhet"' in page
+    assert '<option value="own_flat" selected>Egen lägenhet</option>' in page
     rows = [{**ROW, "mode": "weighted", "weight": "3"}]
     response = client.post(f"/demand/profiles/{profile.id}/edit",
                            data={"name": "Original", "version": profile.version, "save": "1", **form_rows(rows)})

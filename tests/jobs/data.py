@@ -8,12 +8,14 @@ from vendor_registry.audit.context import Actor, acting_as
 from vendor_registry.codes import CheckType, LicenceStatus
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
+from vendor_registry.flags.refresh import SUSPENDED_KEY
 
 
 def seed(app, n: int = 5) -> None:
     from datetime import date
 
     with app.app_context(), acting_as(Actor("system", "test")):
+        db.session.info[SUSPENDED_KEY] = True  # these conditions are for the sweeps under test to find
         today = date.today()
         for i in range(n):
             p = make_provider(kinds=["protected_housing", "hvb"])

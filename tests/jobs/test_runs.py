@@ -17,7 +17,7 @@ from vendor_registry.jobs.registry import (
     build_jobs,
     validate_schedule,
 )
-from vendor_registry.jobs.scheduler import build_scheduler
+from vendor_registry.jobs.scheduler import POLL_JOB_ID, build_scheduler
 
 
 def _runs(app, job=None):
@@ -120,9 +120,12 @@ def test_refuses_sweep_hours_in_the_dst_gap(hour):
 def test_scheduler_has_every_job_coalesced(job_app):
     scheduler = build_scheduler(job_app)
     jobs = {job.id: job for job in scheduler.get_jobs()}
+    poll = jobs.pop(POLL_JOB_ID)
     assert set(jobs) == {j.value for j in JobName}
     assert all(job.coalesce and job.misfire_grace_time >= 3600 and job.max_instances == 1 for job in jobs.values())
     assert str(jobs["digest"].trigger.timezone) == "Europe/Stockholm"
+    # "Kör nu" requests are looked for every few seconds, one poll at a time.
+    assert poll.max_instances == 1 and poll.trigger.interval.total_seconds() == job_app.config["JOB_REQUEST_POLL_SECONDS"]
 
 
 def test_cli_run_list_history(job_app):

@@ -9,14 +9,13 @@ from wtforms import (
     PasswordField,
     SelectField,
     StringField,
-    TextAreaField,
 )
 from wtforms.validators import Length, Optional, Regexp
 
 from vendor_registry.auth.emails import ValidEmail
 from vendor_registry.auth.services import MIN_PASSWORD_LENGTH
 from vendor_registry.codes import EvidenceLevel, Role
-from vendor_registry.forms_common import VersionField, required
+from vendor_registry.forms_common import TextAreaField, VersionField, required
 from vendor_registry.labels import choices
 
 

@@ -77,6 +77,8 @@ class AcknowledgeSchema(s.ApiSchema):
 
 class ResolveSchema(s.ApiSchema):
     note = s.Str(required=True, validate=s.length(5000))
+    confirm = s.Bool(load_default=False, metadata={
+        "description": "true: lös även om villkoret fortfarande gäller (annars 422 med fältet confirm)."})
     version = s.Int(**_VERSION)
 
 
@@ -223,9 +225,11 @@ def assign_flag(data: dict[str, Any], flag_id: int):
 def resolve_flag(data: dict[str, Any], flag_id: int):
     """Lös en avvikelse
 
-    Finns villkoret kvar tas en ny avvikelse upp vid nästa körning.
+    Gäller villkoret fortfarande vägras det med 422 (fältet confirm) om inte confirm är true: en ny
+    avvikelse skulle tas upp vid nästa körning. Avfärda i stället om den inte ska visas.
     """
-    return _transition(flag_id, lambda flag: services.resolve(flag, data["note"], data["version"]))
+    return _transition(flag_id, lambda flag: services.resolve(flag, data["note"], data["version"],
+                                                              confirmed=data["confirm"]))
 
 
 @bp.route(f"/flags/<int(max={MAX_ID}):flag_id>/dismiss", methods=["POST"])

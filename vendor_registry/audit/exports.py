@@ -46,6 +46,8 @@ def rows(filters: queries.AuditFilters) -> Iterator[list[str]]:
             for change in view.changes:
                 yield [*base, change.label, change.before, change.after]
         sent += len(page)
+        if len(page) < BATCH:  # the last page: asking again would only find nothing
+            return
         last = page[-1]
 
 

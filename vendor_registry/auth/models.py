@@ -22,7 +22,7 @@ class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "users"
     __audit_redact__ = ("password_hash", "session_token")
     # Bookkeeping, not a change anyone made to the account: logins are in the sign-in log.
-    __audit_skip__ = ("last_login_at",)
+    __audit_skip__ = ("last_login_at", "notices_seen_at")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -35,6 +35,8 @@ class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     last_login_at: Mapped[datetime | None]
     last_digest_at: Mapped[datetime | None]
+    # When this person last marked their notices as seen: what is "new" starts after it.
+    notices_seen_at: Mapped[datetime | None]
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -4,11 +4,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
 from vendor_registry.codes import CheckOutcome, CheckType
-from vendor_registry.forms_common import required
+from vendor_registry.forms_common import (
+    OptionalSelectField,
+    TextAreaField,
+    int_or_none,
+    required,
+)
 from vendor_registry.labels import label
 
 MANUAL_TYPE_CHOICES = [(t.value, label(t)) for t in CheckType if not t.automatic]
@@ -29,12 +34,19 @@ class ManualCheckForm(FlaskForm):
                            description=_l("T.ex. diarienummer, intygets datum eller var handlingen finns."))
     document = FileField(_l("Underlag (fil)"),
                          description=_l("PDF, PNG eller JPEG. Filtypen kontrolleras utifrån innehållet."))
+    evidence_document_id = OptionalSelectField(
+        _l("Eller ett redan uppladdat underlag"), coerce=int_or_none,
+        description=_l("Används när ingen ny fil väljs ovan."))
     next_due_on = DateField(_l("Nästa kontroll senast"), validators=[Optional()],
                             description=_l("Lämna tomt för att använda intervallet i kontrollpolicyn."))
 
+    def __init__(self, *args, evidence_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.evidence_document_id.choices = list(evidence_choices) or [("", _l("Ingen fil"))]
+
     def to_data(self) -> dict:
         return {name: getattr(self, name).data for name in (
-            "check_type", "performed_on", "result", "summary", "evidence", "next_due_on")}
+            "check_type", "performed_on", "result", "summary", "evidence", "next_due_on", "evidence_document_id")}
 
 
 class EvidenceUploadForm(FlaskForm):

@@ -26,6 +26,7 @@ from vendor_registry.codes import CheckType
 from vendor_registry.extensions import db
 from vendor_registry.licences.models import Licence
 from vendor_registry.providers.models import Provider
+from vendor_registry.sqlite import write_intent
 
 AUTOMATIC_TYPES = tuple(t for t in CheckType if t.automatic)
 NOT_CONFIGURED = "not_configured"
@@ -79,18 +80,22 @@ def subject_for(provider: Provider) -> CheckSubject:
     )
 
 
-def run_check(provider: Provider, check_type: CheckType, checker: Checker) -> BackgroundCheck:
-    """Ask the source and record whatever it answered; a crash inside a checker is an error
-    result too, so a provider never silently goes unchecked."""
+def fetch_result(provider: Provider, check_type: CheckType, checker: Checker) -> CheckResult:
+    """Ask the source; a crash inside a checker is an error result too, so a provider never
+    silently goes unchecked."""
     try:
-        result = checker.check(subject_for(provider))
+        return checker.check(subject_for(provider))
     except Exception as exc:
         current_app.logger.exception("checker %s failed for provider %s", check_type, provider.id)
         with force_locale("sv"):  # stored summaries are Swedish, like the checkers' own
             summary = _("Kontrollen avbröts av ett oväntat fel (%(kind)s); ingen bedömning gjordes.",
                         kind=type(exc).__name__)
-        result = CheckResult.error(check_type.value, summary)
-    return services.record_check_result(provider, result, automatic=True)
+        return CheckResult.error(check_type.value, summary)
+
+
+def run_check(provider: Provider, check_type: CheckType, checker: Checker) -> BackgroundCheck:
+    """Ask the source and record whatever it answered (no commit)."""
+    return services.record_check_result(provider, fetch_result(provider, check_type, checker), automatic=True)
 
 
 def run_checks_for_provider(provider: Provider, types: list[CheckType] | None = None,
@@ -109,20 +114,27 @@ Report = Callable[[Provider, CheckType, BackgroundCheck], None]
 
 
 def run_due_checks(limit: int | None = None, *, checkers: dict[CheckType, Checker] | None = None,
-                   report: Report | None = None) -> dict[str, int]:
-    """Run every due automatic check, one provider at a time, committing after each.
+                   report: Report | None = None, progress: Callable[..., None] | None = None) -> dict[str, int]:
+    """Run every due automatic check, one provider at a time, committing after each check.
 
     Resumable by construction: a check is due when it was never run or its latest due date
-    has passed, and each provider's results are committed before the next provider starts;
-    so after a crash, a new run finds only what had not been recorded. ``limit`` caps the
-    number of checks run. The answer counts what happened, by result.
+    has passed, and each result is committed before the next check starts; so after a crash,
+    a new run finds only what had not been recorded. No transaction is open while a source
+    is asked, and each result is written in a short IMMEDIATE one, so on SQLite the web app
+    writes freely beside a long run. ``limit`` caps the number of checks run. The answer
+    counts what happened, by result; ``progress(done, total, "providers", counts)`` follows
+    each provider.
     """
     checkers = build_checkers(current_app.config) if checkers is None else checkers
     counts = {"due": 0, "run": 0, "pass": 0, "concern": 0, "fail": 0, "error": 0,
               NOT_CONFIGURED: 0, "skipped": 0}
     pairs = queries.due_automatic_checks(AUTOMATIC_TYPES)
     counts["due"] = len(pairs)
-    for _org, group in groupby(pairs, key=lambda pair: pair[0].org_number):
+    total = len({provider.id for provider, _type in pairs})
+    db.session.commit()  # end the read: nothing is held while the sources answer
+    if progress is not None:
+        progress(0, total, "providers", counts)
+    for providers_done, (_org, group) in enumerate(groupby(pairs, key=lambda pair: pair[0].org_number), start=1):
         done: list[tuple[Provider, CheckType, BackgroundCheck]] = []
         for provider, check_type in group:
             checker = checkers.get(check_type)
@@ -132,17 +144,25 @@ def run_due_checks(limit: int | None = None, *, checkers: dict[CheckType, Checke
             if limit is not None and counts["run"] >= limit:
                 break
             # Another run (scheduler and CLI at once) may have done it since the list was made.
-            if not queries.due_automatic_checks([check_type], provider_ids=[provider.id]):
+            db.session.commit()  # a reload since the last commit may have begun a transaction
+            with write_intent(False):
+                still_due = queries.due_automatic_checks([check_type], provider_ids=[provider.id])
+                result = fetch_result(provider, check_type, checker) if still_due else None
+                db.session.commit()
+            if result is None:
                 counts["skipped"] += 1
                 continue
-            check = run_check(provider, check_type, checker)
+            with write_intent(True):
+                check = services.record_check_result(provider, result, automatic=True)
+                db.session.commit()
             counts["run"] += 1
             counts[check.result.value] += 1
             done.append((provider, check_type, check))
-        db.session.commit()
         if report is not None:  # only once it is on record
             for provider, check_type, check in done:
                 report(provider, check_type, check)
+        if progress is not None:
+            progress(providers_done, total, "providers", counts)
         if limit is not None and counts["run"] >= limit:
             break
     return counts

@@ -23,6 +23,7 @@ from checks.base import CheckResult, CheckStatus, Evidence
 from vendor_registry import clock
 from vendor_registry.audit.context import current_actor
 from vendor_registry.background_checks import queries
+from vendor_registry.background_checks.evidence import check_document_belongs
 from vendor_registry.background_checks.models import BackgroundCheck, EvidenceDocument
 from vendor_registry.background_checks.storage import (
     DOCUMENT_TYPES,
@@ -177,7 +178,7 @@ def _performed_at(performed_on: date) -> datetime:
     return datetime.combine(performed_on, time(12), queries.STOCKHOLM).astimezone(UTC)
 
 
-def validate_manual(data: Mapping[str, Any]) -> dict[str, Any]:
+def validate_manual(data: Mapping[str, Any], provider_id: int | None = None) -> dict[str, Any]:
     errors: dict[str, list[Any]] = {}
     try:
         check_type = CheckType(data.get("check_type") or "")
@@ -204,11 +205,16 @@ def validate_manual(data: Mapping[str, Any]) -> dict[str, Any]:
     due = data.get("next_due_on")
     if due is not None and isinstance(performed_on, date) and due <= performed_on:
         errors["next_due_on"] = [_l("Nästa kontroll måste ligga efter kontrolldatumet.")]
+    document_id = None
+    try:
+        document_id = check_document_belongs(provider_id, data.get("evidence_document_id"))
+    except ValueError:
+        errors["evidence_document_id"] = [_l("Filen hör inte till den här utförarens underlag.")]
     if errors:
         raise ValidationFailed(errors)
     return {"check_type": check_type, "result": result, "performed_on": performed_on,
             "summary": summary, "evidence": (data.get("evidence") or "").strip() or None,
-            "next_due_on": due}
+            "next_due_on": due, "evidence_document_id": document_id}
 
 
 def record_manual_check(provider: Provider, data: Mapping[str, Any], *,
@@ -217,7 +223,7 @@ def record_manual_check(provider: Provider, data: Mapping[str, Any], *,
 
     Everything is validated before the document is stored, so bad input keeps nothing.
     """
-    values = validate_manual(data)
+    values = validate_manual(data, provider.id)
     document = None
     if upload is not None:
         document = store_document(upload[0], upload[1], provider_id=provider.id,
@@ -229,7 +235,7 @@ def record_manual_check(provider: Provider, data: Mapping[str, Any], *,
         performed_at=_performed_at(performed_on), performed_by_id=actor.user_id,
         performed_by_label=actor.label[:254], automatic=False, result=values["result"],
         summary=values["summary"], evidence=values["evidence"] and values["evidence"][:500],
-        evidence_document_id=document.id if document else None,
+        evidence_document_id=document.id if document else values["evidence_document_id"],
         next_due_on=values["next_due_on"] or next_due_on(provider, values["check_type"], performed_on,
                                                           values["result"]),
     )

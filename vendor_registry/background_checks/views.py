@@ -18,10 +18,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from vendor_registry import clock, editing
 from vendor_registry.auth.permissions import Permission, require
 from vendor_registry.background_checks import extract_import, queries, services
+from vendor_registry.background_checks.evidence import document_choices, may_download
 from vendor_registry.background_checks.forms import (
     EvidenceUploadForm,
     ExtractApplyForm,
@@ -108,7 +110,7 @@ def run_now(provider_id: int):
 def record(provider_id: int):
     provider = get_provider_or_404(provider_id)
     _refuse_oversized()
-    form = ManualCheckForm()
+    form = ManualCheckForm(evidence_choices=document_choices(provider.id, current_user))
     if request.method == "GET":
         form.performed_on.data = clock.today()
     if form.validate_on_submit():
@@ -141,15 +143,21 @@ def upload(provider_id: int):
         outcome = editing.save(form, store, lambda document: _("Filen är sparad som underlag (nr %(id)s).",
                                                                id=document.id))
         if outcome.saved:
-            return redirect(url_for("background_checks.provider_checks", provider_id=provider.id))
+            return redirect(url_for("providers.detail", provider_id=provider.id, _anchor="evidence"))
     status = editing.page_status(form)
     return render_template("background_checks/upload.html", provider=provider, form=form), status
 
 
 @bp.route("/evidence/<int:document_id>")
-@require(Permission.VIEW_CHECK_DETAILS)
+@require(Permission.VIEW_PROVIDERS)
 def download(document_id: int):
+    """Always an attachment of the type the content proved, never rendered in our origin.
+
+    Who may download follows what the document supports (``evidence.may_download``): a social
+    worker gets licence and review evidence, never a background check's."""
     document = db.session.get(EvidenceDocument, document_id) or abort(404)
+    if not may_download(document, current_user):
+        abort(403)
     try:
         stream = evidence_storage(current_app.config).open(document.storage_key)
     except UnknownKey:

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from vendor_registry.codes import ContractKind
 from vendor_registry.forms_common import (
     IsoDateField,
     SwedishDecimalField,
+    TextAreaField,
     VersionField,
     input_required,
     required,

@@ -16,7 +16,6 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.validators import Length, NumberRange, Optional
 
@@ -31,6 +30,7 @@ from vendor_registry.codes import (
 from vendor_registry.forms_common import (
     MultiCheckboxField,
     OptionalSelectField,
+    TextAreaField,
     VersionField,
     required,
 )
@@ -88,18 +88,16 @@ class ProfileForm(FlaskForm):
 
     @staticmethod
     def rows_from(profile) -> list[dict]:
-        """Initial rows: values shown by their Swedish names, as the user would type them."""
-        from vendor_registry.demand.queries import profile_requirements
+        """Initial rows with the stored values, which the pickers show selected: opening a
+        profile and saving it unchanged sends exactly what is stored (no new version)."""
+        return [{"kind": str(r.kind.value), "value": r.value, "mode": MANDATORY if r.mandatory else WEIGHTED,
+                 "weight": "" if r.mandatory else str(r.weight or "")} for r in profile.requirements]
 
-        rows = []
-        for req in profile_requirements(profile):
-            raw = req.kind in (RequirementKind.PRICE_PER_DAY_AT_MOST, RequirementKind.REVIEWED_WITHIN_DAYS)
-            shown = req.value if raw else req.display_value
-            if req.kind in (RequirementKind.CHECKS_CURRENT, RequirementKind.NO_OPEN_CRITICAL_FLAG):
-                shown = ""
-            rows.append({"kind": req.kind, "value": shown, "mode": MANDATORY if req.mandatory else WEIGHTED,
-                         "weight": "" if req.mandatory else str(req.weight)})
-        return rows
+    @staticmethod
+    def template_row() -> RequirementRowForm:
+        """An empty row named ``requirements-__index__-…``: the editor's <template> that the
+        script clones and renumbers, so a new row is the same markup the server renders."""
+        return RequirementRowForm(prefix="requirements-__index__-")
 
 
 def _weighted_default(default: str):

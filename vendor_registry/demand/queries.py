@@ -39,6 +39,14 @@ def method_names() -> dict[int, str]:
     return dict(db.session.execute(select(Method.id, Method.name)).all())
 
 
+def methods_for_picker(chosen: Iterable[str | None] = ()) -> list[Method]:
+    """The catalogue's active methods, plus any retired one a profile row still names, so an
+    old profile opens with its method selected (one statement either way)."""
+    ids = [int(v) for v in chosen if v and str(v).isdigit()]
+    wanted = Method.active.is_(True) | Method.id.in_(ids) if ids else Method.active.is_(True)
+    return list(db.session.scalars(select(Method).where(wanted).order_by(Method.name)))
+
+
 def with_labels(reqs: Iterable[Req], names: dict[int, str] | None = None) -> list[Req]:
     """Give method requirements their catalogue name, so reasons read "Erbjuder inte KSL"."""
     reqs = list(reqs)

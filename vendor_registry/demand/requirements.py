@@ -141,6 +141,8 @@ def parse_value(kind: str, raw: Any) -> str:
             raise RequirementError("value", _("Ange ett värde för kravet."))
         return _parse_code(CODED[kind], text, "value")
     if kind == K.SERVES_COUNTY:
+        if not text.strip():
+            raise RequirementError("value", _("Ange ett värde för kravet."))
         return _parse_county(text)
     if kind == K.OFFERS_METHOD:
         text = text.strip()

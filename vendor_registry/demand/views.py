@@ -20,8 +20,10 @@ from flask_babel import gettext as _
 
 from vendor_registry import clock, editing
 from vendor_registry.auth.permissions import Permission, require
+from vendor_registry.codes import RequirementKind
 from vendor_registry.demand import exports, queries, services
 from vendor_registry.demand.forms import MatchForm, ProfileForm
+from vendor_registry.demand.pickers import UNCHOSEN, value_pickers
 from vendor_registry.demand.requirements import (
     AD_HOC_WEIGHT,
     Req,
@@ -62,8 +64,12 @@ def _rows(form: ProfileForm) -> editing.RowMap:
 
 def _editor(form: ProfileForm, profile, stale=None, status: int = 200):
     last = queries.last_requirement_change(profile) if stale and not stale.changed_by else None
+    chosen = {entry.form.value.data for entry in form.requirements
+              if entry.form.kind.data == RequirementKind.OFFERS_METHOD}
+    pickers = value_pickers(queries.methods_for_picker(chosen))
     return render_template("demand/profile_form.html", form=form, profile=profile, stale=stale,
-                           stale_event=last, value_suggestions=label_choices()), status
+                           stale_event=last, value_suggestions=label_choices(), pickers=pickers,
+                           unchosen=UNCHOSEN, template_row=ProfileForm.template_row()), status
 
 
 def _wants_row(form: ProfileForm) -> bool:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField
 from wtforms.validators import Length, Optional
 
-from vendor_registry.forms_common import VersionField, required
+from vendor_registry.forms_common import TextAreaField, VersionField, required
 
 
 class AcknowledgeForm(FlaskForm):
@@ -25,6 +25,8 @@ class AssignForm(FlaskForm):
 class ResolveForm(FlaskForm):
     note = TextAreaField(_l("Vad har gjorts?"), validators=[required(_l("Skriv vad som har gjorts.")),
                                                              Length(max=2000)])
+    # "1" once the person has seen the warning that the condition still holds and confirms.
+    confirmed = HiddenField()
     version = VersionField()
 
 

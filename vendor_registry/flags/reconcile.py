@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -100,12 +100,20 @@ def record_flag_events(session: Session, actor: Actor, now: datetime, events: li
 
 
 def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now: datetime, today: date,
-              actor: Actor, first_run: bool = False) -> ReconcileCounts:
+              actor: Actor, first_run: bool = False,
+              provider_ids: frozenset[int] | None = None) -> ReconcileCounts:
     """Make the live flags of ``rule`` equal to ``findings``. Flushes nothing through the ORM;
-    the caller commits. ``first_run`` raises new flags as already announced."""
+    the caller commits. ``first_run`` raises new flags as already announced.
+
+    With ``provider_ids`` the findings speak only for those providers (the rule ran scoped), so
+    only their flags are compared, refreshed or resolved: another provider's flag must never be
+    resolved because a scoped run did not look at it."""
     counts = ReconcileCounts()
+    scope = true() if provider_ids is None else Flag.provider_id.in_(sorted(provider_ids))
     wanted: dict[tuple[int, str], Finding] = {}
     for finding in findings:
+        if provider_ids is not None and finding.provider_id not in provider_ids:
+            continue
         current = wanted.get(finding.key)
         if current is None or finding.severity.rank > current.severity.rank:
             wanted[finding.key] = finding
@@ -113,7 +121,7 @@ def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now:
     live = session.execute(
         select(Flag.id, Flag.provider_id, Flag.subject_key, Flag.severity, Flag.status, Flag.snoozed_until,
                Flag.message, Flag.details, Flag.version, Flag.escalated_at, Flag.announced)
-        .where(Flag.rule == rule, live_flag_clause())
+        .where(Flag.rule == rule, live_flag_clause(), scope)
     ).all()
     live_by_key = {(row.provider_id, row.subject_key): row for row in live}
     events: list[tuple[str, int, int, dict]] = []
@@ -207,7 +215,7 @@ def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now:
         )
         inserted = session.execute(
             select(Flag.id, Flag.provider_id, Flag.subject_key, Flag.severity, Flag.message)
-            .where(Flag.rule == rule, Flag.raised_at == now)
+            .where(Flag.rule == rule, Flag.raised_at == now, scope)
         ).all()
         counts.raised = len(inserted)
         events += [("insert", row.id, row.provider_id,
@@ -217,7 +225,7 @@ def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now:
 
     if live_by_key.keys() & wanted.keys():
         session.execute(
-            update(Flag).where(Flag.rule == rule, live_flag_clause(), Flag.last_seen_at < now)
+            update(Flag).where(Flag.rule == rule, live_flag_clause(), scope, Flag.last_seen_at < now)
             .values(last_seen_at=now).execution_options(synchronize_session=False)
         )
     record_flag_events(session, actor, now, events)

@@ -6,9 +6,10 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from vendor_registry import clock
 from vendor_registry.audit.context import current_actor
@@ -23,7 +24,8 @@ from vendor_registry.flags.reconcile import (
     mark_rules_run,
     reconcile,
 )
-from vendor_registry.flags.rules import RuleContext, RuleFunction
+from vendor_registry.flags.refresh import suspended
+from vendor_registry.flags.rules import RuleContext, RuleFunction, all_rules
 from vendor_registry.i18n import remembered_translations
 
 MAX_SNOOZE_DAYS = 90
@@ -44,7 +46,7 @@ def sweep(session: Session, rules: Mapping[FlagRule, RuleFunction], *, settings:
     ctx = RuleContext(session=session, today=today, settings=settings)
     total = ReconcileCounts()
     new_rules = first_run_rules(session, list(rules))
-    with force_locale("sv"), remembered_translations():
+    with suspended(session), force_locale("sv"), remembered_translations():
         for rule, compute in rules.items():
             counts = reconcile(session, rule, compute(ctx), now=now, today=today, actor=actor,
                                first_run=rule in new_rules)
@@ -63,6 +65,32 @@ ERR_SNOOZE_FAR = _l("Du kan skjuta upp en avvikelse högst 90 dagar.")
 ERR_NOTE = _l("Skriv vad som har gjorts.")
 ERR_JUSTIFICATION = _l("Skriv en motivering till varför avvikelsen avfärdas.")
 ERR_CLOSED = _l("Avvikelsen är redan avslutad.")
+ERR_STILL_HOLDS = _l("Villkoret för avvikelsen gäller fortfarande. Markeras den som åtgärdad tas den upp igen "
+                     "vid nästa kontroll. Bekräfta om den ändå ska markeras som åtgärdad, eller avfärda den "
+                     "med en motivering om den inte ska visas så länge villkoret gäller.")
+
+
+class ConditionStillHolds(ValidationFailed):
+    """Resolving says "it is fixed"; when the rule still finds the condition, that is probably
+    a mistake (the next sweep would raise a new flag at once), so the person is asked first."""
+
+    KEY = "confirm"
+
+    def __init__(self) -> None:
+        super().__init__({self.KEY: [str(ERR_STILL_HOLDS)]})
+
+
+def condition_holds(session: Session, flag: Flag, *, settings: Mapping[str, Any] | None = None,
+                    today: date | None = None) -> bool:
+    """Whether the flag's rule finds its condition now: the rule runs for this provider only
+    (the same scoped run as the refresh after a write, a fixed number of statements)."""
+    compute = all_rules().get(flag.rule)
+    if compute is None:
+        return False
+    ctx = RuleContext(session=session, today=today or clock.today(), settings=settings or current_app.config,
+                      provider_ids=frozenset({flag.provider_id}))
+    with force_locale("sv"), remembered_translations():
+        return any(f.provider_id == flag.provider_id and f.subject_key == flag.subject_key for f in compute(ctx))
 
 
 def _record_resolver(flag: Flag) -> None:
@@ -109,13 +137,16 @@ def assign(flag: Flag, assignee_id: int | None, seen_version: int | None) -> Fla
     return flag
 
 
-def resolve(flag: Flag, note: str, seen_version: int | None) -> Flag:
-    """A supervisor closes a flag by hand; if the condition still holds, the next sweep raises
-    it again (a new flag), which is the point: resolving means "it is fixed"."""
+def resolve(flag: Flag, note: str, seen_version: int | None, confirmed: bool = False) -> Flag:
+    """A supervisor closes a flag by hand: resolving means "it is fixed". If the rule still
+    finds the condition, the next sweep raises it again (a new flag), so unless ``confirmed``
+    this refuses with ``ConditionStillHolds``; dismissing is the way to keep it quiet."""
     check_version(flag, seen_version)
     _require_active(flag)
     if not (note or "").strip():
         raise ValidationFailed({"note": [str(ERR_NOTE)]})
+    if not confirmed and condition_holds(object_session(flag), flag):
+        raise ConditionStillHolds()
     flag.status = FlagStatus.RESOLVED
     flag.resolved_at = utcnow()
     _record_resolver(flag)

@@ -18,7 +18,7 @@ from flask_login import current_user
 from vendor_registry import editing
 from vendor_registry.auth.permissions import Permission, has_permission, require
 from vendor_registry.extensions import db
-from vendor_registry.flags import notify, queries, services
+from vendor_registry.flags import notify, queries, services, whats_new
 from vendor_registry.flags.forms import (
     AcknowledgeForm,
     AssignForm,
@@ -32,11 +32,11 @@ NOBODY = _l("Ingen")
 
 @bp.app_context_processor
 def _notification_count():
-    """The unread count in the navigation bar (one small query per page, logged-in users only)."""
+    """The count in the navigation bar: unread notices plus what is new (one statement per page)."""
     def unread() -> int:
         if not current_user or not current_user.is_authenticated:
             return 0
-        return notify.unread_count(current_user.id)
+        return whats_new.badge_count(current_user)
     return {"unread_notifications": unread}
 
 
@@ -62,8 +62,9 @@ def _forms(flag, **given):
     }
 
 
-def _render(flag, status=200, stale=None, **given):
-    return render_template("flags/detail.html", flag=flag, stale=stale, **_forms(flag, **given)), status
+def _render(flag, status=200, stale=None, resolve_warning=None, **given):
+    return render_template("flags/detail.html", flag=flag, stale=stale, resolve_warning=resolve_warning,
+                           **_forms(flag, **given)), status
 
 
 @bp.route("/<int:flag_id>")
@@ -76,11 +77,15 @@ def detail(flag_id: int):
 def _act(flag_id: int, form_key: str, form, action, done_message: str):
     flag = queries.get_flag_or_404(flag_id)
     if form.validate_on_submit():
-        outcome = editing.save(form, lambda: action(flag, form), done_message)
+        outcome = editing.save(form, lambda: action(flag, form), done_message, on_form=False)
         if outcome.saved:
             return redirect(url_for("flags.detail", flag_id=flag_id))
         if outcome.stale is not None:
             return _render(queries.get_flag_or_404(flag_id), 409, stale=outcome.stale, **{form_key: form})
+        if services.ConditionStillHolds.KEY in outcome.errors:  # nothing changed: warn, ask to confirm
+            return _render(queries.get_flag_or_404(flag_id), 422,
+                           resolve_warning=outcome.errors[services.ConditionStillHolds.KEY][0], **{form_key: form})
+        editing.apply_field_errors(form, outcome.errors)
     return _render(queries.get_flag_or_404(flag_id), 422, **{form_key: form})
 
 
@@ -105,7 +110,8 @@ def assign(flag_id: int):
 @require(Permission.RESOLVE_FLAG)
 def resolve(flag_id: int):
     return _act(flag_id, "resolve", ResolveForm(), lambda flag, form: services.resolve(
-        flag, form.note.data, form.version.data), _("Avvikelsen är åtgärdad."))
+        flag, form.note.data, form.version.data, confirmed=form.confirmed.data == "1"),
+        _("Avvikelsen är åtgärdad."))
 
 
 @bp.route("/<int:flag_id>/dismiss", methods=["POST"])
@@ -128,13 +134,15 @@ def notifications():
     items = queries.notifications_for(current_user.id)
     can_open = has_permission(current_user, Permission.ACKNOWLEDGE_FLAG) or has_permission(
         current_user, Permission.RESOLVE_FLAG)
-    return render_template("flags/notifications.html", items=items, can_open=can_open)
+    return render_template("flags/notifications.html", items=items, can_open=can_open,
+                           new=whats_new.whats_new(current_user))
 
 
 @bp.route("/notifications/read", methods=["POST"])
 @require(Permission.VIEW_PROVIDERS)
 def notifications_read():
     notify.mark_read(current_user.id)
+    whats_new.mark_seen(current_user.id)
     db.session.commit()
     flash(_("Alla notiser är markerade som lästa."), "success")
     return redirect(url_for("flags.notifications"))

@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from vendor_registry.codes import JobName
+from vendor_registry.codes import JobName, JobRunStatus
 from vendor_registry.extensions import db
 from vendor_registry.jobs import runs
 from vendor_registry.jobs.models import JobRun
@@ -44,6 +44,9 @@ def jobs_run(name: str) -> None:
     app = current_app._get_current_object()
     run_id = runs.run_now(app, name, started_by="cli")
     run = db.session.get(JobRun, run_id)
+    if run.status == JobRunStatus.SKIPPED:  # nothing went wrong: another run is doing the work
+        click.echo(f"{name}: skipped: another run of {name} is in progress; nothing was done.")
+        return
     click.echo(f"{name}: {_outcome(run)}")
     if run.error:
         click.echo(run.error, err=True)

@@ -1,4 +1,8 @@
-"""Job runs: the claim row that makes a scheduled run happen once, and its outcome."""
+"""Job runs: the claim row that makes a scheduled run happen once, and its outcome.
+
+A run asked for on the jobs page ("Kör nu") is the same row, created as ``requested``: the
+one scheduler process claims it, and the page follows its state and progress on the row.
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -26,3 +30,11 @@ class JobRun(db.Model):
     counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     started_by: Mapped[str | None] = mapped_column(String(254))
+    # When "Kör nu" asked for the run (None for scheduled and CLI runs).
+    requested_at: Mapped[datetime | None]
+    # Progress while running: ``progress_done`` of ``progress_total`` (providers, or rules
+    # for the set-based sweeps), and when the run last reported it (a silent run is stale).
+    progress_done: Mapped[int | None]
+    progress_total: Mapped[int | None]
+    progress_unit: Mapped[str | None] = mapped_column(String(20))
+    heartbeat_at: Mapped[datetime | None]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
@@ -29,7 +30,8 @@ class JobSpec:
     day_of_week: str  # APScheduler cron syntax: "*" or "mon-fri"
     # The longest normal gap between two runs: catch-up and "not succeeded" warnings use it.
     interval: timedelta
-    target: Callable[[], dict[str, Any]]
+    # Called as ``target(progress=report)``; see ``runs.progress_reporter``.
+    target: Callable[..., dict[str, Any]]
 
     def trigger(self) -> CronTrigger:
         return CronTrigger(hour=self.hour, minute=self.minute, day_of_week=self.day_of_week, timezone=STOCKHOLM)
@@ -75,12 +77,12 @@ def build_jobs(settings: Mapping[str, Any]) -> dict[JobName, JobSpec]:
     day = timedelta(days=1)
     specs = [
         JobSpec(JobName.RUN_DUE_CHECKS, sweep_hour, 0, "*", day, sweeps.run_due_checks),
-        JobSpec(JobName.LICENCE_SWEEP, sweep_hour, 30, "*", day, lambda: sweeps.run_sweep(JobName.LICENCE_SWEEP)),
-        JobSpec(JobName.CHECK_SWEEP, sweep_hour, 35, "*", day, lambda: sweeps.run_sweep(JobName.CHECK_SWEEP)),
-        JobSpec(JobName.REVIEW_SWEEP, sweep_hour, 40, "*", day, lambda: sweeps.run_sweep(JobName.REVIEW_SWEEP)),
+        JobSpec(JobName.LICENCE_SWEEP, sweep_hour, 30, "*", day, partial(sweeps.run_sweep, JobName.LICENCE_SWEEP)),
+        JobSpec(JobName.CHECK_SWEEP, sweep_hour, 35, "*", day, partial(sweeps.run_sweep, JobName.CHECK_SWEEP)),
+        JobSpec(JobName.REVIEW_SWEEP, sweep_hour, 40, "*", day, partial(sweeps.run_sweep, JobName.REVIEW_SWEEP)),
         JobSpec(JobName.CERTIFICATION_SWEEP, sweep_hour, 45, "*", day,
-                lambda: sweeps.run_sweep(JobName.CERTIFICATION_SWEEP)),
-        JobSpec(JobName.CONTRACT_SWEEP, sweep_hour, 50, "*", day, lambda: sweeps.run_sweep(JobName.CONTRACT_SWEEP)),
+                partial(sweeps.run_sweep, JobName.CERTIFICATION_SWEEP)),
+        JobSpec(JobName.CONTRACT_SWEEP, sweep_hour, 50, "*", day, partial(sweeps.run_sweep, JobName.CONTRACT_SWEEP)),
         # Friday's digest is followed by Monday's: three days is its normal gap.
         JobSpec(JobName.DIGEST, digest_hour, 0, "mon-fri", timedelta(days=3), sweeps.send_digest),
     ]

@@ -3,9 +3,15 @@
 Every run first inserts its JobRun row keyed by (job, run_key) under the unique constraint and
 commits at once; whoever fails to insert exits. The nightly run key is the scheduled date in
 Stockholm, so two schedulers (or a restart and a catch-up) agree on it; a manual run gets a key
-of its own and never blocks the nightly one. On PostgreSQL a transaction-scoped advisory lock,
-held on a separate connection for the whole run, also keeps two runs of one job (say a manual
-and a nightly one) from working at the same time.
+of its own and never blocks the nightly one. The row is then *started* by one conditional
+UPDATE (requested → running, only while no other fresh run of the job is running), so two runs
+of one job never work at the same time on either backend; on PostgreSQL a transaction-scoped
+advisory lock, held on a separate connection for the whole run, guards the same. A run that
+finds its job held is recorded as ``skipped``, not ``failed``: nothing went wrong.
+
+"Kör nu" on the jobs page only inserts a ``requested`` row (``request_run``); the scheduler
+process polls for such rows (``run_requested``) and runs them here, so no job ever runs inside
+a web request. Each run reports its progress on its row in short transactions of its own.
 """
 from __future__ import annotations
 
@@ -13,11 +19,14 @@ import hashlib
 import logging
 import traceback
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select, text
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import exists, func, select, text, update
+from sqlalchemy.orm import aliased
 
 from vendor_registry.audit.context import acting_as, job_actor
 from vendor_registry.codes import JobName, JobRunStatus
@@ -26,6 +35,7 @@ from vendor_registry.extensions import db
 from vendor_registry.flags.reconcile import dialect_insert
 from vendor_registry.flags.rules import STOCKHOLM
 from vendor_registry.jobs.models import JobRun
+from vendor_registry.sqlite import write_intent
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +44,19 @@ def scheduled_run_key(moment: datetime) -> str:
     return moment.astimezone(STOCKHOLM).date().isoformat()
 
 
-def manual_run_key(now: datetime | None = None) -> str:
+def manual_run_key(now: datetime | None = None, prefix: str = "manual") -> str:
     now = now or utcnow()
-    return f"manual:{now.strftime('%Y%m%dT%H%M%SZ')}:{uuid.uuid4().hex[:8]}"
+    return f"{prefix}:{now.strftime('%Y%m%dT%H%M%SZ')}:{uuid.uuid4().hex[:8]}"
+
+
+REQUEST_PREFIX = "request"
 
 
 def claim(job: str, run_key: str, trigger: str, started_by: str | None = None) -> int | None:
     """Insert the claim row and commit; None if someone else already holds (job, run_key)."""
     stmt = (
         dialect_insert(db.session, JobRun.__table__)
-        .values(job=job, run_key=run_key, trigger=trigger, status=JobRunStatus.RUNNING,
+        .values(job=job, run_key=run_key, trigger=trigger, status=JobRunStatus.REQUESTED,
                 started_at=utcnow(), started_by=started_by)
         .on_conflict_do_nothing()
         .returning(JobRun.__table__.c.id)
@@ -59,7 +72,7 @@ def _lock_key(job: str) -> int:
 
 def _advisory_lock(job: str):
     """On PostgreSQL, a connection holding ``pg_try_advisory_xact_lock`` for the run; None if
-    another run of the job holds it. On SQLite, writers are serialised by the database itself."""
+    another run of the job holds it. On SQLite the conditional UPDATE of ``_start`` is enough."""
     if db.engine.dialect.name != "postgresql":
         return "not-needed"
     connection = db.engine.connect()
@@ -77,40 +90,120 @@ def _release(lock: Any) -> None:
         lock.close()
 
 
+def _stale_before(app: Flask) -> datetime:
+    return utcnow() - timedelta(seconds=int(app.config.get("JOB_STALE_SECONDS", 1800)))
+
+
+def _start(app: Flask, run_id: int, job: str) -> bool:
+    """requested → running in one statement, unless another fresh run of ``job`` is running.
+
+    One UPDATE is atomic on SQLite (writers are serialised, and jobs begin IMMEDIATE); on
+    PostgreSQL the advisory lock taken before it covers the race between two snapshots.
+    """
+    other = aliased(JobRun)
+    now = utcnow()
+    busy = exists().where(other.job == job, other.id != run_id, other.status == JobRunStatus.RUNNING,
+                          func.coalesce(other.heartbeat_at, other.started_at) >= _stale_before(app))
+    started = db.session.execute(
+        update(JobRun).where(JobRun.id == run_id, JobRun.status == JobRunStatus.REQUESTED, ~busy)
+        .values(status=JobRunStatus.RUNNING, started_at=now, heartbeat_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.commit()
+    return started
+
+
 def _finish(run_id: int, status: JobRunStatus, counts: dict[str, Any] | None, error: str | None) -> None:
+    db.session.rollback()  # whatever the job left, the outcome is written in a clean transaction
     run = db.session.get(JobRun, run_id)
     run.status = status
     run.finished_at = utcnow()
-    run.counts = counts
+    run.heartbeat_at = run.finished_at
+    if counts is not None or status != JobRunStatus.SKIPPED:
+        run.counts = counts
     run.error = error
     db.session.commit()
 
 
+def skipped_reason() -> str:
+    with force_locale("sv"):  # stored like the flags' messages: in the registry's language
+        return _("En annan körning av jobbet pågick; den här gjorde ingenting.")
+
+
+def fail_stale_runs(app: Flask) -> int:
+    """At scheduler start: runs left ``running`` by a process that stopped (no progress for
+    JOB_STALE_SECONDS) are marked failed with that reason, so history does not show them as
+    going on forever. Returns how many."""
+    with app.app_context(), write_intent():
+        with force_locale("sv"):
+            reason = _("Körningen avbröts utan att bli klar (processen stoppades).")
+        now = utcnow()
+        count = db.session.execute(
+            update(JobRun).where(JobRun.status == JobRunStatus.RUNNING,
+                                 func.coalesce(JobRun.heartbeat_at, JobRun.started_at) < _stale_before(app))
+            .values(status=JobRunStatus.FAILED, finished_at=now, error=reason)
+            .execution_options(synchronize_session=False)).rowcount
+        db.session.commit()
+        db.session.remove()
+    return count
+
+
+def progress_reporter(run_id: int):
+    """A callback for the job body: ``report(done, total, unit, counts)`` writes the run's
+    progress in a short transaction of its own. It marks the end of a batch: it commits the
+    job's session first (a job calls it after its batch's commit, so normally nothing is
+    pending), because on SQLite a second connection would wait for the job's own open
+    transaction. A failed progress write is logged, never fatal to the run."""
+
+    def report(done: int, total: int, unit: str = "providers", counts: dict[str, Any] | None = None) -> None:
+        values: dict[str, Any] = {"progress_done": done, "progress_total": total, "progress_unit": unit,
+                                  "heartbeat_at": utcnow()}
+        if counts is not None:
+            values["counts"] = dict(counts)
+        try:
+            db.session.commit()
+            db.session.execute(update(JobRun.__table__).where(JobRun.__table__.c.id == run_id).values(**values))
+            db.session.commit()
+        except Exception:  # progress is a courtesy; the run itself goes on
+            db.session.rollback()
+            log.warning("could not record progress of run %s", run_id, exc_info=True)
+
+    return report
+
+
 def execute(app: Flask, job: JobName | str, *, run_key: str | None = None, trigger: str = "scheduled",
-            started_by: str | None = None) -> int | None:
-    """Claim and run one job; returns the JobRun id, or None when the run was already claimed.
+            started_by: str | None = None, run_id: int | None = None) -> int | None:
+    """Claim (or, given ``run_id``, take up a requested row) and run one job; returns the
+    JobRun id, or None when the run was already claimed or started by someone else.
 
     Never raises for a failure of the job itself: the run is marked failed with the error text,
-    so the scheduler keeps going.
+    so the scheduler keeps going. A run whose job is held by another run is marked skipped.
     """
     from vendor_registry.jobs.registry import build_jobs
     from vendor_registry.jobs.sweeps import JobPartlyFailed
 
     job = JobName(job)
-    with app.app_context():
+    with app.app_context(), write_intent():
         spec = build_jobs(app.config)[job]
-        run_key = run_key or scheduled_run_key(utcnow())
-        run_id = claim(job.value, run_key, trigger, started_by)
         if run_id is None:
-            log.info("job %s run %s already claimed; skipping", job, run_key)
-            return None
+            run_key = run_key or scheduled_run_key(utcnow())
+            run_id = claim(job.value, run_key, trigger, started_by)
+            if run_id is None:
+                log.info("job %s run %s already claimed; skipping", job, run_key)
+                return None
         lock = _advisory_lock(job.value)
-        if lock is None:
-            _finish(run_id, JobRunStatus.FAILED, None, "Another run of this job was in progress; nothing was done.")
+        if lock is None or not _start(app, run_id, job.value):
+            _release(lock)
+            if db.session.get(JobRun, run_id, populate_existing=True).status != JobRunStatus.REQUESTED:
+                db.session.remove()
+                return None  # another scheduler took this very request up first
+            log.info("job %s: another run holds the job; run %s skipped", job, run_id)
+            _finish(run_id, JobRunStatus.SKIPPED, None, skipped_reason())
+            db.session.remove()
             return run_id
         try:
             with acting_as(job_actor(job.value)):
-                counts = spec.target()
+                counts = spec.target(progress=progress_reporter(run_id))
         except JobPartlyFailed as exc:
             db.session.rollback()
             _finish(run_id, JobRunStatus.FAILED, exc.counts, str(exc))
@@ -130,6 +223,51 @@ def execute(app: Flask, job: JobName | str, *, run_key: str | None = None, trigg
 def run_now(app: Flask, job: JobName | str, started_by: str | None = None) -> int | None:
     """A manual run: its own key, so the nightly run still happens."""
     return execute(app, job, run_key=manual_run_key(), trigger="manual", started_by=started_by)
+
+
+def active_run(job: str) -> JobRun | None:
+    """The job's run that is waiting for the scheduler or running (and not stale), if any."""
+    from flask import current_app
+
+    return db.session.scalars(
+        select(JobRun).where(JobRun.job == job, (JobRun.status == JobRunStatus.REQUESTED) | (
+            (JobRun.status == JobRunStatus.RUNNING)
+            & (func.coalesce(JobRun.heartbeat_at, JobRun.started_at) >= _stale_before(current_app))))
+        .order_by(JobRun.id.desc()).limit(1)).first()
+
+
+def request_run(job: JobName | str, started_by: str | None) -> tuple[JobRun, bool]:
+    """Record that a person asked for a run now (flush, no commit: the view owns it).
+
+    Returns ``(run, created)``: a second click while the job is waiting or running gets the
+    run already under way instead of a duplicate that would only be skipped.
+    """
+    job = JobName(job)
+    current = active_run(job.value)
+    if current is not None:
+        return current, False
+    now = utcnow()
+    run = JobRun(job=job.value, run_key=manual_run_key(now, REQUEST_PREFIX), trigger="manual",
+                 status=JobRunStatus.REQUESTED, started_at=now, requested_at=now, started_by=started_by)
+    db.session.add(run)
+    db.session.flush()
+    return run, True
+
+
+def run_requested(app: Flask) -> list[int]:
+    """What the scheduler's poll does: run every requested run, oldest first; returns the ids
+    of the runs it took up (skipped ones included)."""
+    with app.app_context():
+        waiting = db.session.execute(
+            select(JobRun.id, JobRun.job).where(JobRun.status == JobRunStatus.REQUESTED,
+                                                JobRun.run_key.like(f"{REQUEST_PREFIX}:%"))
+            .order_by(JobRun.id)).all()
+        db.session.remove()
+    ran = []
+    for run_id, job in waiting:
+        if execute(app, job, run_id=run_id, trigger="manual") is not None:
+            ran.append(run_id)
+    return ran
 
 
 def last_success(job: str) -> datetime | None:

@@ -3,13 +3,15 @@
 APScheduler 3's BlockingScheduler in Europe/Stockholm. Each trigger only calls
 ``runs.execute``, whose claim row makes the run happen once even if two schedulers run;
 ``coalesce`` folds a backlog of missed fires into one, and the grace time lets a run that was
-a little late (a restart, a long previous job) still happen.
+a little late (a restart, a long previous job) still happen. A short-interval job polls for runs
+asked for on the jobs page ("Kör nu") every ``JOB_REQUEST_POLL_SECONDS`` and runs them here.
 """
 from __future__ import annotations
 
 import logging
 
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from vendor_registry.codes import JobName
@@ -18,10 +20,17 @@ from vendor_registry.jobs import runs
 from vendor_registry.jobs.registry import build_jobs
 
 log = logging.getLogger(__name__)
+POLL_JOB_ID = "run_requests"
 
 
 def _fire(app: Flask, job: str) -> None:
     runs.execute(app, JobName(job), trigger="scheduled")
+
+
+def _poll(app: Flask) -> None:
+    ran = runs.run_requested(app)
+    if ran:
+        log.info("requested runs done: %s", ", ".join(map(str, ran)))
 
 
 def build_scheduler(app: Flask) -> BlockingScheduler:
@@ -31,11 +40,18 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     for spec in build_jobs(app.config).values():
         scheduler.add_job(_fire, spec.trigger(), args=[app, spec.name.value], id=spec.name.value,
                           name=spec.name.value, replace_existing=True, **options)
+    # One poll at a time; polls missed while one was busy fold into a single late one.
+    scheduler.add_job(_poll, IntervalTrigger(seconds=float(app.config["JOB_REQUEST_POLL_SECONDS"])), args=[app],
+                      id=POLL_JOB_ID, name=POLL_JOB_ID, replace_existing=True, coalesce=True, max_instances=1,
+                      misfire_grace_time=None)
     return scheduler
 
 
 def run_scheduler(app: Flask, catch_up: bool = True) -> None:
     scheduler = build_scheduler(app)  # validates the hours before anything runs
+    stale = runs.fail_stale_runs(app)
+    if stale:
+        log.warning("%s run(s) left running by a stopped process marked failed", stale)
     if catch_up:
         ran = runs.catch_up(app)
         log.info("catch-up ran: %s", ", ".join(ran) or "nothing")

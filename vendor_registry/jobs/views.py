@@ -1,5 +1,9 @@
 """The jobs page: each job's schedule, its latest runs with counts and errors, "Kör nu", and a
-warning when a job has not succeeded for longer than twice its normal interval."""
+warning when a job has not succeeded for longer than twice its normal interval.
+
+"Kör nu" only records a run request; the scheduler process runs it. The page's script
+(static/jobs.js) follows waiting and running runs through ``/jobs/runs/status`` until they end.
+"""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,8 +13,10 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -24,6 +30,7 @@ from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
 from vendor_registry.jobs import runs
 from vendor_registry.jobs.models import JobRun
+from vendor_registry.jobs.presentation import run_summary
 from vendor_registry.jobs.registry import build_jobs
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
@@ -50,7 +57,8 @@ def job_overview(now=None) -> list[dict]:
     for spec in specs.values():
         last_ok = successes.get(spec.name.value)
         stale = last_ok is None or now - last_ok > 2 * spec.interval
-        rows.append({"spec": spec, "runs": recent.get(spec.name.value, []), "last_success": last_ok,
+        rows.append({"spec": spec, "runs": [run_summary(run) for run in recent.get(spec.name.value, [])],
+                     "last_success": last_ok,
                      "stale": stale, "stale_days": 2 * spec.interval // timedelta(days=1)})
     return rows
 
@@ -70,11 +78,23 @@ def run(name: str):
     if not form.validate_on_submit():
         flash(_("Formuläret hade gått ut. Försök igen."), "error")
         return redirect(url_for("jobs.index"))
-    app = current_app._get_current_object()
-    run_id = runs.run_now(app, name, started_by=current_user.email)
-    result = db.session.get(JobRun, run_id) if run_id else None
-    if result is not None and result.status == JobRunStatus.SUCCEEDED:
-        flash(_("Jobbet är kört."), "success")
+    _run, created = runs.request_run(name, started_by=current_user.email)
+    db.session.commit()
+    if created:
+        flash(_("Körningen är beställd. Schemaläggaren startar den inom några sekunder; "
+                "förloppet visas nedan."), "success")
     else:
-        flash(_("Jobbet misslyckades. Se felet i listan."), "error")
-    return redirect(url_for("jobs.index"))
+        flash(_("Jobbet väntar redan på att köras eller pågår. Förloppet visas nedan."), "info")
+    return redirect(url_for("jobs.index", _anchor=f"job-{name}"))
+
+
+@bp.route("/runs/status")
+@require(Permission.RUN_JOBS)
+def runs_status():
+    """The current state of the runs the page follows (``?ids=1,2``), for its script."""
+    try:
+        ids = [int(part) for part in request.args.get("ids", "").split(",") if part.strip()][:50]
+    except ValueError:
+        abort(400)
+    found = db.session.scalars(select(JobRun).where(JobRun.id.in_(ids))).all() if ids else []
+    return jsonify({"runs": [run_summary(run) for run in found]})

@@ -3,12 +3,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from vendor_registry.codes import LicenceForm as LicenceFormCode
 from vendor_registry.codes import LicenceKind, LicenceStatus, VerificationMethod
-from vendor_registry.forms_common import IsoDateField, OptionalSelectField, VersionField
+from vendor_registry.forms_common import (
+    IsoDateField,
+    OptionalSelectField,
+    TextAreaField,
+    VersionField,
+    int_or_none,
+)
 from vendor_registry.labels import choices
 
 DATE_HINT = _l("Format ÅÅÅÅ-MM-DD.")
@@ -28,11 +34,14 @@ class LicenceForm(FlaskForm):
                             description=_l("Kryssa i när du själv har kontrollerat uppgifterna. Ange då hur och underlaget."))
     verification_method = OptionalSelectField(_l("Hur verifierades det?"))
     evidence = StringField(_l("Underlag (länk eller dokumentreferens)"), validators=[Optional(), Length(max=500)])
+    evidence_document_id = OptionalSelectField(_l("Underlag (uppladdad fil)"), coerce=int_or_none,
+                                               description=_l("En fil som laddats upp med Ladda upp underlag."))
     notes = TextAreaField(_l("Anteckningar"), validators=[Optional(), Length(max=5000)])
     version = VersionField()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, evidence_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.evidence_document_id.choices = list(evidence_choices) or [("", _l("Ingen fil"))]
         self.kind.choices = choices(LicenceKind)
         self.form.choices = choices(LicenceFormCode)
         self.status.choices = choices(LicenceStatus)

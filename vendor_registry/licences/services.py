@@ -14,6 +14,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from vendor_registry import clock
+from vendor_registry.background_checks.evidence import check_document_belongs
 from vendor_registry.codes import (
     LicenceForm,
     LicenceKind,
@@ -31,10 +32,15 @@ EDITABLE_FIELDS = ("kind", "form", "ivo_reference", "scope", "granted_on", "ends
 _CODES = {"kind": LicenceKind, "form": LicenceForm, "status": LicenceStatus}
 
 
-def _clean(data: Mapping[str, Any], *, creating: bool, today: date | None = None) -> dict[str, Any]:
+def _clean(data: Mapping[str, Any], *, creating: bool, provider_id: int, today: date | None = None) -> dict[str, Any]:
     today = today or clock.today()
     errors: dict[str, list[Any]] = {}
     values = {key: data[key] for key in EDITABLE_FIELDS if key in data}
+    if "evidence_document_id" in data:
+        try:
+            values["evidence_document_id"] = check_document_belongs(provider_id, data["evidence_document_id"])
+        except ValueError:
+            errors.setdefault("evidence_document_id", []).append(_l("Filen hör inte till den här utförarens underlag."))
     for key, enum_cls in _CODES.items():
         if key in values or creating:
             try:
@@ -56,12 +62,12 @@ def _clean(data: Mapping[str, Any], *, creating: bool, today: date | None = None
         except ValueError:
             errors.setdefault("verification_method", []).append(_l("Ange hur tillståndet verifierades."))
         evidence = (data.get("evidence") or "").strip()
-        if not evidence:
+        if not evidence and not data.get("evidence_document_id"):
             errors.setdefault("evidence", []).append(
-                _l("Ange underlaget för verifieringen: en länk eller en dokumentreferens."))
+                _l("Ange underlaget för verifieringen: en länk, en dokumentreferens eller en uppladdad fil."))
         elif len(evidence) > 500:
             errors.setdefault("evidence", []).append(_l("Underlaget får vara högst 500 tecken."))
-        values["evidence"] = evidence
+        values["evidence"] = evidence or None
         verified_at = data.get("last_verified_at")
         values["last_verified_at"] = verified_at if isinstance(verified_at, datetime) else utcnow()
     if errors:
@@ -71,8 +77,9 @@ def _clean(data: Mapping[str, Any], *, creating: bool, today: date | None = None
 
 def create_licence(provider: Provider, data: Mapping[str, Any]) -> Licence:
     """Register a licence for ``provider``; ``data`` uses the model's field names plus
-    ``verified`` (bool), ``verification_method`` and ``evidence``."""
-    values = _clean(data, creating=True)
+    ``verified`` (bool), ``verification_method``, ``evidence`` and ``evidence_document_id``
+    (one of the provider's uploaded files)."""
+    values = _clean(data, creating=True, provider_id=provider.id)
     licence = Licence(provider_id=provider.id, **values)
     db.session.add(licence)
     db.session.flush()
@@ -82,7 +89,7 @@ def create_licence(provider: Provider, data: Mapping[str, Any]) -> Licence:
 def update_licence(licence: Licence, data: Mapping[str, Any], seen_version: int | str | None) -> Licence:
     """Apply an edit made on ``seen_version``; a stale edit raises StaleRecordError."""
     check_version(licence, seen_version)
-    for key, value in _clean(data, creating=False).items():
+    for key, value in _clean(data, creating=False, provider_id=licence.provider_id).items():
         setattr(licence, key, value)
     db.session.flush()
     return licence

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from vendor_registry import editing
 from vendor_registry.auth.permissions import Permission, require
+from vendor_registry.background_checks.evidence import document_choices
 from vendor_registry.licences import queries, services
 from vendor_registry.licences.forms import LicenceForm
 from vendor_registry.providers.queries import get_provider_or_404
@@ -21,7 +23,7 @@ def _back(provider_id: int):
 @require(Permission.EDIT_PROVIDERS)
 def create(provider_id: int):
     provider = get_provider_or_404(provider_id)
-    form = LicenceForm()
+    form = LicenceForm(evidence_choices=document_choices(provider.id, current_user))
     if form.validate_on_submit() and editing.save(form, lambda: services.create_licence(provider, form.to_data()),
                                                   _("Tillståndet är registrerat.")).saved:
         return _back(provider.id)
@@ -34,7 +36,9 @@ def create(provider_id: int):
 def edit(provider_id: int, licence_id: int):
     provider = get_provider_or_404(provider_id)
     licence = queries.get_licence_or_404(provider_id, licence_id)
-    form = LicenceForm(obj=licence) if request.method == "GET" else LicenceForm()
+    options = document_choices(provider.id, current_user, licence.evidence_document_id)
+    form = (LicenceForm(obj=licence, evidence_choices=options) if request.method == "GET"
+            else LicenceForm(evidence_choices=options))
     stale = None
     if form.validate_on_submit():
         outcome = editing.save(form, lambda: services.update_licence(licence, form.to_data(), form.version.data),

@@ -3,10 +3,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
+from wtforms import SelectField
 from wtforms.validators import Length, NumberRange, Optional
 
-from vendor_registry.forms_common import IsoDateField, VersionField, WholeNumberField
+from vendor_registry.forms_common import (
+    IsoDateField,
+    TextAreaField,
+    VersionField,
+    WholeNumberField,
+)
 
 
 class OfferedMethodForm(FlaskForm):

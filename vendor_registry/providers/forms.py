@@ -8,7 +8,6 @@ from wtforms import (
     IntegerField,
     SelectField,
     StringField,
-    TextAreaField,
     ValidationError,
 )
 from wtforms.validators import Email, Length, NumberRange, Optional
@@ -22,8 +21,10 @@ from vendor_registry.codes import (
 )
 from vendor_registry.forms_common import (
     IsoDateField,
+    LineListField,
     MultiCheckboxField,
     OptionalSelectField,
+    TextAreaField,
     VersionField,
     required,
 )
@@ -44,8 +45,8 @@ class ProviderForm(FlaskForm):
     target_groups = MultiCheckboxField(_l("Målgrupper som tas emot"))
     housing_forms = MultiCheckboxField(_l("Boendeformer"))
     max_threat_level = OptionalSelectField(_l("Högsta hotnivå som kan tas emot"))
-    languages = StringField(_l("Språk"), validators=[Optional(), Length(max=300)],
-                            description=_l("Kommaseparerade, t.ex. svenska, engelska, arabiska."))
+    languages = LineListField(_l("Språk"), max_items=30, max_length=40, forbidden="|",
+                              description=_l("Ett språk per rad, t.ex. svenska, engelska och arabiska på var sin rad."))
     service_areas = MultiCheckboxField(_l("Insatsområden"))
     contact_name = StringField(_l("Kontaktperson"), validators=[Optional(), Length(max=200)])
     contact_email = EmailField(_l("E-post"), validators=[Optional(), Email(_l("Ange en giltig e-postadress."))])
@@ -77,16 +78,11 @@ class ProviderForm(FlaskForm):
             raise ValidationError(_l("Välj ett län."))
 
     def to_data(self) -> dict:
-        data = {name: field.data for name, field in self._fields.items() if name not in ("csrf_token", "version")}
-        data["languages"] = [part.strip().lower() for part in (self.languages.data or "").split(",") if part.strip()]
-        return data
+        return {name: field.data for name, field in self._fields.items() if name not in ("csrf_token", "version")}
 
     @classmethod
     def initial_from(cls, provider) -> dict:
-        return {
-            "languages": ", ".join(provider.languages),
-            "version": provider.version,
-        }
+        return {"version": provider.version}
 
 
 class TransitionForm(FlaskForm):

@@ -56,7 +56,8 @@ def _clean(data: Mapping[str, Any], current: Provider | None) -> dict[str, Any]:
         errors.setdefault("capacity", []).append(_l("Antalet platser kan inte vara negativt."))
     if errors:
         raise ValidationFailed(errors)
-    for key in ("name", "municipality", "contact_name", "contact_email", "contact_phone", "website", "address"):
+    for key in ("name", "municipality", "contact_name", "contact_email", "contact_phone", "website", "address",
+                "notes"):
         if isinstance(values.get(key), str):
             values[key] = values[key].strip() or None if key != "name" else values[key].strip()
     return values

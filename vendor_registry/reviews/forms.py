@@ -11,7 +11,6 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.validators import Length, Optional
 
@@ -19,6 +18,7 @@ from vendor_registry.codes import RatingDimension, ReviewOutcome
 from vendor_registry.forms_common import (
     IsoDateField,
     OptionalSelectField,
+    TextAreaField,
     VersionField,
     input_required,
     required,
@@ -69,6 +69,9 @@ class ReviewForm(FlaskForm):
     outcome = SelectField(_l("Resultat"), validators=[required(_l("Välj ett resultat."))])
     summary = TextAreaField(_l("Sammanfattning"), validators=[Optional(), Length(max=5000)],
                             description=PRIVACY_HINT)
+    evidence_document_id = OptionalSelectField(_l("Underlag (uppladdad fil)"), coerce=_int_or_none,
+                                               description=_l("T.ex. besöksrapport eller protokoll som laddats "
+                                                              "upp med Ladda upp underlag."))
     actions = FieldList(FormField(ActionForm), min_entries=1, max_entries=50)
     version = VersionField()
     save = SubmitField(_l("Spara"))
@@ -77,8 +80,9 @@ class ReviewForm(FlaskForm):
     RATING_FIELDS = ("rating_delivered_as_agreed", "rating_staff_competence", "rating_safety",
                      "rating_cooperation", "rating_documentation")
 
-    def __init__(self, *args, kinds=(), contracts=(), **kwargs):
+    def __init__(self, *args, kinds=(), contracts=(), evidence_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.evidence_document_id.choices = list(evidence_choices) or [("", _l("Ingen fil"))]
         self.kind.choices = [(kind.value, label(kind)) for kind in kinds]
         self.outcome.choices = [("", _l("Välj resultat"))] + choices(ReviewOutcome)
         self.contract_id.choices = [("", _l("Inget avtal"))] + [
@@ -92,7 +96,8 @@ class ReviewForm(FlaskForm):
         return [self[name] for name in self.RATING_FIELDS]
 
     def to_data(self) -> dict:
-        data = {name: self[name].data for name in ("kind", "performed_on", "contract_id", "outcome", "summary")}
+        data = {name: self[name].data for name in ("kind", "performed_on", "contract_id", "outcome", "summary",
+                                                   "evidence_document_id")}
         data.update({name: self[name].data for name in self.RATING_FIELDS})
         data["actions"] = [entry.form.data for entry in self.actions]
         return data

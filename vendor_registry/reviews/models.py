@@ -29,6 +29,8 @@ class Review(TimestampMixin, VersionedMixin, db.Model):
     rating_safety: Mapped[int | None]
     rating_cooperation: Mapped[int | None]
     rating_documentation: Mapped[int | None]
+    # The uploaded file the review rests on (a visit report, minutes), if any.
+    evidence_document_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_documents.id"))
 
     provider: Mapped[Provider] = relationship()
     actions: Mapped[list[ReviewAction]] = relationship(

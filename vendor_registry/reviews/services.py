@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from vendor_registry import clock
 from vendor_registry.auth.permissions import Permission, has_permission
+from vendor_registry.background_checks.evidence import check_document_belongs
 from vendor_registry.codes import RatingDimension, ReviewKind, ReviewOutcome
 from vendor_registry.concurrency import check_version
 from vendor_registry.contracts.models import Contract
@@ -88,6 +89,11 @@ def _clean(provider: Provider, data: Mapping[str, Any], user: Any, errors: dict[
     if summary and _PERSONAL_NUMBER.search(summary):
         _add(errors, "summary", _NO_PERSONAL_DATA)
     values["summary"] = summary
+    if "evidence_document_id" in data:
+        try:
+            values["evidence_document_id"] = check_document_belongs(provider.id, data["evidence_document_id"])
+        except ValueError:
+            _add(errors, "evidence_document_id", _l("Filen hör inte till den här utförarens underlag."))
     return values
 
 

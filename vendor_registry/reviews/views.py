@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from vendor_registry import editing
 from vendor_registry.auth.permissions import Permission, require
+from vendor_registry.background_checks.evidence import document_choices
 from vendor_registry.providers.queries import get_provider_or_404
 from vendor_registry.reviews import queries, services
 from vendor_registry.reviews.forms import ReviewForm
@@ -24,7 +25,8 @@ def _render(form: ReviewForm, provider, review=None, stale=None, status: int = 2
 @require(*_MAY_RECORD)
 def create(provider_id: int):
     provider = get_provider_or_404(provider_id)
-    form = ReviewForm(kinds=services.allowed_kinds(current_user), contracts=queries.contracts_of(provider.id))
+    form = ReviewForm(kinds=services.allowed_kinds(current_user), contracts=queries.contracts_of(provider.id),
+                      evidence_choices=document_choices(provider.id, current_user))
     if request.method == "POST" and form.add_action.data:
         form.actions.append_entry()
         return _render(form, provider)
@@ -44,11 +46,13 @@ def edit(review_id: int):
         abort(403)
     kinds = services.allowed_kinds(current_user)
     contracts = queries.contracts_of(review.provider_id)
+    options = document_choices(review.provider_id, current_user, review.evidence_document_id)
     if request.method == "GET":
-        form = ReviewForm(obj=review, data=ReviewForm.initial_from(review), kinds=kinds, contracts=contracts)
+        form = ReviewForm(obj=review, data=ReviewForm.initial_from(review), kinds=kinds, contracts=contracts,
+                          evidence_choices=options)
         form.actions.append_entry()  # one empty row to add an action without another round trip
     else:
-        form = ReviewForm(kinds=kinds, contracts=contracts)
+        form = ReviewForm(kinds=kinds, contracts=contracts, evidence_choices=options)
     if request.method == "POST" and form.add_action.data:
         form.actions.append_entry()
         return _render(form, review.provider, review)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -15,6 +16,10 @@ from sqlalchemy.orm import selectinload
 
 from vendor_registry import clock
 from vendor_registry.auth.permissions import Permission, has_permission
+from vendor_registry.background_checks.evidence import (
+    EvidenceRow,
+    evidence_for_provider,
+)
 from vendor_registry.background_checks.models import BackgroundCheck
 from vendor_registry.background_checks.queries import (
     checks_current_map,
@@ -66,6 +71,12 @@ class ProviderPage:
     recent_flags: list = field(default_factory=list)
     approval_events: list = field(default_factory=list)
     audit_events: list | None = None  # None: the viewer may not read the audit log
+    evidence: list[EvidenceRow] = field(default_factory=list)  # only what the viewer may see
+
+    @cached_property
+    def evidence_by_id(self) -> dict[int, EvidenceRow]:
+        """Document id -> row, for the download link shown beside a licence, review or check."""
+        return {row.document.id: row for row in self.evidence}
 
 
 def offered_methods(provider_id: int) -> list[ProviderMethod]:
@@ -136,6 +147,7 @@ def load_provider_page(provider: Provider, user: Any) -> ProviderPage:
         page.check_history = check_history(provider.id)
         page.checks_due = checks_due(provider.id, page.check_history)
     page.reviews = reviews_for_provider(provider.id)
+    page.evidence = evidence_for_provider(provider.id, user)
     page.open_flags, page.recent_flags = flags_for_provider(provider.id)
     page.approval_events = approval_events(provider.id)
     if has_permission(user, Permission.READ_AUDIT):

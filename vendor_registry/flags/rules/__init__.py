@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import true
 from sqlalchemy.orm import Session
 
 from vendor_registry import clock
@@ -54,11 +55,23 @@ class Finding:
 
 @dataclass(frozen=True)
 class RuleContext:
-    """What a rule needs: the session, "today" in Stockholm (injectable), and the thresholds."""
+    """What a rule needs: the session, "today" in Stockholm (injectable), and the thresholds.
+
+    ``provider_ids`` narrows every rule to those providers (the refresh after a write); ``None``
+    is the sweep over all of them. The narrowing is one ``IN`` clause per query, so a scoped
+    run costs the same number of statements however many providers the registry holds.
+    """
 
     session: Session
     today: date
     settings: Mapping[str, Any]
+    provider_ids: frozenset[int] | None = None
+
+    def only(self, column: Any) -> Any:
+        """The scope as a WHERE clause on ``column`` (a provider id column); always true in a sweep."""
+        if self.provider_ids is None:
+            return true()
+        return column.in_(sorted(self.provider_ids))
 
     def setting(self, name: str) -> int:
         return int(self.settings[name])

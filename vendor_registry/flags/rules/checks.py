@@ -1,7 +1,7 @@
 """Background-check rules: overdue, failed (or with a concern), and repeatedly unanswered."""
 from __future__ import annotations
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 
 from vendor_registry.background_checks.models import BackgroundCheck
 from vendor_registry.background_checks.queries import (
@@ -20,14 +20,14 @@ from vendor_registry.flags.rules import text_label as label
 from vendor_registry.providers.models import Provider
 
 
-def _in_scope():
-    return Provider.status.in_(IN_SCOPE_STATUSES)
+def _in_scope(ctx: RuleContext):
+    return and_(Provider.status.in_(IN_SCOPE_STATUSES), ctx.only(Provider.id))
 
 
 def required_intervals(ctx: RuleContext) -> dict[int, dict[CheckType, int]]:
     """Per in-scope provider, the check types its kinds require and the strictest interval
     among those kinds (``background_checks.queries.required_check_intervals``, one statement)."""
-    in_scope = select(Provider.id).where(_in_scope())
+    in_scope = select(Provider.id).where(_in_scope(ctx))
     return {provider_id: {CheckType(check_type): interval for check_type, interval in types.items()}
             for provider_id, types in required_check_intervals(in_scope).items()}
 
@@ -42,7 +42,7 @@ def check_overdue(ctx: RuleContext) -> list[Finding]:
             select(BackgroundCheck.provider_id, BackgroundCheck.check_type,
                    func.max(BackgroundCheck.performed_at).label("last_at"))
             .join(Provider, Provider.id == BackgroundCheck.provider_id)
-            .where(_in_scope(), BackgroundCheck.result != CheckOutcome.ERROR)
+            .where(_in_scope(ctx), BackgroundCheck.result != CheckOutcome.ERROR)
             .group_by(BackgroundCheck.provider_id, BackgroundCheck.check_type)
         )
     }
@@ -80,14 +80,14 @@ def _as_datetime(value):
     return UTCDateTime().process_result_value(value, None)
 
 
-def _ranked_checks(*extra_where):
-    return ranked_checks(BackgroundCheck.provider_id.in_(select(Provider.id).where(_in_scope())), *extra_where)
+def _ranked_checks(ctx: RuleContext, *extra_where):
+    return ranked_checks(BackgroundCheck.provider_id.in_(select(Provider.id).where(_in_scope(ctx))), *extra_where)
 
 
 def check_failed(ctx: RuleContext) -> list[Finding]:
     """The latest answer of a check type is ``fail`` (critical) or ``concern`` (high). A later
     ``error`` leaves the verdict standing: a source that cannot be reached says nothing."""
-    ranked = _ranked_checks(BackgroundCheck.result != CheckOutcome.ERROR)
+    ranked = _ranked_checks(ctx, BackgroundCheck.result != CheckOutcome.ERROR)
     rows = ctx.session.execute(
         select(ranked).where(ranked.c.position == 1,
                              ranked.c.result.in_((CheckOutcome.FAIL, CheckOutcome.CONCERN)))
@@ -108,7 +108,7 @@ def check_failed(ctx: RuleContext) -> list[Finding]:
 def check_error(ctx: RuleContext) -> list[Finding]:
     """The latest CHECK_ERROR_STREAK automatic results of a type are all ``error``."""
     streak = ctx.setting("CHECK_ERROR_STREAK")
-    ranked = _ranked_checks(BackgroundCheck.automatic.is_(True))
+    ranked = _ranked_checks(ctx, BackgroundCheck.automatic.is_(True))
     errors = func.sum(case((ranked.c.result == CheckOutcome.ERROR, 1), else_=0))
     rows = ctx.session.execute(
         select(ranked.c.provider_id, ranked.c.check_type, func.count().label("n"), errors.label("errors"))

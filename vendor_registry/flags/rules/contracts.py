@@ -26,7 +26,7 @@ def certification_expired(ctx: RuleContext) -> list[Finding]:
                Method.name)
         .join(Method, Method.id == ProviderMethod.method_id)
         .join(Provider, Provider.id == ProviderMethod.provider_id)
-        .where(Provider.status.in_(IN_SCOPE_STATUSES), ProviderMethod.certification_ends_on < ctx.today)
+        .where(Provider.status.in_(IN_SCOPE_STATUSES), ctx.only(Provider.id), ProviderMethod.certification_ends_on < ctx.today)
     ).all()
     return [
         Finding(
@@ -45,7 +45,7 @@ def contract_expiring(ctx: RuleContext) -> list[Finding]:
     rows = ctx.session.execute(
         select(Contract.id, Contract.provider_id, Contract.reference, Contract.ends_on)
         .join(Provider, Provider.id == Contract.provider_id)
-        .where(Provider.status.in_(IN_SCOPE_STATUSES), Contract.ends_on >= ctx.today, Contract.ends_on <= horizon)
+        .where(Provider.status.in_(IN_SCOPE_STATUSES), ctx.only(Provider.id), Contract.ends_on >= ctx.today, Contract.ends_on <= horizon)
     ).all()
     return [
         Finding(
@@ -64,7 +64,7 @@ def contract_expired(ctx: RuleContext) -> list[Finding]:
     rows = ctx.session.execute(
         select(Contract.id, Contract.provider_id, Contract.reference, Contract.ends_on, Provider.approved_at)
         .join(Provider, Provider.id == Contract.provider_id)
-        .where(Provider.status.in_(APPROVED_STATUSES), Contract.ends_on < ctx.today)
+        .where(Provider.status.in_(APPROVED_STATUSES), ctx.only(Provider.id), Contract.ends_on < ctx.today)
     ).all()
     return [
         Finding(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from vendor_registry.background_checks.models import BackgroundCheck
 from vendor_registry.codes import (
@@ -29,19 +29,19 @@ from vendor_registry.providers.models import Provider
 LAPSED_STATUSES = (LicenceStatus.REVOKED, LicenceStatus.EXPIRED)
 
 
-def _in_scope():
-    return Provider.status.in_(IN_SCOPE_STATUSES)
+def _in_scope(ctx: RuleContext):
+    return and_(Provider.status.in_(IN_SCOPE_STATUSES), ctx.only(Provider.id))
 
 
 def licence_missing(ctx: RuleContext) -> list[Finding]:
     """A provider kind needs a licence and none of that kind is valid today (two queries)."""
     providers = ctx.session.execute(
-        select(Provider.id, Provider.kinds, Provider.ownership, Provider.status).where(_in_scope())
+        select(Provider.id, Provider.kinds, Provider.ownership, Provider.status).where(_in_scope(ctx))
     ).all()
     valid = ctx.session.execute(
         select(Licence.provider_id, Licence.kind, Licence.form)
         .join(Provider, Provider.id == Licence.provider_id)
-        .where(_in_scope(), Licence.status == LicenceStatus.VALID,
+        .where(_in_scope(ctx), Licence.status == LicenceStatus.VALID,
                or_(Licence.ends_on.is_(None), Licence.ends_on >= ctx.today))
     ).all()
     held = {(row.provider_id, row.kind, row.form) for row in valid}
@@ -65,7 +65,7 @@ def licence_lapsed(ctx: RuleContext) -> list[Finding]:
     rows = ctx.session.execute(
         select(Licence.id, Licence.provider_id, Licence.kind, Licence.status, Licence.ends_on)
         .join(Provider, Provider.id == Licence.provider_id)
-        .where(_in_scope(), or_(Licence.status.in_(LAPSED_STATUSES), Licence.ends_on < ctx.today))
+        .where(_in_scope(ctx), or_(Licence.status.in_(LAPSED_STATUSES), Licence.ends_on < ctx.today))
     ).all()
     return [
         Finding(
@@ -85,7 +85,7 @@ def licence_expiring(ctx: RuleContext) -> list[Finding]:
     rows = ctx.session.execute(
         select(Licence.id, Licence.provider_id, Licence.kind, Licence.ends_on)
         .join(Provider, Provider.id == Licence.provider_id)
-        .where(_in_scope(), Licence.status == LicenceStatus.VALID,
+        .where(_in_scope(ctx), Licence.status == LicenceStatus.VALID,
                Licence.ends_on >= ctx.today, Licence.ends_on <= horizon)
     ).all()
     return [
@@ -106,7 +106,7 @@ def licence_unverified(ctx: RuleContext) -> list[Finding]:
     rows = ctx.session.execute(
         select(Licence.id, Licence.provider_id, Licence.kind, Licence.last_verified_at)
         .join(Provider, Provider.id == Licence.provider_id)
-        .where(_in_scope(), Licence.status.not_in(LAPSED_STATUSES),
+        .where(_in_scope(ctx), Licence.status.not_in(LAPSED_STATUSES),
                or_(Licence.ends_on.is_(None), Licence.ends_on >= ctx.today),
                or_(Licence.last_verified_at.is_(None), Licence.last_verified_at < cutoff))
     ).all()
@@ -136,14 +136,14 @@ def licence_mismatch(ctx: RuleContext) -> list[Finding]:
                    order_by=(BackgroundCheck.performed_at.desc(), BackgroundCheck.id.desc()),
                ).label("rn"))
         .join(Provider, Provider.id == BackgroundCheck.provider_id)
-        .where(_in_scope(), BackgroundCheck.check_type == CheckType.IVO_REGISTER,
+        .where(_in_scope(ctx), BackgroundCheck.check_type == CheckType.IVO_REGISTER,
                BackgroundCheck.result != CheckOutcome.ERROR)
         .subquery()
     )
     latest = ctx.session.execute(select(ranked.c.provider_id, ranked.c.details).where(ranked.c.rn == 1)).all()
     licences = ctx.session.execute(
         select(Licence.id, Licence.provider_id, Licence.kind, Licence.status)
-        .join(Provider, Provider.id == Licence.provider_id).where(_in_scope())
+        .join(Provider, Provider.id == Licence.provider_id).where(_in_scope(ctx))
     ).all()
     ours = {(row.provider_id, str(row.id)): row for row in licences}
     findings = []

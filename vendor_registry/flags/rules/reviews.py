@@ -25,12 +25,13 @@ def review_missing(ctx: RuleContext) -> list[Finding]:
     days = ctx.setting("REVIEW_MISSING_DAYS")
     last_review = (
         select(Review.provider_id, func.max(Review.performed_on).label("last_on"))
+        .where(ctx.only(Review.provider_id))
         .group_by(Review.provider_id).subquery()
     )
     rows = ctx.session.execute(
         select(Provider.id, Provider.approved_at, last_review.c.last_on)
         .outerjoin(last_review, last_review.c.provider_id == Provider.id)
-        .where(Provider.status.in_(APPROVED_STATUSES), Provider.approved_at.is_not(None),
+        .where(Provider.status.in_(APPROVED_STATUSES), ctx.only(Provider.id), Provider.approved_at.is_not(None),
                Provider.approved_at < ctx.day_start_utc(ctx.days_ago(days)))
     ).all()
     findings = []
@@ -55,7 +56,7 @@ def review_overdue(ctx: RuleContext) -> list[Finding]:
     rows = ctx.session.execute(
         select(Review.provider_id, last_on.label("last_on"))
         .join(Provider, Provider.id == Review.provider_id)
-        .where(Provider.status.in_(IN_SCOPE_STATUSES))
+        .where(Provider.status.in_(IN_SCOPE_STATUSES), ctx.only(Provider.id))
         .group_by(Review.provider_id)
         .having(last_on < ctx.days_ago(days))
     ).all()
@@ -75,7 +76,7 @@ def review_actions_overdue(ctx: RuleContext) -> list[Finding]:
     rows = ctx.session.execute(
         select(ReviewAction.id, ReviewAction.provider_id, ReviewAction.description, ReviewAction.deadline)
         .join(Provider, Provider.id == ReviewAction.provider_id)
-        .where(Provider.status.in_(IN_SCOPE_STATUSES), ReviewAction.completed_on.is_(None),
+        .where(Provider.status.in_(IN_SCOPE_STATUSES), ctx.only(Provider.id), ReviewAction.completed_on.is_(None),
                ReviewAction.deadline < ctx.today)
     ).all()
     return [

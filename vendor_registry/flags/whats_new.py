@@ -1,0 +1,100 @@
+"""What is new for one person since they last looked at their notices.
+
+The nightly digest (``notify``) writes a notice per flag once; until a digest has run, or for
+flags raised during the day, that left the page saying "no notices" while critical flags were
+open. This reads the flags themselves instead: open critical/high flags of the rules the
+person's role hears about, raised or escalated after their ``notices_seen_at``, and flags
+assigned to them after it (from the audit log, where every assignment is recorded). Marking the
+notices as read moves the marker; it is written with a plain UPDATE because looking at a page is
+not a record change and must not fill the audit log.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, and_, cast, func, or_, select, update
+from sqlalchemy.orm import joinedload
+
+from vendor_registry.audit.models import AuditEvent
+from vendor_registry.auth.models import User
+from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagSeverity
+from vendor_registry.database import utcnow
+from vendor_registry.extensions import db
+from vendor_registry.flags.models import Flag, Notification
+from vendor_registry.flags.notify import ROLE_RULES
+from vendor_registry.flags.queries import SEVERITY_ORDER
+
+URGENT = (FlagSeverity.CRITICAL, FlagSeverity.HIGH)
+SHOWN = 50
+
+
+@dataclass
+class WhatsNew:
+    seen_at: datetime | None
+    urgent: list[Flag] = field(default_factory=list)
+    urgent_total: int = 0
+    assigned: list[Flag] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return self.urgent_total + len(self.assigned)
+
+
+def _urgent_condition(user: Any):
+    if user.role not in ROLE_RULES:
+        return None
+    condition = and_(Flag.status.in_(LIVE_FLAG_STATUSES), Flag.severity.in_(URGENT))
+    rules = ROLE_RULES[user.role]
+    if rules is not None:
+        condition = and_(condition, Flag.rule.in_(sorted(rules)))
+    seen = user.notices_seen_at
+    if seen is not None:
+        condition = and_(condition, or_(Flag.raised_at > seen, Flag.escalated_at > seen))
+    return condition
+
+
+def _assigned_query(user: Any):
+    """Active flags assigned to this person, and (once they have looked) only those whose
+    assignment the audit log records after that moment."""
+    mine = select(Flag.id).where(Flag.status.in_(LIVE_FLAG_STATUSES), Flag.assignee_id == user.id)
+    seen = user.notices_seen_at
+    if seen is not None:
+        assigned_since = select(AuditEvent.entity_id).where(
+            AuditEvent.entity_type == Flag.__tablename__, AuditEvent.occurred_at > seen,
+            AuditEvent.changes["assignee_id"].is_not(None))
+        mine = mine.where(cast(Flag.id, String).in_(assigned_since))
+    return mine
+
+
+def badge_count(user: Any) -> int:
+    """The navigation badge: unread digest notices plus what is new, in one statement (the
+    badge is on every page, so it must not add statements to any of them)."""
+    parts = [select(func.count()).select_from(Notification)
+             .where(Notification.user_id == user.id, Notification.read_at.is_(None)).scalar_subquery(),
+             select(func.count()).select_from(_assigned_query(user).subquery()).scalar_subquery()]
+    condition = _urgent_condition(user)
+    if condition is not None:
+        parts.append(select(func.count()).select_from(Flag).where(condition).scalar_subquery())
+    return sum(db.session.execute(select(*parts)).one())
+
+
+def whats_new(user: Any) -> WhatsNew:
+    result = WhatsNew(user.notices_seen_at)
+    condition = _urgent_condition(user)
+    if condition is not None:
+        result.urgent_total = db.session.scalar(select(func.count()).select_from(Flag).where(condition)) or 0
+        result.urgent = list(db.session.scalars(
+            select(Flag).where(condition).options(joinedload(Flag.provider))
+            .order_by(SEVERITY_ORDER.desc(), Flag.raised_at.desc(), Flag.id.desc()).limit(SHOWN)))
+    ids = list(db.session.scalars(_assigned_query(user)))
+    if ids:
+        result.assigned = list(db.session.scalars(
+            select(Flag).where(Flag.id.in_(ids)).options(joinedload(Flag.provider)).order_by(Flag.raised_at)))
+    return result
+
+
+def mark_seen(user_id: int, now: datetime | None = None) -> None:
+    db.session.execute(update(User.__table__).where(User.__table__.c.id == user_id)
+                       .values(notices_seen_at=now or utcnow()))
