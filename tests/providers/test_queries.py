@@ -127,15 +127,21 @@ def test_bad_url_values_are_dropped_not_fatal():
 
 
 def test_licence_state_map(db_session):
-    valid, applied, lapsed, unknown, none = (make_provider() for _ in range(5))
+    valid, applied, lapsed, unknown, none, revoked, appealed = (make_provider() for _ in range(7))
     make_licence(valid)
     make_licence(valid, status=LicenceStatus.REVOKED)
     make_licence(applied, status=LicenceStatus.APPLIED)
     make_licence(lapsed, status=LicenceStatus.VALID, ends_on=date.today() - timedelta(days=3))
     make_licence(unknown, status=LicenceStatus.UNKNOWN)
-    states = licence_state_map([valid.id, applied.id, lapsed.id, unknown.id, none.id])
+    make_licence(revoked, status=LicenceStatus.REVOKED)
+    make_licence(revoked, status=LicenceStatus.EXPIRED)
+    make_licence(appealed, status=LicenceStatus.REVOCATION_APPEALED)
+    states = licence_state_map([valid.id, applied.id, lapsed.id, unknown.id, none.id, revoked.id, appealed.id])
     assert states == {valid.id: LicenceState.VALID, applied.id: LicenceState.APPLIED,
-                      lapsed.id: LicenceState.LAPSED, unknown.id: LicenceState.UNKNOWN, none.id: LicenceState.NONE}
+                      lapsed.id: LicenceState.EXPIRED, unknown.id: LicenceState.UNKNOWN, none.id: LicenceState.NONE,
+                      revoked.id: LicenceState.REVOKED, appealed.id: LicenceState.APPEALED}
+    assert str(LicenceState.REVOKED.label) == "Tillstånd återkallat"
+    assert len({str(state.label) for state in LicenceState}) == len(LicenceState)
 
 
 def test_open_flag_counts(db_session):

@@ -8,12 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort
-from sqlalchemy.orm.attributes import set_committed_value
 
 from vendor_registry.api import schemas as s
 from vendor_registry.api.auth import api_require
 from vendor_registry.api.errors import RECORD_SERIALIZERS
-from vendor_registry.api.providers import provider_or_404
+from vendor_registry.api.providers import provider_items, provider_or_404
 from vendor_registry.api.registry import make_blueprint
 from vendor_registry.auth.permissions import Permission
 from vendor_registry.codes import ContractKind
@@ -82,11 +81,7 @@ def _contract_or_404(contract_id: int) -> Contract:
 @bp.alt_response(404, response="NOT_FOUND")
 def list_contracts(org_number: str):
     """Lista en utförares avtal"""
-    provider = provider_or_404(org_number)
-    items = queries.contracts_for_provider(provider.id)
-    for contract in items:  # the provider is loaded already: no query per contract
-        set_committed_value(contract, "provider", provider)
-    return {"items": items}
+    return provider_items(org_number, queries.contracts_for_provider)
 
 
 @bp.route("/providers/<org_number>/contracts", methods=["POST"])

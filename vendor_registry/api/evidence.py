@@ -10,7 +10,7 @@ from __future__ import annotations
 import tempfile
 from typing import Any, BinaryIO
 
-from flask import abort, current_app, request, send_file
+from flask import abort, current_app, request
 from flask_babel import gettext as _
 
 from vendor_registry.api import schemas as s
@@ -23,10 +23,9 @@ from vendor_registry.background_checks import queries, services
 from vendor_registry.background_checks.models import EvidenceDocument
 from vendor_registry.background_checks.storage import (
     CHUNK,
-    EXTENSIONS,
     TooLarge,
     UnknownKey,
-    evidence_storage,
+    attachment_response,
 )
 from vendor_registry.extensions import db
 from vendor_registry.providers.models import Provider
@@ -159,15 +158,6 @@ def download_evidence(document_id: int):
     """
     document = _document_or_404(document_id)
     try:
-        stream = evidence_storage(current_app.config).open(document.storage_key)
+        return attachment_response(document, current_app.config)
     except UnknownKey:
         abort(404)
-    extension = EXTENSIONS.get(document.content_type, "bin")
-    name = document.original_filename or f"underlag-{document.id}"
-    if not name.lower().endswith("." + extension):
-        name = f"{name}.{extension}"
-    response = send_file(stream, mimetype=document.content_type, as_attachment=True, download_name=name, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

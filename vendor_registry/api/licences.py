@@ -8,12 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort
-from sqlalchemy.orm.attributes import set_committed_value
 
 from vendor_registry.api import schemas as s
 from vendor_registry.api.auth import api_require
 from vendor_registry.api.errors import RECORD_SERIALIZERS
-from vendor_registry.api.providers import MAX_ID, provider_or_404
+from vendor_registry.api.providers import MAX_ID, provider_items, provider_or_404
 from vendor_registry.api.registry import make_blueprint
 from vendor_registry.auth.permissions import Permission
 from vendor_registry.codes import (
@@ -98,11 +97,7 @@ def list_licences(org_number: str):
 
     Nyaste beslut först.
     """
-    provider = provider_or_404(org_number)
-    items = queries.licences_for_provider(provider.id)
-    for licence in items:  # the provider is already loaded: no query per licence, and no change
-        set_committed_value(licence, "provider", provider)
-    return {"items": items}
+    return provider_items(org_number, queries.licences_for_provider)
 
 
 @bp.route("/providers/<org_number>/licences", methods=["POST"])

@@ -8,12 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort
-from sqlalchemy.orm.attributes import set_committed_value
 
 from vendor_registry.api import schemas as s
 from vendor_registry.api.auth import api_require
 from vendor_registry.api.errors import RECORD_SERIALIZERS
-from vendor_registry.api.providers import provider_or_404
+from vendor_registry.api.providers import provider_items, provider_or_404
 from vendor_registry.api.registry import make_blueprint
 from vendor_registry.auth.permissions import Permission
 from vendor_registry.codes import EvidenceLevel
@@ -163,11 +162,7 @@ def update_method(data: dict[str, Any], method_id: int):
 @bp.alt_response(404, response="NOT_FOUND")
 def list_offered(org_number: str):
     """Lista metoder som en utförare erbjuder"""
-    provider = provider_or_404(org_number)
-    items = offered_methods(provider.id)  # the provider page's read: by method name
-    for offered in items:  # the provider is loaded already: no query per row
-        set_committed_value(offered, "provider", provider)
-    return {"items": items}
+    return provider_items(org_number, offered_methods)
 
 
 @bp.route("/providers/<org_number>/methods", methods=["POST"])

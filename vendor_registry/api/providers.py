@@ -10,6 +10,7 @@ from typing import Any
 from flask import abort
 from flask_babel import gettext as _
 from marshmallow import validate
+from sqlalchemy.orm.attributes import set_committed_value
 
 from vendor_registry.api import schemas as s
 from vendor_registry.api.auth import api_require
@@ -163,6 +164,16 @@ def provider_or_404(org_number: str) -> Provider:
     if provider is None:
         abort(404)
     return provider
+
+
+def provider_items(org_number: str, load) -> dict[str, list]:
+    """A provider's child records as a list response: ``load(provider_id)`` reads them, and each
+    gets the already loaded provider attached, so serialising costs no query per row."""
+    provider = provider_or_404(org_number)
+    items = load(provider.id)
+    for item in items:
+        set_committed_value(item, "provider", provider)
+    return {"items": items}
 
 
 @bp.route("/providers", methods=["GET"])

@@ -11,12 +11,11 @@ from typing import Any
 
 from flask import g
 from flask_babel import gettext as _
-from sqlalchemy.orm.attributes import set_committed_value
 
 from vendor_registry.api import schemas as s
 from vendor_registry.api.auth import api_require
 from vendor_registry.api.errors import RECORD_SERIALIZERS, ApiProblem
-from vendor_registry.api.providers import provider_or_404
+from vendor_registry.api.providers import provider_items, provider_or_404
 from vendor_registry.api.registry import make_blueprint
 from vendor_registry.auth.permissions import Permission
 from vendor_registry.codes import RatingDimension, ReviewKind, ReviewOutcome
@@ -148,11 +147,7 @@ def _current(review: Review) -> dict[str, Any]:
 @bp.alt_response(404, response="NOT_FOUND")
 def list_reviews(org_number: str):
     """Lista en utförares uppföljningar"""
-    provider = provider_or_404(org_number)
-    items = queries.reviews_for_provider(provider.id)
-    for review in items:
-        set_committed_value(review, "provider", provider)
-    return {"items": items}
+    return provider_items(org_number, queries.reviews_for_provider)
 
 
 @bp.route("/providers/<org_number>/reviews", methods=["POST"])

@@ -156,3 +156,24 @@ def pending_storage(config: Mapping[str, object]) -> LocalFolderStorage:
     """
     return LocalFolderStorage(Path(str(config["EVIDENCE_STORAGE_DIR"])) / "pending",
                               max_bytes=int(config.get("EVIDENCE_MAX_BYTES") or 20 * 1024 * 1024))
+
+
+def attachment_response(document, config: Mapping[str, object]):
+    """A stored document as a download: always an attachment of the type its content proved,
+    never rendered in our origin (nosniff, sandboxed, not cached). The page and the API both
+    serve evidence through this, so the protective headers cannot drift apart.
+
+    Raises ``UnknownKey`` when the file is missing from storage."""
+    from flask import send_file
+
+    stream = evidence_storage(config).open(document.storage_key)
+    extension = EXTENSIONS.get(document.content_type, "bin")
+    name = document.original_filename or f"underlag-{document.id}"
+    if not name.lower().endswith("." + extension):
+        name = f"{name}.{extension}"
+    response = send_file(stream, mimetype=document.content_type, as_attachment=True,
+                         download_name=name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -34,10 +33,9 @@ from vendor_registry.background_checks.forms import (
 from vendor_registry.background_checks.models import EvidenceDocument
 from vendor_registry.background_checks.runner import build_checkers, run_check
 from vendor_registry.background_checks.storage import (
-    EXTENSIONS,
     TooLarge,
     UnknownKey,
-    evidence_storage,
+    attachment_response,
 )
 from vendor_registry.codes import CheckType
 from vendor_registry.editing import apply_field_errors
@@ -159,19 +157,9 @@ def download(document_id: int):
     if not may_download(document, current_user):
         abort(403)
     try:
-        stream = evidence_storage(current_app.config).open(document.storage_key)
+        return attachment_response(document, current_app.config)
     except UnknownKey:
         abort(404)
-    extension = EXTENSIONS.get(document.content_type, "bin")
-    name = document.original_filename or f"underlag-{document.id}"
-    if not name.lower().endswith("." + extension):
-        name = f"{name}.{extension}"
-    response = send_file(stream, mimetype=document.content_type, as_attachment=True,
-                         download_name=name, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 @bp.route("/checks/ivo-extract", methods=["GET", "POST"])

@@ -2,9 +2,10 @@
 
 Every name is invented and every organisation number is generated (valid check digit, in
 ranges chosen for the demo); nothing describes a real provider, and nothing describes a
-person who receives support. Dates are relative to today, so that a fresh demo always has
-lapsed and expiring licences, overdue checks and missing reviews for the sweeps to find.
-The same generator makes 40 providers for `make run` and thousands for benchmarks.
+person who receives support. Dates are relative to today. Who is current and who has which
+problem is the story of ``story.py``: most providers current, a handful raising each flag
+rule, so that a fresh demo looks like a real registry. The same generator makes 40 providers
+for `make run` and thousands for benchmarks; the seed alone decides names and places.
 """
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ from vendor_registry.codes import (
     CheckOutcome,
     CheckType,
     ContractKind,
-    EvidenceLevel,
     HousingForm,
     LicenceForm,
     LicenceKind,
@@ -33,38 +33,21 @@ from vendor_registry.codes import (
     ProviderStatus,
     ReviewKind,
     ReviewOutcome,
-    Role,
     ServiceAreaCode,
     TargetGroup,
     ThreatLevel,
     VerificationMethod,
 )
+from vendor_registry.demo.reference import (  # noqa: F401 (DEMO_PASSWORDS: the CLI prints them)
+    DEMO_DOMAIN,
+    DEMO_PASSWORDS,
+    DEMO_USERS,
+    _ensure_catalogue,
+    _ensure_users,
+    _profiles,
+)
+from vendor_registry.demo.story import TYPICAL_COUNTY, Slot, slot
 from vendor_registry.providers.orgnr import with_check_digit
-
-DEMO_DOMAIN = "demo.example.org"
-DEMO_PASSWORDS: dict[str, str] = {
-    f"admin@{DEMO_DOMAIN}": "demo-admin-2026",
-    f"upphandlare@{DEMO_DOMAIN}": "demo-upphandlare-2026",
-    f"enhetschef@{DEMO_DOMAIN}": "demo-enhetschef-2026",
-    f"socialsekreterare@{DEMO_DOMAIN}": "demo-socialsekreterare-2026",
-}
-DEMO_USERS = [
-    (f"admin@{DEMO_DOMAIN}", "Alva Admin (demo)", Role.ADMIN),
-    (f"upphandlare@{DEMO_DOMAIN}", "Ulf Upphandlare (demo)", Role.PROCUREMENT_OFFICER),
-    (f"enhetschef@{DEMO_DOMAIN}", "Eva Enhetschef (demo)", Role.SUPERVISOR),
-    (f"socialsekreterare@{DEMO_DOMAIN}", "Sara Socialsekreterare (demo)", Role.SOCIAL_WORKER),
-]
-
-#: Illustrative evidence levels only: the demo does not assess any method.
-DEMO_METHODS = [
-    ("Kriminalitet som livsstil", "KSL", EvidenceLevel.MODERATE),
-    ("Återfallsprevention", "ÅP", EvidenceLevel.MODERATE),
-    ("LS/CMI – bedömning av risk och behov", "LS/CMI", EvidenceLevel.STRONG),
-    ("Motiverande samtal", "MI", EvidenceLevel.STRONG),
-    ("Aggression Replacement Training", "ART", EvidenceLevel.LIMITED),
-    ("Traumafokuserad KBT", "TF-KBT", EvidenceLevel.STRONG),
-    ("Individbaserad systematisk uppföljning", "ISU", EvidenceLevel.INSUFFICIENT),
-]
 
 _PREFIX = ["Trygga", "Nya", "Vägen", "Fristad", "Ankaret", "Brobyggarna", "Norrsken", "Klippan",
            "Lotsen", "Stegvis", "Framtid", "Ledstjärnan", "Vändpunkt", "Hamnen", "Kompassen", "Tillflykt"]
@@ -86,18 +69,12 @@ _MUNICIPALITIES = {
     "24": ["Umeå", "Skellefteå"], "25": ["Luleå", "Kiruna"],
 }
 _OWNERSHIP_PREFIX = {Ownership.PRIVATE: "5599", Ownership.NON_PROFIT: "8029", Ownership.PUBLIC: "2129"}
-_KIND_MIX = [
-    [ProviderKind.PROTECTED_HOUSING], [ProviderKind.PROTECTED_HOUSING, ProviderKind.HVB],
-    [ProviderKind.HVB], [ProviderKind.DEFECTOR_SUPPORT], [ProviderKind.DEFECTOR_SUPPORT, ProviderKind.OUTPATIENT],
-    [ProviderKind.SUPPORTED_HOUSING], [ProviderKind.OUTPATIENT], [ProviderKind.PROTECTED_HOUSING, ProviderKind.DEFECTOR_SUPPORT],
-    [ProviderKind.OTHER],
-]
 _LICENSED = {ProviderKind.HVB: LicenceKind.HVB, ProviderKind.PROTECTED_HOUSING: LicenceKind.PROTECTED_HOUSING,
              ProviderKind.SUPPORTED_HOUSING: LicenceKind.SUPPORTED_HOUSING}
-_STATUS_MIX = ([ProviderStatus.APPROVED] * 10 + [ProviderStatus.CONDITIONALLY_APPROVED] * 2
-               + [ProviderStatus.UNDER_REVIEW] * 2 + [ProviderStatus.DRAFT, ProviderStatus.SUSPENDED,
-                                                       ProviderStatus.REJECTED, ProviderStatus.INACTIVE])
 _APPROVED = (ProviderStatus.APPROVED, ProviderStatus.CONDITIONALLY_APPROVED, ProviderStatus.SUSPENDED)
+#: Licence situations of the story and the status each records.
+_LICENCE_STATUS = {"applied": LicenceStatus.APPLIED, "revoked": LicenceStatus.REVOKED, "expired": LicenceStatus.EXPIRED,
+                   "appealed": LicenceStatus.REVOCATION_APPEALED, "unknown": LicenceStatus.UNKNOWN}
 
 
 def _at(day: date, hour: int = 10) -> datetime:
@@ -136,66 +113,50 @@ def _provider_model():
     return Provider
 
 
-def _ensure_users(session: Session, counts: dict[str, int]) -> dict[Role, Any]:
-    from vendor_registry.auth.models import User
-
-    users = {}
-    for email, name, role in DEMO_USERS:
-        user = session.scalar(select(User).where(User.email == email))
-        if user is None:
-            user = User(email=email, name=name, role=role)
-            user.set_password(DEMO_PASSWORDS[email])
-            session.add(user)
-            counts["users"] = counts.get("users", 0) + 1
-        users[role] = user
-    session.flush()
-    return users
+def _approval_day(b: _Builder, part: Slot) -> date:
+    """When the current status was reached; the story's problems need some history behind them."""
+    if part.status in (ProviderStatus.DRAFT, ProviderStatus.UNDER_REVIEW):
+        return b.days_ago(3, 45)
+    if part.problem == "review_missing":
+        return b.days_ago(130, 300)
+    if part.problem == "review_overdue":
+        return b.days_ago(700, 1100)
+    return b.days_ago(60, 900)
 
 
-def _ensure_catalogue(session: Session) -> list[Any]:
-    from vendor_registry.methods.models import Method, ServiceArea
-
-    if session.scalar(select(func.count()).select_from(ServiceArea)) == 0:
-        for code in ServiceAreaCode:  # normally seeded by the first migration
-            session.add(ServiceArea(code=code.value, name_sv=code.value, name_en=code.value))
-    methods = []
-    for name, short, level in DEMO_METHODS:
-        method = session.scalar(select(Method).where(Method.name == name))
-        if method is None:
-            method = Method(name=name, short_name=short, evidence_level=level,
-                            description=f"{name} ({short}).",
-                            evidence_source="Illustrativ nivå i demodata – inte en bedömning.")
-            session.add(method)
-        methods.append(method)
-    session.flush()
-    return methods
-
-
-def _provider(b: _Builder, index: int) -> Any:
-    from vendor_registry.providers.models import ApprovalEvent, Provider
+def _provider(b: _Builder, index: int, part: Slot) -> Any:
+    from vendor_registry.providers.models import Provider
 
     rng = b.rng
-    kinds = _KIND_MIX[index % len(_KIND_MIX)]
+    kinds = list(part.kinds)
+    status = part.status
     ownership = rng.choices([Ownership.PRIVATE, Ownership.NON_PROFIT, Ownership.PUBLIC], [6, 3, 1])[0]
     county = rng.choice(list(COUNTIES))
-    served = sorted({county, *rng.sample(list(COUNTIES), rng.randint(0, 5))})
-    status = _STATUS_MIX[index % len(_STATUS_MIX)]
+    served = {county, *rng.sample(list(COUNTIES), rng.randint(0, 5))}
     name = f"{rng.choice(_PREFIX)} {rng.choice(_SUFFIX[kinds[0]])} {index + 1}"
     name += {Ownership.PRIVATE: " AB", Ownership.NON_PROFIT: " (ideell förening)", Ownership.PUBLIC: " (kommunal)"}[ownership]
-    housing = ProviderKind.PROTECTED_HOUSING in kinds or ProviderKind.HVB in kinds or ProviderKind.SUPPORTED_HOUSING in kinds
+    housing = any(k in _LICENSED for k in kinds)
     groups = rng.sample([g.value for g in TargetGroup], rng.randint(1, 3))
     if ProviderKind.SUPPORTED_HOUSING in kinds:
         groups = [TargetGroup.YOUTH_16_20.value]
-    status_day = b.days_ago(20, 500)
+    forms = rng.sample([f.value for f in HousingForm], rng.randint(1, 2)) if housing else []
+    threat = rng.choice(list(ThreatLevel))
+    areas = set(rng.sample([a.value for a in ServiceAreaCode], rng.randint(2, 5)))
+    if ProviderKind.PROTECTED_HOUSING in kinds:
+        areas.add(ServiceAreaCode.PROTECTION_HOUSING.value)
+    if part.fits_typical_case:
+        served.add(TYPICAL_COUNTY)
+        forms = sorted({*forms, HousingForm.OWN_FLAT.value})
+        threat = ThreatLevel.HIGH
+        areas.add(ServiceAreaCode.TRAUMA.value)
+    status_day = _approval_day(b, part)
     provider = Provider(
         org_number=b.org_number(ownership), name=name, kinds=[k.value for k in kinds], ownership=ownership,
-        municipality=rng.choice(_MUNICIPALITIES[county]), county=county, counties_served=served,
-        capacity=rng.randint(2, 40) if housing else None, target_groups=groups,
-        housing_forms=rng.sample([f.value for f in HousingForm], rng.randint(1, 2)) if housing else [],
-        max_threat_level=rng.choice(list(ThreatLevel)),
+        municipality=rng.choice(_MUNICIPALITIES[county]), county=county, counties_served=sorted(served),
+        capacity=rng.randint(2, 40) if housing else None, target_groups=groups, housing_forms=forms,
+        max_threat_level=threat,
         languages=rng.sample(["svenska", "engelska", "arabiska", "somaliska", "persiska", "tigrinja"], rng.randint(1, 3)),
-        service_areas=sorted(rng.sample([a.value for a in ServiceAreaCode], rng.randint(2, 5))
-                             + (["protection_housing"] if ProviderKind.PROTECTED_HOUSING in kinds else [])),
+        service_areas=sorted(areas),
         contact_name="Kontaktperson (demo)", contact_email=f"kontakt{index + 1}@{DEMO_DOMAIN}",
         contact_phone=f"010-{rng.randint(100, 999)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
         status=status, status_changed_at=_at(status_day),
@@ -204,185 +165,195 @@ def _provider(b: _Builder, index: int) -> Any:
         conditions_until=b.today + timedelta(days=120) if status == ProviderStatus.CONDITIONALLY_APPROVED else None,
     )
     b.session.add(provider)
-    b.session.flush()
+    b.bump("providers")
+    return provider
+
+
+def _approval_events(b: _Builder, provider: Any, part: Slot) -> None:
+    from vendor_registry.providers.models import ApprovalEvent
+
+    status, status_day = provider.status, provider.status_changed_at.date()
     b.session.add(ApprovalEvent(provider_id=provider.id, from_status=None, to_status=ProviderStatus.DRAFT,
                                 actor_label="demo-data", reason="Registrerad (demodata)",
                                 created_at=_at(status_day - timedelta(days=30))))
     if status != ProviderStatus.DRAFT:
         b.session.add(ApprovalEvent(provider_id=provider.id, from_status=ProviderStatus.DRAFT, to_status=status,
-                                    actor_label="demo-data", reason="Beslut i demodata", created_at=_at(status_day)))
-    b.bump("providers")
-    return provider
+                                    actor_label="demo-data", reason=_REASONS.get(part.problem, "Beslut i demodata"),
+                                    created_at=_at(status_day)))
 
 
-def _licences(b: _Builder, provider: Any, index: int) -> None:
+_REASONS = {"revoked": "IVO har återkallat tillståndet (demo).", "appealed": "Återkallelsen är överklagad (demo).",
+            "applied": "Väntar på IVO:s beslut om tillstånd (demo)."}
+
+
+def _licences(b: _Builder, provider: Any, part: Slot) -> Any:
+    """One licence per licensed kind: current, except the first when the story gives it a problem."""
     from vendor_registry.licences.models import Licence
 
-    # Cycle through every licence situation the sweeps must see.
-    situations = ["valid", "valid", "expiring", "revoked", "expired", "never_verified", "stale", "applied",
-                  "appealed", "unknown", "valid", "missing"]
+    first = None
     for kind in (k for k in map(ProviderKind, provider.kinds) if k in _LICENSED):
-        situation = situations[b.licence_seq % len(situations)]
-        b.licence_seq += 1
-        if situation == "missing":
-            continue
+        problem = part.problem if first is None else None
         form = LicenceForm.NOTIFICATION if (provider.ownership == Ownership.PUBLIC and kind == ProviderKind.PROTECTED_HOUSING) else LicenceForm.PERMIT
         granted = b.days_ago(200, 2000)
-        status = {"revoked": LicenceStatus.REVOKED, "expired": LicenceStatus.EXPIRED, "applied": LicenceStatus.APPLIED,
-                  "appealed": LicenceStatus.REVOCATION_APPEALED, "unknown": LicenceStatus.UNKNOWN}.get(situation, LicenceStatus.VALID)
-        ends = None
-        if situation == "expiring":
-            ends = b.today + timedelta(days=b.rng.randint(5, 55))
-        elif situation == "expired":
+        status = _LICENCE_STATUS.get(problem or "", LicenceStatus.VALID)
+        ends = b.today + timedelta(days=b.rng.randint(200, 1500)) if b.rng.random() < 0.3 else None
+        if problem == "licence_expiring":
+            ends = b.today + timedelta(days=b.rng.randint(10, 55))
+        elif problem == "expired":
             ends = b.today - timedelta(days=b.rng.randint(5, 90))
-        verified = None if situation == "never_verified" else _at(b.days_ago(60, 200) if situation == "stale" else b.days_ago(1, 25))
-        b.session.add(Licence(
+        verified: datetime | None = _at(b.days_ago(1, 25))
+        if problem == "licence_unverified":
+            verified = _at(b.days_ago(45, 200))
+        elif provider.status == ProviderStatus.DRAFT:
+            verified = None
+        licence = Licence(
             provider_id=provider.id, kind=_LICENSED[kind], form=form,
             ivo_reference=f"3.5.1-{b.rng.randint(10000, 99999)}/{granted.year}", scope="Vuxna och familjer",
             granted_on=granted, ends_on=ends, status=status, last_verified_at=verified,
             verification_method=VerificationMethod.MANUAL if verified else None,
             evidence="Tillståndsbevis (demo)" if verified else None,
-        ))
+        )
+        b.session.add(licence)
+        first = first or licence
         b.bump("licences")
+    return first
 
 
-def _methods(b: _Builder, provider: Any, methods: list[Any]) -> None:
+def _methods(b: _Builder, provider: Any, methods: list[Any], part: Slot) -> None:
     from vendor_registry.methods.models import ProviderMethod
 
-    for method in b.rng.sample(methods, b.rng.randint(0, 3)):
-        b.method_seq += 1
-        cert = None
-        if b.method_seq % 7 == 0:  # some certifications have lapsed, for the sweep to find
+    chosen = b.rng.sample(methods, b.rng.randint(1 if part.problem == "certification_expired" else 0, 3))
+    for position, method in enumerate(chosen):
+        cert = b.today + timedelta(days=b.rng.randint(60, 700)) if b.rng.random() < 0.5 else None
+        if position == 0 and part.problem == "certification_expired":
             cert = b.today - timedelta(days=b.rng.randint(1, 60))
-        elif b.rng.random() < 0.5:
-            cert = b.today + timedelta(days=b.rng.randint(1, 700))
         b.session.add(ProviderMethod(provider_id=provider.id, method_id=method.id,
                                      trained_staff=b.rng.randint(1, 12), certification_ends_on=cert))
         b.bump("offered_methods")
 
 
-def _contracts(b: _Builder, provider: Any) -> None:
+def _contracts(b: _Builder, provider: Any, part: Slot) -> None:
     from vendor_registry.contracts.models import Contract
 
     if provider.status not in _APPROVED:
         return
-    start = b.days_ago(100, 900)
-    roll = b.rng.random()
-    ends = start + timedelta(days=730) if roll < 0.7 else b.today + timedelta(days=b.rng.randint(10, 80))
-    if roll > 0.9:
+    start = max(b.days_ago(100, 900), provider.approved_at.date())
+    ends = b.today + timedelta(days=b.rng.randint(120, 1000))
+    if part.problem == "contract_expiring":
+        ends = b.today + timedelta(days=b.rng.randint(10, 80))
+    elif part.problem == "contract_expired":
         ends = b.today - timedelta(days=b.rng.randint(1, 60))
+        start = min(start, ends - timedelta(days=365))
+    price = b.rng.randrange(2700, 3450, 50) if part.fits_typical_case else b.rng.randrange(2400, 3950, 50)
     b.session.add(Contract(
         provider_id=provider.id, kind=b.rng.choice(list(ContractKind)), reference=f"KS-{start.year}-{b.rng.randint(100, 999)}",
-        starts_on=start, ends_on=ends, price_per_day=Decimal(b.rng.randrange(2400, 3900, 50)),
+        starts_on=start, ends_on=ends, price_per_day=Decimal(price),
         scope="Skyddat boende och stödinsatser enligt avtal (demo)",
     ))
     b.bump("contracts")
 
 
-def _checks(b: _Builder, provider: Any) -> None:
-    from vendor_registry.background_checks.models import BackgroundCheck
+_SUMMARIES = {CheckOutcome.PASS: "Inga anmärkningar (demo).", CheckOutcome.CONCERN: "Anmärkning som ska följas upp (demo).",
+              CheckOutcome.FAIL: "Underkänd kontroll (demo).", CheckOutcome.ERROR: "Källan svarade inte (demo)."}
+#: The check type each check problem concerns, and the latest result it records.
+_CHECK_PROBLEMS = {"check_failed": (CheckType.VALUES_DECLARATION, CheckOutcome.FAIL),
+                   "check_concern": (CheckType.FINANCIAL_STANDING, CheckOutcome.CONCERN),
+                   "check_overdue": (CheckType.INSURANCE, CheckOutcome.PASS)}
 
+
+def _checks(b: _Builder, provider: Any, part: Slot, licence: Any) -> None:
+    """Every check type, answered within its interval; the story's problems bend one type."""
     if provider.status == ProviderStatus.DRAFT:
         return
+    licensed = any(k in _LICENSED for k in map(ProviderKind, provider.kinds))
     for check_type in CheckType:
-        if check_type == CheckType.IVO_REGISTER and not any(k in _LICENSED for k in map(ProviderKind, provider.kinds)):
+        if check_type == CheckType.IVO_REGISTER and not licensed:
             continue
         interval = DEFAULT_CHECK_INTERVAL_DAYS[check_type]
-        roll = b.rng.random()
-        if roll < 0.08:
-            continue  # never checked
-        age = b.rng.randint(interval + 5, interval + 120) if roll < 0.25 else b.rng.randint(1, max(interval - 5, 2))
-        performed = b.today - timedelta(days=age)
-        result = CheckOutcome.PASS
-        if b.rng.random() < 0.08:
-            result = b.rng.choice([CheckOutcome.CONCERN, CheckOutcome.FAIL])
-        b.session.add(BackgroundCheck(
-            provider_id=provider.id, check_type=check_type, performed_at=_at(performed),
-            performed_by_label="demo-data", automatic=check_type.automatic, result=result,
-            summary={CheckOutcome.PASS: "Inga anmärkningar (demo).", CheckOutcome.CONCERN: "Anmärkning som ska följas upp (demo).",
-                     CheckOutcome.FAIL: "Underkänd kontroll (demo)."}[result],
-            evidence="Demodokument", next_due_on=performed + timedelta(days=interval),
-        ))
-        b.bump("checks")
+        age = b.rng.randint(1, max(interval - 10, 2))
+        result, details, summary = CheckOutcome.PASS, None, None
+        problem_type, problem_result = _CHECK_PROBLEMS.get(part.problem or "", (None, None))
+        if check_type == problem_type:
+            result = problem_result or result
+            if part.problem == "check_overdue":
+                age = b.rng.randint(interval + 10, interval + 90)
+        if part.problem == "licence_mismatch" and check_type == CheckType.IVO_REGISTER and licence is not None:
+            age, result = b.rng.randint(1, 5), CheckOutcome.CONCERN
+            details = {"licences": {str(licence.id): LicenceStatus.REVOKED.value}}
+            summary = "IVO:s register anger att tillståndet är återkallat (demo)."
+        _add_check(b, provider, check_type, b.today - timedelta(days=age), result, details, summary)
+        if part.problem == "check_error" and check_type == CheckType.COMPANY_REGISTRY:
+            for days in (3, 2, 1):  # three unanswered automatic runs after the last answer
+                _add_check(b, provider, check_type, b.today - timedelta(days=days), CheckOutcome.ERROR)
 
 
-def _reviews(b: _Builder, provider: Any) -> None:
+def _add_check(b: _Builder, provider: Any, check_type: CheckType, performed: date, result: CheckOutcome,
+               details: dict | None = None, summary: str | None = None) -> None:
+    from vendor_registry.background_checks.models import BackgroundCheck
+
+    b.session.add(BackgroundCheck(
+        provider_id=provider.id, check_type=check_type, performed_at=_at(performed),
+        performed_by_label="demo-data", automatic=check_type.automatic, result=result,
+        summary=summary or _SUMMARIES[result], details=details,
+        evidence=None if result == CheckOutcome.ERROR else "Demodokument",
+        next_due_on=performed + timedelta(days=DEFAULT_CHECK_INTERVAL_DAYS[check_type]),
+    ))
+    b.bump("checks")
+
+
+def _reviews(b: _Builder, provider: Any, part: Slot) -> None:
+    """A review since approval for approved providers (none within the first 90 days is normal)."""
     from vendor_registry.reviews.models import Review, ReviewAction
 
-    if provider.status not in _APPROVED or b.rng.random() < 0.25:
-        return  # some approved providers have no review at all
-    performed = b.days_ago(20, 500)
-    outcome = b.rng.choices(list(ReviewOutcome), [1, 3, 8])[0]
+    if provider.status not in _APPROVED or part.problem == "review_missing":
+        return
+    approved_age = (b.today - provider.approved_at.date()).days
+    if approved_age < 90 and part.problem is None:
+        return
+    performed = b.days_ago(10, max(11, min(300, approved_age - 5)))
+    outcome = b.rng.choices([ReviewOutcome.SATISFACTORY, ReviewOutcome.DEFICIENCIES], [5, 1])[0]
+    if part.problem == "review_overdue":
+        performed = b.days_ago(380, min(600, approved_age - 5))
+    elif part.problem == "review_actions_overdue":
+        performed, outcome = b.days_ago(90, 200), ReviewOutcome.DEFICIENCIES
     review = Review(
         provider_id=provider.id, kind=b.rng.choice(list(ReviewKind)), performed_on=performed, outcome=outcome,
         summary="Uppföljning av leverans och kvalitet (demo).",
-        **{f"rating_{d}": b.rng.randint(2, 5) for d in
+        **{f"rating_{d}": b.rng.randint(3 if outcome == ReviewOutcome.SATISFACTORY else 2, 5) for d in
            ("delivered_as_agreed", "staff_competence", "safety", "cooperation", "documentation")},
     )
+    if outcome != ReviewOutcome.SATISFACTORY:  # through the relationship: no flush per review
+        deadline = performed + timedelta(days=60)
+        done = None if part.problem == "review_actions_overdue" or deadline > b.today else deadline - timedelta(days=5)
+        review.actions.append(ReviewAction(provider_id=provider.id, description="Redovisa åtgärdsplan för dokumentationen.",
+                                           deadline=deadline, completed_on=done))
     b.session.add(review)
-    b.session.flush()
-    if outcome != ReviewOutcome.SATISFACTORY:
-        b.session.add(ReviewAction(review_id=review.id, provider_id=provider.id,
-                                   description="Redovisa åtgärdsplan för dokumentationen.",
-                                   deadline=performed + timedelta(days=60)))
     b.bump("reviews")
 
 
-def _profiles(session: Session, counts: dict[str, int]) -> None:
-    from vendor_registry.demand.models import DemandProfile, Requirement
-
-    profiles = {
-        "Skyddat boende, vuxen med hotbild": [
-            {"kind": "provider_kind", "value": "protected_housing", "mandatory": True},
-            {"kind": "licence_valid", "value": "protected_housing", "mandatory": True},
-            {"kind": "threat_level_at_least", "value": "high", "mandatory": True},
-            {"kind": "housing_form", "value": "own_flat", "weight": 8},
-            {"kind": "checks_current", "value": "true", "weight": 5},
-            {"kind": "offers_service_area", "value": "trauma", "weight": 3},
-        ],
-        "HVB 16–20 med missbruk": [
-            {"kind": "licence_valid", "value": "hvb", "mandatory": True},
-            {"kind": "accepts_target_group", "value": "youth_16_20", "mandatory": True},
-            {"kind": "offers_service_area", "value": "substance_abuse", "mandatory": True},
-            {"kind": "method_evidence_at_least", "value": "moderate", "weight": 6},
-            {"kind": "price_per_day_at_most", "value": "3500", "weight": 4},
-        ],
-    }
-    for name, requirements in profiles.items():
-        if session.scalar(select(DemandProfile).where(DemandProfile.name == name)) is not None:
-            continue
-        try:
-            from vendor_registry.demand import services as demand_services
-
-            demand_services.create_profile(name, "Exempelprofil i demodata.", requirements)
-        except (ImportError, AttributeError):
-            profile = DemandProfile(name=name, description="Exempelprofil i demodata.")
-            for position, req in enumerate(requirements):
-                profile.requirements.append(Requirement(
-                    position=position, kind=req["kind"], value=str(req["value"]),
-                    mandatory=bool(req.get("mandatory")), weight=req.get("weight")))
-            session.add(profile)
-        counts["demand_profiles"] = counts.get("demand_profiles", 0) + 1
-    session.flush()
+_BATCH = 200
 
 
 def generate(session: Session, providers: int = 40, seed: int = 2026, today: date | None = None) -> dict[str, int]:
     """Adds ``providers`` fictional providers with their records; returns what was added."""
-    today = today or clock.today()
+    today = today or clock.today()  # the Stockholm day the sweeps use
     builder = _Builder(session, seed, today)
     _ensure_users(session, builder.counts)
     methods = _ensure_catalogue(session)
     start = session.scalar(select(func.count()).select_from(_provider_model())) or 0
-    for offset in range(providers):
-        index = start + offset
-        provider = _provider(builder, index)
-        _licences(builder, provider, index)
-        _methods(builder, provider, methods)
-        _contracts(builder, provider)
-        _checks(builder, provider)
-        _reviews(builder, provider)
-        if offset % 200 == 199:
-            session.flush()
+    # In batches, with two flushes each (provider ids, then licence ids), not one per provider.
+    for first in range(0, providers, _BATCH):
+        cast = [(start + offset, slot(start + offset)) for offset in range(first, min(first + _BATCH, providers))]
+        made = [(_provider(builder, index, part), part) for index, part in cast]
+        session.flush()
+        licences = [_licences(builder, provider, part) for provider, part in made]
+        session.flush()  # an IVO register answer names our licence by id
+        for (provider, part), licence in zip(made, licences, strict=True):
+            _approval_events(builder, provider, part)
+            _methods(builder, provider, methods, part)
+            _contracts(builder, provider, part)
+            _checks(builder, provider, part, licence)
+            _reviews(builder, provider, part)
     session.flush()
     _profiles(session, builder.counts)
     return builder.counts

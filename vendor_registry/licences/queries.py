@@ -36,8 +36,10 @@ class LicenceState(StrEnum):
     """A provider's licences summed up in one word, best first."""
 
     VALID = "valid"  # at least one licence valid today
-    APPLIED = "applied"  # none valid, at least one applied for or under appealed revocation
-    LAPSED = "lapsed"  # none valid or pending; at least one revoked, expired or past its end date
+    APPLIED = "applied"  # none valid, at least one applied for
+    APPEALED = "appealed"  # none valid or applied for; a revocation is under appeal
+    REVOKED = "revoked"  # none valid or pending; at least one revoked (worse than run out)
+    EXPIRED = "expired"  # none valid, pending or revoked; at least one expired or past its end date
     UNKNOWN = "unknown"  # only licences of unknown status
     NONE = "none"  # no licence recorded
 
@@ -49,10 +51,16 @@ class LicenceState(StrEnum):
 LICENCE_STATE_LABELS = {
     LicenceState.VALID: _l("Giltigt tillstånd"),
     LicenceState.APPLIED: _l("Tillstånd ansökt"),
-    LicenceState.LAPSED: _l("Tillstånd upphört"),
+    LicenceState.APPEALED: _l("Återkallelse överklagad"),
+    LicenceState.REVOKED: _l("Tillstånd återkallat"),
+    LicenceState.EXPIRED: _l("Tillstånd upphört"),
     LicenceState.UNKNOWN: _l("Tillstånd okänt"),
     LicenceState.NONE: _l("Inget tillstånd"),
 }
+
+
+_COUNTED_STATES = (LicenceState.VALID, LicenceState.APPLIED, LicenceState.APPEALED, LicenceState.REVOKED,
+                   LicenceState.EXPIRED)
 
 
 def current_licence_condition(today: date | None = None):
@@ -70,23 +78,22 @@ def licence_state_map(provider_ids: ProviderIds, *, today: date | None = None) -
     def count_where(condition) -> object:
         return func.sum(case((condition, 1), else_=0))
 
-    pending = Licence.status.in_((LicenceStatus.APPLIED, LicenceStatus.REVOCATION_APPEALED))
-    lapsed = or_(Licence.status.in_((LicenceStatus.REVOKED, LicenceStatus.EXPIRED)),
-                 and_(Licence.status == LicenceStatus.VALID, Licence.ends_on < today))
+    expired = or_(Licence.status == LicenceStatus.EXPIRED,
+                  and_(Licence.status == LicenceStatus.VALID, Licence.ends_on < today))
     for condition in in_set(Licence.provider_id, ids):
         stmt = (
             select(Licence.provider_id, count_where(current_licence_condition(today)),
-                   count_where(pending), count_where(lapsed), func.count())
+                   count_where(Licence.status == LicenceStatus.APPLIED),
+                   count_where(Licence.status == LicenceStatus.REVOCATION_APPEALED),
+                   count_where(Licence.status == LicenceStatus.REVOKED), count_where(expired), func.count())
             .where(condition)
             .group_by(Licence.provider_id)
         )
-        for provider_id, valid, applied, gone, total in db.session.execute(stmt):
-            if valid:
-                result[provider_id] = LicenceState.VALID
-            elif applied:
-                result[provider_id] = LicenceState.APPLIED
-            elif gone:
-                result[provider_id] = LicenceState.LAPSED
+        for provider_id, *counts, total in db.session.execute(stmt):
+            # The first state with a licence in it, in the enum's order (best first).
+            found = next((state for state, n in zip(_COUNTED_STATES, counts, strict=True) if n), None)
+            if found is not None:
+                result[provider_id] = found
             elif total:
                 result[provider_id] = LicenceState.UNKNOWN
     return result
