@@ -5,7 +5,7 @@ import pytest
 from flask import render_template_string
 
 from vendor_registry.codes import LicenceStatus
-from vendor_registry.providers.status_maps import LicenceState
+from vendor_registry.licences.queries import LicenceState
 
 TEXT = re.compile(r"<span class=\"badge text-bg-(\w+)\">([^<]+)</span>")
 

@@ -108,9 +108,9 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from vendor_registry.blueprints import BLUEPRINTS
+    from vendor_registry.blueprints import all_blueprints
 
-    for blueprint in BLUEPRINTS():
+    for blueprint in all_blueprints():
         app.register_blueprint(blueprint)
 
 
@@ -127,6 +127,6 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from vendor_registry.cli import init_cli
+    from vendor_registry.cli import register_commands
 
-    init_cli(app)
+    register_commands(app)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Blueprint
 
 
-def BLUEPRINTS() -> list[Blueprint]:
+def all_blueprints() -> list[Blueprint]:
+    """Every blueprint, imported here (not at module import) so the app factory decides when."""
     from vendor_registry.account.views import bp as account_bp
     from vendor_registry.admin.views import bp as admin_bp
     from vendor_registry.api import bp as api_bp
@@ -20,6 +21,7 @@ def BLUEPRINTS() -> list[Blueprint]:
     from vendor_registry.methods.views import bp as offered_methods_bp
     from vendor_registry.providers.views import bp as providers_bp
     from vendor_registry.reviews.views import bp as reviews_bp
+    from vendor_registry.standing import views as standing_views  # noqa: F401  (adds the list and detail pages to providers_bp)
 
     return [
         auth_bp, dashboard_bp, providers_bp, licences_bp, contracts_bp, offered_methods_bp, reviews_bp,

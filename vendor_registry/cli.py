@@ -114,7 +114,9 @@ def preflight() -> None:
     click.echo(f"database ok: {url}")
 
 
-def init_cli(app: Flask) -> None:
+def register_commands(app: Flask) -> None:
+    """The one place every CLI group and command is added to the app (features define their
+    groups in their own ``cli`` modules; none registers itself)."""
     from vendor_registry.audit.cli import audit_cli
     from vendor_registry.auth.tokens_cli import tokens_cli
     from vendor_registry.background_checks.cli import checks_cli

@@ -260,6 +260,11 @@ class FlagStatus(StrEnum):
     DISMISSED = "dismissed"
 
 
+#: A flag is "live" (open for badges, filters, matching and the approval rule) until resolved
+#: or dismissed.
+LIVE_FLAG_STATUSES = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
+
+
 class JobName(StrEnum):
     LICENCE_SWEEP = "licence_sweep"
     CHECK_SWEEP = "check_sweep"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from vendor_registry.audit.queries import events_for_entity
+from vendor_registry.audit.models import events_for_entity
 
 
 @dataclass

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
@@ -10,6 +11,18 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+
+
+class ValidationFailed(ValueError):
+    """Field errors (field name -> list of user-facing messages) from a domain rule.
+
+    The one error every service raises for bad input, so that one save step (``editing.save``)
+    and one API handler can put the messages next to their fields whatever feature raised it.
+    """
+
+    def __init__(self, errors: dict[str, list[Any]]):
+        super().__init__(errors)
+        self.errors = errors
 
 TITLES = {
     400: _l("Felaktig begäran"),

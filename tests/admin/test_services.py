@@ -91,17 +91,18 @@ def test_accounts_end_sessions_and_protect_self(db_session):
                                     "password": "tillräckligt-långt"})
     assert user.email == "ny@example.org"
     token = user.session_token
-    services.set_role(user, "social_worker", user.version, admin)
-    assert user.role == Role.SOCIAL_WORKER and user.session_token != token
-    token = user.session_token
-    services.deactivate(user, user.version, admin)
-    assert user.active is False and user.session_token != token
-    services.reactivate(user, user.version)
-    assert user.active is True
-    with pytest.raises(services.ValidationFailed):
-        services.deactivate(admin, admin.version, admin)
-    with pytest.raises(services.ValidationFailed):
-        services.set_role(admin, "supervisor", admin.version, admin)
+    with acting_as(Actor("user", admin.email, admin.id)):
+        services.set_role(user, "social_worker", user.version)
+        assert user.role == Role.SOCIAL_WORKER and user.session_token != token
+        token = user.session_token
+        services.deactivate(user, user.version)
+        assert user.active is False and user.session_token != token
+        services.reactivate(user, user.version)
+        assert user.active is True
+        with pytest.raises(services.ValidationFailed):
+            services.deactivate(admin, admin.version)
+        with pytest.raises(services.ValidationFailed):
+            services.set_role(admin, "supervisor", admin.version)
     with pytest.raises(services.ValidationFailed) as caught:
         services.create_account({"email": "x@example.org", "name": "X", "role": "admin", "password": "kort"})
     assert "password" in caught.value.errors

@@ -13,7 +13,7 @@ from vendor_registry.contracts.services import (
     parse_swedish_decimal,
     update_contract,
 )
-from vendor_registry.providers.services import ValidationFailed
+from vendor_registry.errors import ValidationFailed
 
 BASE = {"kind": "framework", "reference": "RA-2025-1", "starts_on": date(2025, 1, 1), "ends_on": date(2026, 12, 31)}
 

@@ -64,11 +64,11 @@ def test_snapshot_values(db_session):
 
 def test_checks_current_follows_the_policy_and_agrees_with_the_provider_pages(db_session):
     """Protected housing needs every default check; the latest of each type must be within its
-    interval and not fail/error. Must agree with ``providers.status_maps.checks_current_map``."""
+    interval and not fail/error. Must agree with ``background_checks.queries.checks_current_map``."""
     from sqlalchemy import select, update
 
     from vendor_registry.background_checks.models import CheckPolicy
-    from vendor_registry.providers.status_maps import checks_current_map
+    from vendor_registry.background_checks.queries import checks_current_map
 
     today = date.today()
     now = datetime.now(UTC)

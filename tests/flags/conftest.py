@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from vendor_registry.audit.context import job_actor
+from vendor_registry.audit.context import acting_as, job_actor
 from vendor_registry.extensions import db
 from vendor_registry.flags import services
 from vendor_registry.flags.rules import STOCKHOLM, RuleContext
@@ -34,7 +34,8 @@ def run_rule(app, db_session):
 def run_sweep(app, db_session):
     def _run(rules, today: date = TODAY, now: datetime | None = None, job: str = "licence_sweep"):
         now = now or at_stockholm(today, 4, 30)
-        counts = services.sweep(db.session, rules, settings=app.config, actor=job_actor(job), today=today, now=now)
+        with acting_as(job_actor(job)):
+            counts = services.sweep(db.session, rules, settings=app.config, today=today, now=now)
         db.session.commit()
         return counts
     return _run

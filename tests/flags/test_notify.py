@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from tests.factories import make_licence, make_provider, make_user
 from tests.flags.test_views import make_flag
+from vendor_registry.audit.context import acting_as
 from vendor_registry.codes import FlagRule, FlagSeverity, LicenceStatus
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
@@ -100,14 +101,15 @@ def test_new_rule_on_old_data_sends_no_flood(db_session, smtp, app):
         make_licence(make_provider(), status=LicenceStatus.REVOKED)
     db.session.commit()
     rules = {FlagRule.LICENCE_LAPSED: licences.licence_lapsed}
-    services.sweep(db.session, rules, settings=app.config, actor=job_actor("licence_sweep"))
+    with acting_as(job_actor("licence_sweep")):
+        services.sweep(db.session, rules, settings=app.config)
     db.session.commit()
     assert notify.send_digests()["mailed"] == 0 and smtp.messages == []
     # A condition that appears after the first run is announced.
     make_licence(make_provider(name="Ny Brist AB"), status=LicenceStatus.EXPIRED)
     db.session.commit()
-    services.sweep(db.session, rules, settings=app.config, actor=job_actor("licence_sweep"),
-                   now=utcnow() + timedelta(seconds=1))
+    with acting_as(job_actor("licence_sweep")):
+        services.sweep(db.session, rules, settings=app.config, now=utcnow() + timedelta(seconds=1))
     db.session.commit()
     assert notify.send_digests()["mailed"] == 1
     [(_, mail)] = smtp.messages

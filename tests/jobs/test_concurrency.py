@@ -40,8 +40,8 @@ def _worker(url: str, instance: str, mode: str, barrier, results) -> None:
     if mode == "job":
         results.put(runs.execute(app, JobName.LICENCE_SWEEP, run_key=RUN_KEY))
         return
-    with app.app_context(), acting_as(job_actor("licence_sweep")) as actor:
-        counts = services.sweep(db.session, rules_by_job()[JobName.LICENCE_SWEEP], settings=app.config, actor=actor)
+    with app.app_context(), acting_as(job_actor("licence_sweep")):
+        counts = services.sweep(db.session, rules_by_job()[JobName.LICENCE_SWEEP], settings=app.config)
         db.session.commit()
         results.put(counts.raised)
 
@@ -90,9 +90,8 @@ def test_four_processes_one_live_flag_per_condition(tmp_path, mode):
         from vendor_registry.flags import services
         from vendor_registry.flags.rules import rules_by_job
 
-        with app.app_context(), acting_as(job_actor("licence_sweep")) as actor:
-            again = services.sweep(db.session, rules_by_job()[JobName.LICENCE_SWEEP], settings=app.config,
-                                   actor=actor)
+        with app.app_context(), acting_as(job_actor("licence_sweep")):
+            again = services.sweep(db.session, rules_by_job()[JobName.LICENCE_SWEEP], settings=app.config)
             db.session.commit()
             db.session.remove()
         assert again.raised == 0 and again.resolved == 0

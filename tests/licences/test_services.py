@@ -9,6 +9,7 @@ from tests.factories import make_licence, make_provider
 from vendor_registry import clock
 from vendor_registry.codes import LicenceStatus, VerificationMethod
 from vendor_registry.concurrency import StaleRecordError
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
 from vendor_registry.licences.models import Licence
 from vendor_registry.licences.services import (
@@ -16,7 +17,6 @@ from vendor_registry.licences.services import (
     delete_licence,
     update_licence,
 )
-from vendor_registry.providers.services import ValidationFailed
 
 BASE = {"kind": "protected_housing", "form": "permit", "status": "valid", "granted_on": date(2024, 4, 1)}
 

@@ -9,6 +9,7 @@ from tests.factories import make_method, make_provider, make_user
 from tests.providers.factories import make_offered_method
 from vendor_registry.audit.context import acting_as, user_actor
 from vendor_registry.concurrency import StaleRecordError
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
 from vendor_registry.methods.models import ProviderMethod
 from vendor_registry.methods.services import (
@@ -16,7 +17,6 @@ from vendor_registry.methods.services import (
     remove_offered_method,
     update_offered_method,
 )
-from vendor_registry.providers.services import ValidationFailed
 
 
 def test_add_update_remove(db_session):

@@ -13,9 +13,9 @@ from vendor_registry.codes import FlagSeverity, FlagStatus
 from vendor_registry.codes import ProviderStatus as S
 from vendor_registry.concurrency import StaleRecordError
 from vendor_registry.extensions import db
-from vendor_registry.providers import approval
-from vendor_registry.providers.approval import TransitionRefused, transition
 from vendor_registry.providers.models import ApprovalEvent
+from vendor_registry.standing import approval
+from vendor_registry.standing.approval import TransitionRefused, transition
 
 FUTURE = date.today() + timedelta(days=90)
 

@@ -5,7 +5,7 @@ import pytest
 
 from tests.factories import make_provider
 from vendor_registry.extensions import db
-from vendor_registry.providers.queries import ProviderFilters, provider_query
+from vendor_registry.standing.listing import ProviderFilters, provider_query
 
 
 @pytest.mark.parametrize("query", ["status=bogus", "ownership=bogus", "kind=%25", "county=99", "method=abc",

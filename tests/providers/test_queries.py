@@ -8,6 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from tests.factories import make_check, make_licence, make_method, make_provider
 from tests.providers.factories import make_all_checks, make_flag, make_offered_method
+from vendor_registry.background_checks.queries import checks_current_map
 from vendor_registry.codes import (
     CheckOutcome,
     CheckType,
@@ -20,14 +21,9 @@ from vendor_registry.codes import (
 )
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
-from vendor_registry.providers.queries import (
-    LicenceState,
-    ProviderFilters,
-    checks_current_map,
-    licence_state_map,
-    open_flag_counts,
-    provider_query,
-)
+from vendor_registry.flags.queries import open_flag_counts
+from vendor_registry.licences.queries import LicenceState, licence_state_map
+from vendor_registry.standing.listing import ProviderFilters, provider_query
 
 
 def names(filters: ProviderFilters) -> set[str]:
@@ -214,7 +210,7 @@ class TestChecksCurrent:
 
 
 def test_status_maps_use_a_fixed_number_of_statements(db_session, statement_counter):
-    from vendor_registry.providers.status_maps import row_facts
+    from vendor_registry.standing.status_maps import row_facts
 
     def count(providers):
         with statement_counter() as statements:

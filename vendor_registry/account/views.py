@@ -11,6 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from vendor_registry import editing
 from vendor_registry.account.forms import RevokeForm, TokenForm
 from vendor_registry.auth import tokens
 from vendor_registry.auth.permissions import Permission, has_permission, require
@@ -47,14 +48,11 @@ def token_create():
         return _page(form, status=422)
     days = form.expires_in_days.data
     expires_at = utcnow() + timedelta(days=int(days)) if days else None
-    try:
-        _token, plain = tokens.create_token(current_user, form.name.data, expires_at)
-    except tokens.TokenError as exc:
-        db.session.rollback()
-        form.name.errors = [*form.name.errors, str(exc)]
+    outcome = editing.save(form, lambda: tokens.create_token(current_user, form.name.data, expires_at),
+                           _("Nyckeln är skapad. Kopiera den nu – den visas bara den här gången."))
+    if not outcome.saved:
         return _page(form, status=422)
-    db.session.commit()
-    flash(_("Nyckeln är skapad. Kopiera den nu – den visas bara den här gången."), "success")
+    _token, plain = outcome.result
     response = _page(TokenForm(formdata=None), new_token=plain, status=201)
     return response[0], 201, {"Cache-Control": "no-store"}
 

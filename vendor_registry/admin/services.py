@@ -12,14 +12,15 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from vendor_registry.audit.context import current_actor
 from vendor_registry.auth import services as accounts
 from vendor_registry.auth.models import User
 from vendor_registry.background_checks.models import CheckPolicy
 from vendor_registry.codes import CheckType, ProviderKind, Role
 from vendor_registry.concurrency import check_version
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
 from vendor_registry.methods.models import ServiceArea
-from vendor_registry.providers.services import ValidationFailed
 
 MAX_INTERVAL_DAYS = 3650
 
@@ -131,23 +132,24 @@ def create_account(data: Mapping[str, Any]) -> User:
         raise ValidationFailed({"role": [_l("Välj en roll.")]}) from exc
 
 
-def _not_self(user: User, acting: Any, message: Any) -> None:
-    if acting is not None and getattr(acting, "id", None) == user.id:
+def _not_self(user: User, message: Any) -> None:
+    """The acting person (the audit context's actor) may not do this to their own account."""
+    if current_actor().user_id == user.id:
         raise ValidationFailed({"": [message]})
 
 
-def set_role(user: User, role: Role | str, seen_version: int | str | None, acting: Any) -> User:
+def set_role(user: User, role: Role | str, seen_version: int | str | None) -> User:
     """Changing one's own role could leave no admin; another admin has to do it."""
     check_version(user, seen_version)
-    _not_self(user, acting, _l("Du kan inte ändra din egen roll."))
+    _not_self(user, _l("Du kan inte ändra din egen roll."))
     if Role(role) != user.role:
         accounts.change_role(user, role)
     return user
 
 
-def deactivate(user: User, seen_version: int | str | None, acting: Any) -> User:
+def deactivate(user: User, seen_version: int | str | None) -> User:
     check_version(user, seen_version)
-    _not_self(user, acting, _l("Du kan inte inaktivera ditt eget konto."))
+    _not_self(user, _l("Du kan inte inaktivera ditt eget konto."))
     if user.active:
         accounts.deactivate_user(user)
     return user

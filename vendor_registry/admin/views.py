@@ -1,20 +1,18 @@
 """Admin pages: method catalogue, service areas, check policy, users. Thin: validate → service → commit."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
+from vendor_registry import editing
 from vendor_registry.admin import forms, services
 from vendor_registry.auth.models import User
 from vendor_registry.auth.permissions import Permission, require
 from vendor_registry.codes import CheckType, ProviderKind
-from vendor_registry.concurrency import StaleRecordError
-from vendor_registry.editing import apply_field_errors, page_status
+from vendor_registry.editing import page_status
 from vendor_registry.extensions import db
 from vendor_registry.methods import catalogue
 from vendor_registry.methods.models import Method, ServiceArea
-from vendor_registry.providers.services import ValidationFailed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -31,18 +29,8 @@ def _save(form, write, success: str, target: str):
     """Run ``write`` for a valid form; (response, stale) where response is the redirect on success."""
     if not form.validate_on_submit():
         return None, None
-    try:
-        write()
-    except StaleRecordError as exc:
-        db.session.rollback()
-        return None, exc
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_field_errors(form, exc.errors)
-        return None, None
-    db.session.commit()
-    flash(success, "success")
-    return redirect(target), None
+    outcome = editing.save(form, write, success)
+    return (redirect(target) if outcome.saved else None), outcome.stale
 
 
 @bp.route("/")
@@ -132,18 +120,12 @@ def check_policy():
         cells, parse_errors = forms.parse_policy_cells(request.form, kinds, check_types)
         errors = {key: [message] for key, message in parse_errors.items()}
         if not errors:
-            try:
-                changed = services.update_check_policy(cells)
-            except StaleRecordError as exc:
-                db.session.rollback()
-                stale = exc
-            except ValidationFailed as exc:
-                db.session.rollback()
-                errors = exc.errors
-            else:
-                db.session.commit()
-                flash(_("Kontrollpolicyn är sparad (%(n)s ändringar).", n=changed), "success")
+            outcome = editing.save(form, lambda: services.update_check_policy(cells),
+                                   lambda changed: _("Kontrollpolicyn är sparad (%(n)s ändringar).", n=changed),
+                                   on_form=False)  # the cells are not form fields: the page shows ``errors``
+            if outcome.saved:
                 return redirect(url_for("admin.check_policy"))
+            stale, errors = outcome.stale, outcome.errors
     status = 409 if stale else (422 if errors or form.errors else 200)
     return render_template("admin/check_policy.html", form=form, kinds=kinds, check_types=check_types,
                            matrix=services.policy_matrix(), cells=cells, errors=errors, stale=stale), status
@@ -184,7 +166,7 @@ def user(user_id: int):
     if request.method == "GET":
         return _user_page(account)
     form = forms.RoleForm()
-    response, stale = _save(form, lambda: services.set_role(account, form.role.data, form.version.data, current_user),
+    response, stale = _save(form, lambda: services.set_role(account, form.role.data, form.version.data),
                             _("Rollen är ändrad. Användarens pågående sessioner är avslutade."),
                             url_for("admin.user", user_id=user_id))
     return response or _user_page(account, role_form=form, stale=stale, status=page_status(form, stale))
@@ -201,7 +183,7 @@ def _change_state(user_id: int, write, success: str):
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
 @require(Permission.ADMINISTER)
 def user_deactivate(user_id: int):
-    return _change_state(user_id, lambda account, version: services.deactivate(account, version, current_user),
+    return _change_state(user_id, lambda account, version: services.deactivate(account, version),
                          _("Kontot är inaktiverat och användarens sessioner är avslutade."))
 
 

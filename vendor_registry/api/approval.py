@@ -1,7 +1,7 @@
 """/api/v1/providers/{org_number}/approval: the approval status, its history, and status changes.
 
 The workflow (which transitions exist, who may make them, the critical-flag override) is
-``providers.approval``; this module maps HTTP onto ``approval.transition`` and answers a
+``standing.approval``; this module maps HTTP onto ``approval.transition`` and answers a
 transition the caller's role may not make with 403 before anything is read or written.
 """
 from __future__ import annotations
@@ -19,9 +19,9 @@ from vendor_registry.api.registry import make_blueprint
 from vendor_registry.auth.permissions import Permission, has_permission
 from vendor_registry.codes import ProviderStatus
 from vendor_registry.extensions import db
-from vendor_registry.providers import approval
 from vendor_registry.providers.models import Provider
-from vendor_registry.providers.sections import approval_events
+from vendor_registry.standing import approval
+from vendor_registry.standing.sections import approval_events
 
 bp = make_blueprint("api_approval", "Godkännande: status, statusändringar och deras historik.")
 

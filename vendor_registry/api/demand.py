@@ -3,7 +3,6 @@ profile or an ad hoc set of requirements, ranked exactly as the matching page ra
 same ``demand.queries.run_match``)."""
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar
 
 import marshmallow as ma
@@ -20,10 +19,8 @@ from vendor_registry.demand import queries
 from vendor_registry.demand.models import Requirement
 from vendor_registry.demand.requirements import AD_HOC_KINDS
 from vendor_registry.extensions import db
-from vendor_registry.providers.services import ValidationFailed
 
 bp = make_blueprint("api_demand", "Kravprofiler och matchning.")
-_FORM_KEY = re.compile(r"^requirements-(\d+)-(\w+)$")
 
 
 class Scalar(ma.fields.Raw):
@@ -127,10 +124,4 @@ def run_match(data: dict[str, Any]):
                                    include_critical=data["include_critical"])
     except LookupError:
         abort(404)
-    except ValidationFailed as error:
-        renamed = {}
-        for key, messages in error.errors.items():
-            match = _FORM_KEY.match(key)
-            renamed[f"requirements.{match.group(1)}.{match.group(2)}" if match else key] = messages
-        raise ValidationFailed(renamed) from error
     return result.as_dict()

@@ -6,6 +6,7 @@ field errors; a stale edit (409) carries the record as it is now, so a client ca
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,9 +18,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from vendor_registry.concurrency import StaleRecordError
-from vendor_registry.errors import problem_response
+from vendor_registry.errors import ValidationFailed, problem_response
 from vendor_registry.extensions import db
-from vendor_registry.providers.services import ValidationFailed
 
 #: Model class -> function dumping it as the API shows it (filled by the resource modules).
 RECORD_SERIALIZERS: dict[type, Callable[[Any], dict[str, Any]]] = {}
@@ -102,10 +102,19 @@ def handle_http_exception(error: HTTPException):
     return response
 
 
+_ROW_KEY = re.compile(r"^([a-z_]+)-(\d+)-([a-z_]+)$")
+
+
+def api_field_name(key: str) -> str:
+    """Services key a list row's field as the form does (``requirements-0-value``); the API
+    names it as JSON does (``requirements.0.value``). The one place that translates."""
+    return _ROW_KEY.sub(r"\1.\2.\3", key)
+
+
 def handle_validation_failed(error: Any):
     """``ValidationFailed`` of any service (field -> messages): 422 with the field list."""
     db.session.rollback()
-    return validation_problem(error.errors)
+    return validation_problem({api_field_name(key): value for key, value in error.errors.items()})
 
 
 def handle_stale(error: StaleRecordError):
@@ -143,11 +152,8 @@ def handle_concurrent_update(error: StaleDataError):
 
 
 def register_error_handlers(bp: Blueprint) -> None:
-    from vendor_registry.flags.services import ValidationFailed as FlagValidationFailed
-
     bp.register_error_handler(HTTPException, handle_http_exception)
     bp.register_error_handler(ValidationFailed, handle_validation_failed)
-    bp.register_error_handler(FlagValidationFailed, handle_validation_failed)
     bp.register_error_handler(StaleDataError, handle_concurrent_update)
     bp.register_error_handler(StaleRecordError, handle_stale)
     bp.register_error_handler(IntegrityError, handle_integrity_error)

@@ -226,7 +226,7 @@ def acknowledge_flag(data: dict[str, Any], flag_id: int):
     "Sedd, hanteras". Ett datum i snoozed_until lägger tillbaka den i kön efter det datumet.
     """
     return _transition(flag_id, lambda flag: services.acknowledge(
-        flag, g.api_user, data["comment"], data["snoozed_until"], data["version"]))
+        flag, data["comment"], data["snoozed_until"], data["version"]))
 
 
 @bp.route(f"/flags/<int(max={MAX_ID}):flag_id>/assign", methods=["POST"])
@@ -258,7 +258,7 @@ def resolve_flag(data: dict[str, Any], flag_id: int):
     Gäller villkoret fortfarande vägras det med 422 (fältet confirm) om inte confirm är true: en ny
     avvikelse skulle tas upp vid nästa körning. Avfärda i stället om den inte ska visas.
     """
-    return _transition(flag_id, lambda flag: services.resolve(flag, g.api_user, data["note"], data["version"],
+    return _transition(flag_id, lambda flag: services.resolve(flag, data["note"], data["version"],
                                                               confirmed=data["confirm"]))
 
 
@@ -274,7 +274,7 @@ def dismiss_flag(data: dict[str, Any], flag_id: int):
     Kräver en skriftlig motivering, som sparas i avvikelsen och i loggen.
     """
     return _transition(flag_id, lambda flag: services.dismiss(
-        flag, g.api_user, data["justification"], data["version"]))
+        flag, data["justification"], data["version"]))
 
 
 @bp.route("/flags/bulk", methods=["POST"])
@@ -295,7 +295,7 @@ def bulk_flags(data: dict[str, Any]):
         result = bulk.assign(db.session, selection, data["assignee_id"],
                              [u.id for u in queries.assignable_users()])
     else:
-        result = bulk.acknowledge(db.session, selection, g.api_user, data["comment"], data["snoozed_until"])
+        result = bulk.acknowledge(db.session, selection, data["comment"], data["snoozed_until"])
     # The flags in hand are as written (bulk brings them up to date): answering with them must not
     # reload each one, as expiring them on commit would.
     session = db.session()

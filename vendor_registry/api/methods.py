@@ -19,7 +19,7 @@ from vendor_registry.codes import EvidenceLevel
 from vendor_registry.extensions import db
 from vendor_registry.methods import catalogue, services
 from vendor_registry.methods.models import Method, ProviderMethod
-from vendor_registry.providers.sections import offered_methods
+from vendor_registry.standing.sections import offered_methods
 
 bp = make_blueprint("api_methods", "Metoder: katalogen och de metoder en utförare erbjuder.")
 _METHOD_PATH = f"/methods/<int(max={s.MAX_ID}):method_id>"

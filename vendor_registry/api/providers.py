@@ -1,6 +1,6 @@
 """/api/v1/providers: list (the list page's filters and query), read, register, edit.
 
-Filtering is ``providers.queries.ProviderFilters``/``provider_query`` — the API only maps its
+Filtering is ``standing.listing.ProviderFilters``/``provider_query`` — the API only maps its
 parameter names onto the filter fields — and writes go through ``providers.services``.
 """
 from __future__ import annotations
@@ -31,6 +31,7 @@ from vendor_registry.extensions import db
 from vendor_registry.providers import queries, services
 from vendor_registry.providers.models import Provider
 from vendor_registry.providers.orgnr import OrgNumberError, normalise_org_number
+from vendor_registry.standing import listing
 
 bp = make_blueprint("api_providers", "Utförare: sök, läs, registrera och ändra.")
 
@@ -123,7 +124,7 @@ class ProviderListQuerySchema(s.PageQuerySchema):
                              metadata={"description": "Klarar minst denna hotnivå."})
     has_critical_flag = s.Bool(load_default=None, metadata={"description": "Har en olöst kritisk avvikelse."})
     licence_valid = s.Bool(load_default=None, metadata={"description": "Har minst ett giltigt tillstånd."})
-    sort = s.Str(load_default="name", validate=s.one_of(list(queries.SORTS)))
+    sort = s.Str(load_default="name", validate=s.one_of(list(listing.SORTS)))
 
 
 class ProviderPageSchema(s.PageSchema):
@@ -186,8 +187,8 @@ def list_providers(args: dict[str, Any]):
     något av värdena; olika filter gäller alla.
     """
     page, per_page = args.pop("page"), args.pop("per_page")
-    filters = queries.ProviderFilters(**args)
-    pagination = queries.paginate_providers(filters, page, per_page)
+    filters = listing.ProviderFilters(**args)
+    pagination = listing.paginate_providers(filters, page, per_page)
     return {"items": pagination.items, "page": page, "per_page": per_page, "total": pagination.total}
 
 

@@ -135,11 +135,6 @@ def _service_data(data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _api_errors(error: services.ValidationFailed) -> services.ValidationFailed:
-    """Action-row fields as the API names them (``actions.0.deadline``), not as the form does."""
-    return services.ValidationFailed({key.replace("-", "."): value for key, value in error.errors.items()})
-
-
 def _current(review: Review) -> dict[str, Any]:
     values = {key: getattr(review, key) for key in ("kind", "performed_on", "outcome", "contract_id", "summary")}
     values.update({name: getattr(review, name) for name in services.RATING_FIELDS})
@@ -168,10 +163,7 @@ def create_review(data: dict[str, Any], org_number: str):
     provider = provider_or_404(org_number)
     if not services.may_record(g.api_user, data["kind"]):
         raise _kind_refused()
-    try:
-        review = services.create_review(provider, _service_data(data), g.api_user)
-    except services.ValidationFailed as error:
-        raise _api_errors(error) from error
+    review = services.create_review(provider, _service_data(data), g.api_user)
     db.session.commit()
     return review
 
@@ -201,10 +193,7 @@ def update_review(data: dict[str, Any], review_id: int):
     if not services.may_record(g.api_user, review.kind) or (
             "kind" in data and not services.may_record(g.api_user, data["kind"])):
         raise _kind_refused()
-    try:
-        services.update_review(review, {**_current(review), **_service_data(data)}, seen_version, g.api_user)
-    except services.ValidationFailed as error:
-        raise _api_errors(error) from error
+    services.update_review(review, {**_current(review), **_service_data(data)}, seen_version, g.api_user)
     db.session.commit()
     return review
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String
+from sqlalchemy import JSON, Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vendor_registry.database import utcnow
@@ -26,3 +26,16 @@ class AuditEvent(db.Model):
     provider_id: Mapped[int | None] = mapped_column(index=True)
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(String(500))
+
+
+def events_for_entity(entity_type: str, entity_id: int | str, limit: int | None = None) -> list[AuditEvent]:
+    """One record's trail, newest first: kept beside the model because optimistic locking
+    (``concurrency``, a shared module) reads it to say what a stale edit missed."""
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == str(entity_id))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    )
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt))

@@ -8,21 +8,10 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 
 from vendor_registry import clock
-from vendor_registry.audit.models import AuditEvent
+from vendor_registry.audit.models import AuditEvent, events_for_entity  # noqa: F401  (the public read API)
 from vendor_registry.extensions import db
 
 STOCKHOLM = clock.STOCKHOLM
-
-
-def events_for_entity(entity_type: str, entity_id: int | str, limit: int | None = None) -> list[AuditEvent]:
-    stmt = (
-        select(AuditEvent)
-        .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == str(entity_id))
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-    )
-    if limit:
-        stmt = stmt.limit(limit)
-    return list(db.session.scalars(stmt))
 
 
 def events_for_provider(provider_id: int, limit: int = 200) -> list[AuditEvent]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
@@ -17,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from vendor_registry.auth.models import ApiToken, User
 from vendor_registry.database import utcnow
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
 
 TOKEN_PREFIX = "vr_"
@@ -27,8 +29,15 @@ MAX_NAME_LENGTH = 100
 TOUCH_INTERVAL = timedelta(seconds=60)
 
 
-class TokenError(ValueError):
-    """A user-facing reason why a token could not be created or revoked."""
+class TokenError(ValidationFailed):
+    """A user-facing reason why a token could not be created or revoked; shown at the name."""
+
+    def __init__(self, message: Any):
+        super().__init__({"name": [message]})
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 def hash_token(plain: str) -> str:

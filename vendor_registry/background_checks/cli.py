@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from vendor_registry.audit.context import Actor, acting_as
 from vendor_registry.codes import CheckType
 from vendor_registry.extensions import db
+from vendor_registry.providers.queries import get_provider_by_org_number
 
 checks_cli = AppGroup("checks", help="Run automatic background checks.")
 CLI_ACTOR = Actor("system", "cli")
@@ -30,14 +31,13 @@ def _line(org_number: str, check_type: str, result: str, summary: str) -> str:
 def run(org_number: str, check_type: str | None) -> None:
     """Run the automatic checks for one provider now, whether due or not."""
     from checks.base import normalise_org_number
-    from vendor_registry.background_checks import queries
     from vendor_registry.background_checks.runner import (
         NOT_CONFIGURED,
         run_checks_for_provider,
     )
 
     digits = normalise_org_number(org_number)
-    provider = queries.provider_by_org_number(digits) if digits else None
+    provider = get_provider_by_org_number(digits) if digits else None
     if provider is None:
         raise click.ClickException(f"no provider with organisation number {org_number}")
     types = [CheckType(check_type)] if check_type else None

@@ -43,11 +43,11 @@ from vendor_registry.codes import (
     VerificationMethod,
 )
 from vendor_registry.database import utcnow
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
 from vendor_registry.licences.models import Licence
 from vendor_registry.licences.verification import apply_register_answer, status_after
 from vendor_registry.providers.models import Provider
-from vendor_registry.providers.services import ValidationFailed
 
 PENDING_MAX_AGE = 24 * 3600  # seconds an unapplied upload is kept
 _LAPSED = {LicenceStatus.REVOKED, LicenceStatus.EXPIRED}

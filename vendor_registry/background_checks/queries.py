@@ -2,14 +2,26 @@
 
 Every function here costs a fixed number of statements however many providers there are:
 the policy table is read once, the latest check per (provider, type) comes from one window
-query.
+query (``ranked_checks``). "Required check intervals" and "checks current" are defined here
+once, for the provider pages, exports, matching, the flag rules and the API alike.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, Text, func, or_, select, type_coerce
+from sqlalchemy import (
+    Select,
+    String,
+    Text,
+    and_,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import selectinload
 
 from vendor_registry import clock
@@ -18,13 +30,22 @@ from vendor_registry.background_checks.models import (
     CheckPolicy,
     EvidenceDocument,
 )
-from vendor_registry.codes import DEFAULT_CHECK_INTERVAL_DAYS, CheckType, ProviderStatus
+from vendor_registry.codes import (
+    DEFAULT_CHECK_INTERVAL_DAYS,
+    CheckOutcome,
+    CheckType,
+    ProviderStatus,
+)
+from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
+from vendor_registry.idsets import ProviderIds, in_set, materialise, result_map
 from vendor_registry.providers.models import Provider
 
 STOCKHOLM = clock.STOCKHOLM
 #: Providers whose checks are no longer run automatically.
 NOT_CHECKED_STATUSES = (ProviderStatus.INACTIVE, ProviderStatus.REJECTED)
+#: Results that make a check type not current even when recent.
+FAILING_RESULTS = (CheckOutcome.FAIL, CheckOutcome.ERROR)
 
 
 
@@ -38,17 +59,28 @@ def policy_intervals() -> dict[tuple[str, str], int]:
     return {(str(kind), str(ctype)): days for kind, ctype, days in rows}
 
 
+def strictest_intervals(kinds: Iterable[str], policies: dict[tuple[str, str], int]) -> dict[CheckType, int]:
+    """check type -> interval for one provider's kinds: every type the policy requires for ANY
+    of them, the shortest interval when several require it (``required_check_intervals`` is
+    the same rule in SQL for many providers at once)."""
+    kinds = {str(k) for k in kinds}
+    result: dict[CheckType, int] = {}
+    for (kind, check_type), days in policies.items():
+        if kind in kinds:
+            result[CheckType(check_type)] = min(days, result.get(CheckType(check_type), days))
+    return result
+
+
 def interval_days(kinds: Iterable[str], check_type: CheckType,
                   policies: dict[tuple[str, str], int] | None = None) -> int:
     """The shortest interval any of the provider's kinds asks for, else the type's default."""
     policies = policy_intervals() if policies is None else policies
-    found = [policies[(str(k), str(check_type))] for k in kinds if (str(k), str(check_type)) in policies]
-    return min(found) if found else DEFAULT_CHECK_INTERVAL_DAYS[CheckType(check_type)]
+    found = strictest_intervals(kinds, policies).get(CheckType(check_type))
+    return found if found is not None else DEFAULT_CHECK_INTERVAL_DAYS[CheckType(check_type)]
 
 
 def required_types(kinds: Iterable[str], policies: dict[tuple[str, str], int]) -> set[CheckType]:
-    kinds = {str(k) for k in kinds}
-    return {CheckType(t) for (k, t) in policies if k in kinds}
+    return set(strictest_intervals(kinds, policies))
 
 
 def _has_kind(kind: str):
@@ -57,16 +89,29 @@ def _has_kind(kind: str):
     return type_coerce(Provider.kinds, Text).like(f"%|{kind}|%")
 
 
+def ranked_checks(*conditions):
+    """Every check (that meets ``conditions``) with its ``position`` among its provider's checks
+    of the same type, newest first: 1 is the latest (greatest ``performed_at``, ties: the
+    greatest id). The one "latest check per type" window query, on both dialects."""
+    return (
+        select(
+            BackgroundCheck.id, BackgroundCheck.provider_id, BackgroundCheck.check_type,
+            BackgroundCheck.performed_at, BackgroundCheck.result, BackgroundCheck.next_due_on,
+            BackgroundCheck.automatic,
+            func.row_number().over(
+                partition_by=(BackgroundCheck.provider_id, BackgroundCheck.check_type),
+                order_by=(BackgroundCheck.performed_at.desc(), BackgroundCheck.id.desc()),
+            ).label("position"),
+        )
+        .where(*conditions)
+        .subquery()
+    )
+
+
 def _latest_checks_subquery():
-    ranked = select(
-        BackgroundCheck.id, BackgroundCheck.provider_id, BackgroundCheck.check_type, BackgroundCheck.next_due_on,
-        func.row_number().over(
-            partition_by=(BackgroundCheck.provider_id, BackgroundCheck.check_type),
-            order_by=(BackgroundCheck.performed_at.desc(), BackgroundCheck.id.desc()),
-        ).label("rank"),
-    ).subquery()
+    ranked = ranked_checks()
     return select(ranked.c.id, ranked.c.provider_id, ranked.c.check_type, ranked.c.next_due_on).where(
-        ranked.c.rank == 1).subquery()
+        ranked.c.position == 1).subquery()
 
 
 def due_automatic_checks(types: Iterable[CheckType], today: date | None = None,
@@ -139,5 +184,84 @@ def count_checks(provider_id: int, check_type: CheckType) -> int:
     ) or 0
 
 
-def provider_by_org_number(org_number: str) -> Provider | None:
-    return db.session.scalar(select(Provider).where(Provider.org_number == org_number))
+# --- is a provider's checking current? ------------------------------------------------------
+
+def required_check_intervals(provider_ids: ProviderIds) -> dict[int, dict[str, int]]:
+    """provider id -> {check type: interval in days} for every check type the policy requires
+    for ANY of the provider's kinds; when several kinds require the same type, the strictest
+    (shortest) interval applies. One statement (per chunk)."""
+    kind_match = type_coerce(Provider.kinds, String).like(
+        literal("%|") + type_coerce(CheckPolicy.provider_kind, String) + literal("|%")
+    )
+    result: dict[int, dict[str, int]] = {}
+    for condition in in_set(Provider.id, provider_ids):
+        stmt = (
+            select(Provider.id, CheckPolicy.check_type, func.min(CheckPolicy.interval_days))
+            .join(CheckPolicy, and_(kind_match, CheckPolicy.required.is_(True)))
+            .where(condition)
+            .group_by(Provider.id, CheckPolicy.check_type)
+        )
+        for provider_id, check_type, interval in db.session.execute(stmt):
+            result.setdefault(provider_id, {})[str(check_type)] = int(interval)
+    return result
+
+
+@dataclass(frozen=True)
+class LatestCheck:
+    check_type: str
+    performed_at: datetime
+    result: CheckOutcome
+    next_due_on: date | None
+
+
+def latest_checks(provider_ids: ProviderIds) -> dict[int, dict[str, LatestCheck]]:
+    """provider id -> {check type: its latest check}. "Latest" is the greatest ``performed_at``
+    (ties: the greatest id). One statement (per chunk), a window function on both dialects."""
+    result: dict[int, dict[str, LatestCheck]] = {}
+    for condition in in_set(BackgroundCheck.provider_id, provider_ids):
+        ranked = ranked_checks(condition)
+        stmt = select(ranked.c.provider_id, ranked.c.check_type, ranked.c.performed_at,
+                      ranked.c.result, ranked.c.next_due_on).where(ranked.c.position == 1)
+        for row in db.session.execute(stmt):
+            result.setdefault(row.provider_id, {})[str(row.check_type)] = LatestCheck(
+                str(row.check_type), row.performed_at, CheckOutcome(row.result), row.next_due_on)
+    return result
+
+
+def checks_current_map(
+    provider_ids: ProviderIds, *, now: datetime | None = None, latest: dict[int, dict[str, LatestCheck]] | None = None
+) -> dict[int, bool]:
+    """provider id -> are the provider's background checks current? (two statements in all)
+
+    The single definition of "Kontroller aktuella" used by the provider list and page, the
+    exports, matching (``checks_current`` requirement) and the API. A provider's checks are
+    current when, for EVERY check type that the CheckPolicy marks ``required`` for ANY of the
+    provider's kinds:
+
+    * at least one BackgroundCheck of that type exists for the provider, and
+    * the latest one (greatest ``performed_at``) was performed no longer ago than the policy
+      interval in days (the shortest interval when several of the provider's kinds require
+      the type): ``performed_at >= now - interval``, and
+    * its result is not ``fail`` or ``error``. A ``concern`` still counts as current: the check
+      was done and a person has judged it (the ``check_failed`` flag tracks the concern).
+
+    ``next_due_on`` is not consulted: the policy interval is the rule, so that changing the
+    policy takes effect at once. A provider for which the policy requires no type (e.g. its
+    kinds have no policy rows) is current (True): nothing is outstanding. Every id asked
+    about is in the result; unknown ids are True as well (nothing is required of them).
+    Why it matters: social workers see only this yes/no, never the check details.
+    """
+    now = now or utcnow()
+    ids = materialise(provider_ids)
+    required = required_check_intervals(ids)
+    latest = latest_checks(ids) if latest is None else latest  # a caller that has them passes them
+    result = result_map(ids, lambda: True)
+    for provider_id in (required if isinstance(ids, Select) else ids):
+        checks = latest.get(provider_id, {})
+        result[provider_id] = all(
+            (check := checks.get(check_type)) is not None
+            and check.performed_at >= now - timedelta(days=interval)
+            and check.result not in FAILING_RESULTS
+            for check_type, interval in required.get(provider_id, {}).items()
+        )
+    return result

@@ -34,6 +34,7 @@ from vendor_registry.background_checks.storage import (
 )
 from vendor_registry.codes import CheckOutcome, CheckType, VerificationMethod
 from vendor_registry.database import utcnow
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
 from vendor_registry.licences.models import Licence
 from vendor_registry.licences.verification import (
@@ -41,7 +42,6 @@ from vendor_registry.licences.verification import (
     apply_register_answer,
 )
 from vendor_registry.providers.models import Provider
-from vendor_registry.providers.services import ValidationFailed
 
 #: After an error the check is due again the next day: soon enough that three errors in a
 #: row show up within days, late enough that a restarted run the same day repeats nothing.

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from werkzeug.exceptions import RequestEntityTooLarge
+
 CHUNK = 64 * 1024
 KEY_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 
@@ -36,8 +38,9 @@ EXTENSIONS = {PDF: "pdf", PNG: "png", JPEG: "jpg", CSV: "csv", XLSX: "xlsx",
               "text/html": "html", "application/json": "json", "text/plain": "txt"}
 
 
-class TooLarge(Exception):
-    """The stream exceeded the configured maximum; nothing was kept."""
+class TooLarge(RequestEntityTooLarge):
+    """The stream exceeded the configured maximum; nothing was kept. An HTTP 413 by itself, so
+    the one save step rolls back and the error page answers."""
 
 
 class UnknownKey(Exception):

@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from vendor_registry import clock
+from vendor_registry import clock, editing
 from vendor_registry.auth.permissions import Permission, require
 from vendor_registry.background_checks import extract_import, queries, services
 from vendor_registry.background_checks.evidence import document_choices, may_download
@@ -39,9 +39,9 @@ from vendor_registry.background_checks.storage import (
 )
 from vendor_registry.codes import CheckType
 from vendor_registry.editing import apply_field_errors
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
 from vendor_registry.providers.queries import get_provider_or_404
-from vendor_registry.providers.services import ValidationFailed
 
 bp = Blueprint("background_checks", __name__)
 MULTIPART_SLACK = 64 * 1024  # form fields and multipart boundaries around the file itself
@@ -112,21 +112,14 @@ def record(provider_id: int):
     if request.method == "GET":
         form.performed_on.data = clock.today()
     if form.validate_on_submit():
-        try:
-            services.record_manual_check(provider, form.to_data(), upload=_upload(form.document))
-        except TooLarge:
-            db.session.rollback()
-            abort(413)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_field_errors(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(_("Bakgrundskontrollen är registrerad."), "success")
+        outcome = editing.save(
+            form, lambda: services.record_manual_check(provider, form.to_data(), upload=_upload(form.document)),
+            _("Bakgrundskontrollen är registrerad."))
+        if outcome.saved:
             return redirect(url_for("background_checks.provider_checks", provider_id=provider.id))
     policies = queries.policy_intervals()
     intervals = {t.value: queries.interval_days(provider.kinds, t, policies) for t in CheckType}
-    status = 422 if form.errors else 200
+    status = editing.page_status(form)
     return render_template("background_checks/record.html", provider=provider, form=form,
                            intervals=intervals), status
 
@@ -138,23 +131,18 @@ def upload(provider_id: int):
     _refuse_oversized()
     form = EvidenceUploadForm()
     if form.validate_on_submit():
-        file = _upload(form.document)
-        try:
+        def store():
+            file = _upload(form.document)
             if file is None:
                 raise ValidationFailed({"document": [_("Välj en fil.")]})
-            document = services.store_document(file[0], file[1], provider_id=provider.id,
-                                               description=form.description.data)
-        except TooLarge:
-            db.session.rollback()
-            abort(413)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_field_errors(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(_("Filen är sparad som underlag (nr %(id)s).", id=document.id), "success")
+            return services.store_document(file[0], file[1], provider_id=provider.id,
+                                           description=form.description.data)
+
+        outcome = editing.save(form, store, lambda document: _("Filen är sparad som underlag (nr %(id)s).",
+                                                               id=document.id))
+        if outcome.saved:
             return redirect(url_for("providers.detail", provider_id=provider.id, _anchor="evidence"))
-    status = 422 if form.errors else 200
+    status = editing.page_status(form)
     return render_template("background_checks/upload.html", provider=provider, form=form), status
 
 
@@ -190,10 +178,10 @@ def extract_upload():
         except ValidationFailed as exc:
             apply_field_errors(form, exc.errors)
         else:
-            plan = extract_import.plan_import(data, file[1])
-            apply_form = ExtractApplyForm(formdata=None, key=stored.key, sha256=stored.sha256,
-                                          filename=file[1])
-            db.session.rollback()  # a dry run: nothing it loaded may be flushed
+            with editing.dry_run():  # nothing the preview loaded may be flushed
+                plan = extract_import.plan_import(data, file[1])
+                apply_form = ExtractApplyForm(formdata=None, key=stored.key, sha256=stored.sha256,
+                                              filename=file[1])
             return render_template("background_checks/extract_report.html", plan=plan,
                                    apply_form=apply_form, filename=file[1])
     status = 422 if form.errors else 200
@@ -206,16 +194,15 @@ def extract_apply():
     form = ExtractApplyForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        counts = extract_import.apply_import(form.key.data, form.sha256.data, form.filename.data or None)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        for messages in exc.errors.values():
+    outcome = editing.save(form, lambda: extract_import.apply_import(form.key.data, form.sha256.data,
+                                                                     form.filename.data or None),
+                           lambda counts: _("Registerutdraget är infört: %(verified)s tillstånd verifierade, "
+                                            "%(changed)s ändrade, %(providers)s utförare fick en kontroll "
+                                            "registrerad.", **counts), on_form=False)
+    if not outcome.saved:
+        for messages in outcome.errors.values():
             for message in messages:
                 flash(str(message), "danger")
         return redirect(url_for("background_checks.extract_upload"))
-    db.session.commit()
     extract_import.discard_pending(form.key.data)
-    flash(_("Registerutdraget är infört: %(verified)s tillstånd verifierade, %(changed)s ändrade, "
-            "%(providers)s utförare fick en kontroll registrerad.", **counts), "success")
     return redirect(url_for("background_checks.extract_upload"))

@@ -8,13 +8,14 @@ from wtforms.validators import Length, Optional
 
 from vendor_registry.codes import ContractKind
 from vendor_registry.forms_common import (
+    IsoDateField,
+    SwedishDecimalField,
     TextAreaField,
     VersionField,
     input_required,
     required,
 )
 from vendor_registry.labels import choices
-from vendor_registry.providers.fields import IsoDateField, SwedishDecimalField
 
 
 class ContractForm(FlaskForm):

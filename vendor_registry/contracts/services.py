@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -16,39 +16,13 @@ from flask_babel import lazy_gettext as _l
 from vendor_registry.codes import ContractKind
 from vendor_registry.concurrency import check_version
 from vendor_registry.contracts.models import Contract
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
+from vendor_registry.parsing import parse_swedish_decimal
 from vendor_registry.providers.models import Provider
-from vendor_registry.providers.services import ValidationFailed
 
 EDITABLE_FIELDS = ("kind", "reference", "starts_on", "ends_on", "price_per_day", "scope")
 MAX_PRICE = Decimal("9999999999.99")
-
-
-def parse_swedish_decimal(raw: Any) -> Decimal | None:
-    """``"3 000,50"``, ``"3000.50"`` or ``"3 000"`` → Decimal; blank → None; else ValueError.
-
-    Spaces (also non-breaking and narrow ones) group thousands; the decimal mark is a comma
-    or a point. A value with both a comma and a point is ambiguous and refused.
-    """
-    if raw is None:
-        return None
-    if isinstance(raw, Decimal | int):
-        return Decimal(raw)
-    text = str(raw).strip()
-    for space in (" ", "\u00a0", "\u202f", "\u2009"):
-        text = text.replace(space, "")
-    if not text:
-        return None
-    if "," in text and "." in text:
-        raise ValueError(text)
-    text = text.replace(",", ".")
-    try:
-        value = Decimal(text)
-    except InvalidOperation as exc:
-        raise ValueError(text) from exc
-    if not value.is_finite():
-        raise ValueError(text)
-    return value
 
 
 def _clean(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:

@@ -20,16 +20,22 @@ from vendor_registry import clock
 from vendor_registry.auth.models import ApiToken, User
 from vendor_registry.background_checks.models import BackgroundCheck
 from vendor_registry.background_checks.queries import _latest_checks_subquery
-from vendor_registry.codes import FlagSeverity, LicenceStatus, ProviderStatus, Role
+from vendor_registry.codes import (
+    LIVE_FLAG_STATUSES,
+    FlagSeverity,
+    LicenceStatus,
+    ProviderStatus,
+    Role,
+)
 from vendor_registry.contracts.models import Contract
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
 from vendor_registry.flags.models import Flag
-from vendor_registry.flags.queries import ACTIVE, FlagFilters, flag_query
+from vendor_registry.flags.queries import FlagFilters, flag_query
 from vendor_registry.flags.rules import APPROVED_STATUSES, IN_SCOPE_STATUSES
 from vendor_registry.licences.models import Licence
 from vendor_registry.providers.models import Provider
-from vendor_registry.providers.queries import ProviderFilters, provider_query
+from vendor_registry.standing.listing import ProviderFilters, provider_query
 
 URGENT = (FlagSeverity.CRITICAL, FlagSeverity.HIGH)
 LICENCE_DAYS = 60
@@ -81,7 +87,7 @@ def approved_with_critical_args() -> dict[str, Any]:
 def urgent_flags_for(user_id: int, limit: int = 10) -> list[Flag]:
     """Open or acknowledged critical/high flags assigned to this person or to nobody, oldest
     first: what a supervisor should take on next. The provider is loaded in the same statement."""
-    stmt = (select(Flag).where(Flag.status.in_(ACTIVE), Flag.severity.in_(URGENT),
+    stmt = (select(Flag).where(Flag.status.in_(LIVE_FLAG_STATUSES), Flag.severity.in_(URGENT),
                                or_(Flag.assignee_id == user_id, Flag.assignee_id.is_(None)))
             .options(joinedload(Flag.provider)).order_by(Flag.raised_at.asc(), Flag.id.asc()).limit(limit))
     return list(db.session.scalars(stmt))

@@ -34,7 +34,7 @@ from datetime import date
 from vendor_registry import codes as c
 from vendor_registry.demand.requirements import Req
 from vendor_registry.demand.snapshots import LicenceSnap, ProviderSnapshot
-from vendor_registry.flags.rules.licences import required_licences
+from vendor_registry.licences.queries import required_licences
 
 K = c.RequirementKind
 

@@ -22,11 +22,11 @@ from vendor_registry.demand.rules import (
     Outcome,
     _,
     _lc,
-    _memo,
     enum_label,
     evaluate,
 )
 from vendor_registry.demand.snapshots import ProviderSnapshot
+from vendor_registry.i18n import remembered_translations
 
 APPROVED = (c.ProviderStatus.APPROVED, c.ProviderStatus.CONDITIONALLY_APPROVED)
 
@@ -128,11 +128,8 @@ def match(snapshots: Iterable[ProviderSnapshot], requirements: Iterable[Req], *,
     """Included providers ranked (score, fewest open flags, latest review, name, id), and the
     excluded ones nearest first (``_near_key``) with every reason: each failed ska-krav, then
     each licence fact (``licensing.problems``), approval status and critical flags."""
-    token = _memo.set({})
-    try:
+    with remembered_translations():
         return _match(snapshots, tuple(requirements), include_unapproved, include_critical, today)
-    finally:
-        _memo.reset(token)
 
 
 def _match(snapshots: Iterable[ProviderSnapshot], reqs: tuple[Req, ...], include_unapproved: bool,

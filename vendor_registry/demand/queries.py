@@ -5,6 +5,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from vendor_registry import clock
@@ -14,6 +15,7 @@ from vendor_registry.demand.matching import MatchResult, match
 from vendor_registry.demand.models import DemandProfile
 from vendor_registry.demand.requirements import Req, RequirementError, parse_requirement
 from vendor_registry.demand.snapshots import load_snapshots
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
 from vendor_registry.methods.models import Method
 
@@ -63,28 +65,64 @@ def profile_requirements(profile: DemandProfile, names: dict[int, str] | None = 
     return with_labels((Req(str(r.kind), r.value, r.mandatory, r.weight or 0) for r in profile.requirements), names)
 
 
-def parse_requirement_dicts(rows: Iterable[Mapping[str, Any]]) -> list[Req]:
-    """Validate §6 dicts for a one-off match (nothing stored); raises ValidationFailed."""
-    from vendor_registry.providers.services import ValidationFailed
+def _resolve_method(value: str, methods: list[Method]) -> str | None:
+    """A method requirement is stored as the catalogue id, so a renamed method still matches."""
+    if value.isdigit():
+        return value if any(m.id == int(value) for m in methods) else None
+    lowered = value.casefold()
+    for method in methods:
+        if method.name.casefold() == lowered or (method.short_name or "").casefold() == lowered:
+            return str(method.id)
+    return None
 
+
+def validate_requirements(rows: Iterable[Mapping[str, Any]], *, ad_hoc: bool = False) -> list[Req]:
+    """The one requirement validator, for a saved profile and a one-off match alike: parse
+    every row; raises ValidationFailed keyed ``requirements-<i>-<part>`` like the form's
+    subfields (the API shows the same keys as ``requirements.<i>.<part>``).
+
+    A profile (``ad_hoc=False``) stores methods by catalogue id and refuses a requirement
+    twice; a one-off match (``ad_hoc=True``) also takes the needs that have no saved kind
+    (``AD_HOC_KINDS``) and stores nothing.
+    """
     errors: dict[str, list[Any]] = {}
-    reqs = []
+    reqs: list[Req] = []
+    methods: list[Method] | None = None
     for index, row in enumerate(rows):
         try:
-            reqs.append(parse_requirement(row, allow_ad_hoc=True))
+            req = parse_requirement(row, allow_ad_hoc=ad_hoc)
+            if req.kind == RequirementKind.OFFERS_METHOD and not ad_hoc:
+                if methods is None:
+                    methods = list(db.session.scalars(select(Method)))
+                method_id = _resolve_method(req.value, methods)
+                if method_id is None:
+                    raise RequirementError("value", str(_l("Metoden ”%(name)s” finns inte i metodkatalogen.",
+                                                          name=req.value)))
+                req = Req(req.kind, method_id, req.mandatory, req.weight)
         except RequirementError as exc:
             errors.setdefault(f"requirements-{index}-{exc.field}", []).append(exc.message)
+            continue
+        reqs.append(req)
+    if not ad_hoc:
+        seen: set[tuple[str, str]] = set()
+        for index, req in enumerate(reqs):
+            if (req.kind, req.value) in seen:
+                errors.setdefault(f"requirements-{index}-value", []).append(_l("Samma krav finns redan i profilen."))
+            seen.add((req.kind, req.value))
     if errors:
         raise ValidationFailed(errors)
     return reqs
 
 
 def match_requirements(reqs: Iterable[Req], *, include_critical: bool = False, include_unapproved: bool = False,
-                       today: date | None = None) -> MatchResult:
-    """Load the snapshots (a fixed number of statements) and run the pure engine."""
+                       today: date | None = None, provider_ids: Iterable[int] | None = None,
+                       labelled: bool = False) -> MatchResult:
+    """The one way into the engine, for the matching page and the API: load the snapshots (a
+    fixed number of statements; only ``provider_ids`` when given) and run the pure engine.
+    ``labelled`` says the requirements already carry their method names."""
     today = today or clock.today()
-    snapshots = load_snapshots(db.session, today)
-    return match(snapshots, with_labels(reqs), include_critical=include_critical,
+    snapshots = load_snapshots(db.session, today, provider_ids)
+    return match(snapshots, list(reqs) if labelled else with_labels(reqs), include_critical=include_critical,
                  include_unapproved=include_unapproved, today=today)
 
 
@@ -104,7 +142,7 @@ def run_match(requirements: list[dict] | None = None, profile_id: int | None = N
         reqs.extend(profile_requirements(profile))
         meta.update(profile_id=profile.id, profile_name=profile.name, profile_version=profile.version)
     if requirements:
-        reqs.extend(parse_requirement_dicts(requirements))
+        reqs.extend(validate_requirements(requirements, ad_hoc=True))
     result = match_requirements(reqs, include_critical=include_critical, today=today)
     result.meta.update(meta, today=(today or clock.today()).isoformat())
     return result

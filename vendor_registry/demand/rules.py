@@ -7,13 +7,10 @@ semantics of a kind can be read, and tested at its edges, in one place.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
-from contextvars import ContextVar
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-
-from flask_babel import gettext
 
 from vendor_registry import codes as c
 from vendor_registry.demand import licensing
@@ -24,6 +21,7 @@ from vendor_registry.demand.requirements import (
     describe,
 )
 from vendor_registry.demand.snapshots import ProviderSnapshot
+from vendor_registry.i18n import gettext, remembered
 from vendor_registry.labels import enum_label as _enum_label
 from vendor_registry.labels import label as _label
 
@@ -44,25 +42,11 @@ class Outcome:
         return describe(self.requirement)
 
 
-# Within one match the same few hundred sentences are written thousands of times; translating
-# and formatting each once per match (not once per provider) makes a match over 5,000 providers
-# about ten times faster. The memo lives in a context variable for the duration of ``match``
-# only, so concurrent requests in other languages never share it.
-_memo: ContextVar[dict | None] = ContextVar("match_text_memo", default=None)
-
-
-def _cached(key: Hashable, make: Callable[[], str]) -> str:
-    memo = _memo.get()
-    if memo is None:
-        return make()
-    found = memo.get(key)
-    if found is None:
-        found = memo[key] = make()
-    return found
-
-
 def _(msgid: str, **kwargs: object) -> str:
-    return _cached(("t", msgid, *sorted(kwargs.items())), lambda: gettext(msgid, **kwargs))
+    return gettext(msgid, **kwargs)
+
+
+_cached = remembered  # within ``match`` (``remembered_translations``) each text is made once
 
 
 def label(value: object) -> str:

@@ -8,9 +8,6 @@ Requirement rows are replaced, not patched, so the audit log holds each old and 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -18,55 +15,13 @@ from vendor_registry.codes import ProfileStatus, RequirementKind
 from vendor_registry.concurrency import check_version
 from vendor_registry.database import utcnow
 from vendor_registry.demand.models import DemandProfile, Requirement
-from vendor_registry.demand.queries import run_match
-from vendor_registry.demand.requirements import Req, RequirementError, parse_requirement
+from vendor_registry.demand.queries import run_match, validate_requirements
+from vendor_registry.demand.requirements import Req
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
-from vendor_registry.methods.models import Method
-from vendor_registry.providers.services import ValidationFailed
 
 __all__ = ["ValidationFailed", "copy_profile", "create_profile", "retire_profile", "run_match",
            "update_profile", "validate_requirements"]
-
-
-def _resolve_method(value: str, methods: list[Method]) -> str | None:
-    """A method requirement is stored as the catalogue id, so a renamed method still matches."""
-    if value.isdigit():
-        return value if any(m.id == int(value) for m in methods) else None
-    lowered = value.casefold()
-    for method in methods:
-        if method.name.casefold() == lowered or (method.short_name or "").casefold() == lowered:
-            return str(method.id)
-    return None
-
-
-def validate_requirements(rows: Iterable[Mapping[str, Any]], prefix: str = "requirements") -> list[Req]:
-    """Parse every row; errors are keyed ``requirements-<i>-<part>`` like the form's subfields."""
-    errors: dict[str, list[Any]] = {}
-    reqs: list[Req] = []
-    methods: list[Method] | None = None
-    for index, row in enumerate(rows):
-        try:
-            req = parse_requirement(row)
-            if req.kind == RequirementKind.OFFERS_METHOD:
-                if methods is None:
-                    methods = list(db.session.scalars(select(Method)))
-                method_id = _resolve_method(req.value, methods)
-                if method_id is None:
-                    raise RequirementError("value", str(_l("Metoden ”%(name)s” finns inte i metodkatalogen.",
-                                                          name=req.value)))
-                req = Req(req.kind, method_id, req.mandatory, req.weight)
-        except RequirementError as exc:
-            errors.setdefault(f"{prefix}-{index}-{exc.field}", []).append(exc.message)
-            continue
-        reqs.append(req)
-    seen: set[tuple[str, str]] = set()
-    for index, req in enumerate(reqs):
-        if (req.kind, req.value) in seen:
-            errors.setdefault(f"{prefix}-{index}-value", []).append(_l("Samma krav finns redan i profilen."))
-        seen.add((req.kind, req.value))
-    if errors:
-        raise ValidationFailed(errors)
-    return reqs
 
 
 def _check_name(name: str | None, current: DemandProfile | None) -> str:

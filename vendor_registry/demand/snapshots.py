@@ -17,8 +17,8 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from vendor_registry import clock
-from vendor_registry.background_checks.models import BackgroundCheck, CheckPolicy
-from vendor_registry.codes import CheckOutcome, FlagSeverity, FlagStatus
+from vendor_registry.background_checks.queries import checks_current_map
+from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagSeverity
 from vendor_registry.contracts.models import Contract
 from vendor_registry.database import utcnow
 from vendor_registry.flags.models import Flag
@@ -26,9 +26,6 @@ from vendor_registry.licences.models import Licence
 from vendor_registry.methods.models import Method, ProviderMethod
 from vendor_registry.providers.models import Provider, format_org_number
 from vendor_registry.reviews.models import Review
-
-UNRESOLVED_FLAG = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
-FAILING_RESULTS = (CheckOutcome.FAIL.value, CheckOutcome.ERROR.value)
 
 
 @dataclass(frozen=True)
@@ -98,54 +95,6 @@ def _restrict(stmt, column, provider_ids: Iterable[int] | None):
     return stmt if provider_ids is None else stmt.where(column.in_(list(provider_ids)))
 
 
-def checks_current_all(session: Session, now: datetime, provider_ids: Iterable[int] | None,
-                       kinds_by_provider: dict[int, Iterable[str]]) -> dict[int, bool]:
-    """Provider id -> are its background checks current, with the rule of
-    ``providers.status_maps.checks_current_map`` (the single definition the list, page and API
-    use): for every check type the policy requires for any of its kinds (shortest interval
-    wins), the latest check was performed within the interval and is not ``fail`` or
-    ``error``; nothing required means current.
-
-    Re-stated here rather than called because that function sends the ids in chunks of 900
-    (two statements per chunk), and a match over every provider must cost the same number of
-    statements for 10 providers as for 10,000: here it is two statements without an id list.
-    A test keeps the two in agreement.
-    """
-    policy: dict[str, dict[str, int]] = defaultdict(dict)
-    for kind, check_type, interval in session.execute(
-        select(CheckPolicy.provider_kind, CheckPolicy.check_type, CheckPolicy.interval_days)
-        .where(CheckPolicy.required.is_(True))
-    ):
-        policy[str(kind)][str(check_type)] = int(interval)
-    ranked = _restrict(select(
-        BackgroundCheck.provider_id, BackgroundCheck.check_type, BackgroundCheck.performed_at,
-        BackgroundCheck.result,
-        func.row_number().over(partition_by=(BackgroundCheck.provider_id, BackgroundCheck.check_type),
-                               order_by=(BackgroundCheck.performed_at.desc(), BackgroundCheck.id.desc()))
-        .label("position"),
-    ), BackgroundCheck.provider_id, provider_ids).subquery()
-    latest: dict[int, dict[str, tuple[datetime, str]]] = defaultdict(dict)
-    for provider_id, check_type, performed_at, result in session.execute(
-        select(ranked.c.provider_id, ranked.c.check_type, ranked.c.performed_at, ranked.c.result)
-        .where(ranked.c.position == 1)
-    ):
-        latest[provider_id][str(check_type)] = (performed_at, str(result))
-    current: dict[int, bool] = {}
-    for provider_id, kinds in kinds_by_provider.items():
-        needed: dict[str, int] = {}
-        for kind in kinds:
-            for check_type, interval in policy.get(str(kind), {}).items():
-                needed[check_type] = min(interval, needed.get(check_type, interval))
-        done = latest.get(provider_id, {})
-        current[provider_id] = all(
-            check_type in done
-            and done[check_type][0] >= now - timedelta(days=interval)
-            and done[check_type][1] not in FAILING_RESULTS
-            for check_type, interval in needed.items()
-        )
-    return current
-
-
 def load_snapshots(session: Session, today: date, provider_ids: Iterable[int] | None = None
                    ) -> list[ProviderSnapshot]:
     """Snapshots of every provider (or of ``provider_ids``), in id order."""
@@ -174,7 +123,7 @@ def load_snapshots(session: Session, today: date, provider_ids: Iterable[int] | 
     flags = {row[0]: row for row in session.execute(_restrict(
         select(Flag.provider_id, func.count(),
                func.sum(case((Flag.severity == FlagSeverity.CRITICAL, 1), else_=0)))
-        .where(Flag.status.in_(UNRESOLVED_FLAG)).group_by(Flag.provider_id), Flag.provider_id, ids))}
+        .where(Flag.status.in_(LIVE_FLAG_STATUSES)).group_by(Flag.provider_id), Flag.provider_id, ids))}
     prices = dict(session.execute(_restrict(
         select(Contract.provider_id, func.min(Contract.price_per_day))
         .where(Contract.price_per_day.is_not(None), Contract.starts_on <= today,
@@ -182,7 +131,9 @@ def load_snapshots(session: Session, today: date, provider_ids: Iterable[int] | 
         .group_by(Contract.provider_id), Contract.provider_id, ids)).all())
     # "today" is a Stockholm date; for another day, judge as of the last moment of that day there.
     now = utcnow() if today == clock.today() else clock.start_of_day(today + timedelta(days=1)) - timedelta(microseconds=1)
-    current = checks_current_all(session, now, ids, {row.id: row.kinds for row in providers})
+    # The one definition of "checks current", given a SELECT so that it costs two statements
+    # whatever the number of providers (a list of ids would be sent in chunks).
+    current = checks_current_map(_restrict(select(Provider.id), Provider.id, ids), now=now)
 
     snapshots = []
     for row in providers:
@@ -205,7 +156,7 @@ def load_snapshots(session: Session, today: date, provider_ids: Iterable[int] | 
             open_flags=int(flag[1]) if flag else 0,
             critical_flags=int(flag[2] or 0) if flag else 0,
             lowest_price=Decimal(price) if price is not None else None,
-            checks_current=current.get(row.id, False),
+            checks_current=current[row.id],
             county=row.county, municipality=row.municipality,
             ownership=str(row.ownership), capacity=row.capacity,
         ))

@@ -18,13 +18,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from vendor_registry import clock
+from vendor_registry import clock, editing
 from vendor_registry.auth.permissions import Permission, require
 from vendor_registry.codes import RequirementKind
-from vendor_registry.concurrency import StaleRecordError
 from vendor_registry.demand import exports, queries, services
 from vendor_registry.demand.forms import MatchForm, ProfileForm
-from vendor_registry.demand.matching import match
 from vendor_registry.demand.pickers import UNCHOSEN, value_pickers
 from vendor_registry.demand.requirements import (
     AD_HOC_WEIGHT,
@@ -34,7 +32,6 @@ from vendor_registry.demand.requirements import (
     label_choices,
     needs_to_requirements,
 )
-from vendor_registry.demand.snapshots import load_snapshots
 from vendor_registry.extensions import db
 from vendor_registry.methods.queries import active_methods, service_area_choices
 
@@ -60,28 +57,9 @@ def profile_detail(profile_id: int):
                            reqs=queries.profile_requirements(profile), describe=describe)
 
 
-def _apply_errors(form: ProfileForm, errors: dict) -> None:
-    """Put service errors on the fields; row keys name the index among the kept rows."""
-    kept = [i for i, _row in form.kept_rows()]
-    for key, messages in errors.items():
-        target = None
-        if key.startswith("requirements-"):
-            _prefix, index, part = key.split("-", 2)
-            if int(index) < len(kept):
-                target = form.requirements.entries[kept[int(index)]].form[part]
-        elif key in form:
-            target = form[key]
-        bucket = target.errors if target is not None else form.form_errors
-        if isinstance(bucket, tuple):
-            bucket = list(bucket)
-            target.errors = bucket
-        bucket.extend(str(m) for m in messages)
-
-
-def _has_errors(form: ProfileForm) -> bool:
-    """WTForms caches a FieldList's errors at validation; service errors land on subfields later."""
-    return bool(form.name.errors or form.description.errors or form.form_errors
-                or any(field.errors for entry in form.requirements for field in entry.form))
+def _rows(form: ProfileForm) -> editing.RowMap:
+    """The service numbers only the rows it was given (blank rows are dropped)."""
+    return {"requirements": [i for i, _row in form.kept_rows()]}
 
 
 def _editor(form: ProfileForm, profile, stale=None, status: int = 200):
@@ -108,16 +86,12 @@ def profile_create():
     if request.method == "POST" and _wants_row(form):
         return _editor(form, None)
     if form.validate_on_submit():
-        try:
-            profile = services.create_profile(form.name.data, form.description.data, form.requirement_dicts())
-        except services.ValidationFailed as exc:
-            db.session.rollback()
-            _apply_errors(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(_("Kravprofilen %(name)s är skapad.", name=profile.name), "success")
-            return redirect(url_for("demand.profile_detail", profile_id=profile.id))
-    return _editor(form, None, status=422 if _has_errors(form) else 200)
+        outcome = editing.save(
+            form, lambda: services.create_profile(form.name.data, form.description.data, form.requirement_dicts()),
+            lambda profile: _("Kravprofilen %(name)s är skapad.", name=profile.name), rows=_rows(form))
+        if outcome.saved:
+            return redirect(url_for("demand.profile_detail", profile_id=outcome.result.id))
+    return _editor(form, None, status=editing.page_status(form))
 
 
 @bp.route("/profiles/<int:profile_id>/edit", methods=["GET", "POST"])
@@ -134,21 +108,15 @@ def profile_edit(profile_id: int):
         return _editor(form, profile)
     stale = None
     if form.validate_on_submit():
-        try:
-            services.update_profile(profile, form.name.data, form.description.data, form.requirement_dicts(),
-                                    form.version.data)
-        except StaleRecordError as exc:
-            db.session.rollback()
-            stale = exc
-        except services.ValidationFailed as exc:
-            db.session.rollback()
-            _apply_errors(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(_("Ändringarna är sparade. Profilen har nu version %(v)s.", v=profile.version), "success")
+        outcome = editing.save(
+            form, lambda: services.update_profile(profile, form.name.data, form.description.data,
+                                                  form.requirement_dicts(), form.version.data),
+            lambda saved: _("Ändringarna är sparade. Profilen har nu version %(v)s.", v=saved.version),
+            rows=_rows(form))
+        if outcome.saved:
             return redirect(url_for("demand.profile_detail", profile_id=profile.id))
-    status = 409 if stale else (422 if _has_errors(form) else 200)
-    return _editor(form, profile, stale, status)
+        stale = outcome.stale
+    return _editor(form, profile, stale, editing.page_status(form, stale))
 
 
 @bp.route("/profiles/<int:profile_id>/copy", methods=["POST"])
@@ -165,14 +133,9 @@ def profile_copy(profile_id: int):
 def profile_retire(profile_id: int):
     profile = queries.get_profile_or_404(profile_id)
     retire = request.form.get("action", "retire") == "retire"
-    try:
-        services.retire_profile(profile, request.form.get("version"), retire=retire)
-    except StaleRecordError:
-        db.session.rollback()
-        flash(_("Profilen har ändrats av någon annan under tiden. Kontrollera den och försök igen."), "warning")
-        return redirect(url_for("demand.profile_detail", profile_id=profile.id))
-    db.session.commit()
-    flash(_("Profilen är avvecklad.") if retire else _("Profilen är aktiv igen."), "success")
+    editing.delete(lambda: services.retire_profile(profile, request.form.get("version"), retire=retire),
+                   _("Profilen är avvecklad.") if retire else _("Profilen är aktiv igen."),
+                   _("Profilen har ändrats av någon annan under tiden. Kontrollera den och försök igen."))
     return redirect(url_for("demand.profile_detail", profile_id=profile.id))
 
 
@@ -215,9 +178,8 @@ def _requirements(form: MatchForm):
 
 def _run(form: MatchForm, provider_ids=None):
     reqs, meta = _requirements(form)
-    today = clock.today()
-    snapshots = load_snapshots(db.session, today, provider_ids)
-    return match(snapshots, reqs, include_critical=bool(form.include_critical.data), today=today), meta
+    return queries.match_requirements(reqs, include_critical=bool(form.include_critical.data),
+                                      provider_ids=provider_ids, labelled=True), meta
 
 
 @bp.route("/match")

@@ -110,10 +110,11 @@ def _partition(session: Session, selection: Mapping[int, int | None]) -> tuple[l
     return active, skipped
 
 
-def acknowledge(session: Session, selection: Mapping[int, int | None], user: Any, comment: str | None,
+def acknowledge(session: Session, selection: Mapping[int, int | None], comment: str | None,
                 snoozed_until: date | None = None, today: date | None = None) -> BulkResult:
     """Acknowledge each selected flag with the same comment (stored in each flag, so each gets
-    its own audit event carrying it)."""
+    its own audit event carrying it). The acknowledging person is the audit context's actor, as
+    for every other service."""
     today = today or clock.today()
     errors: dict[str, list[str]] = {}
     try:
@@ -130,7 +131,7 @@ def acknowledge(session: Session, selection: Mapping[int, int | None], user: Any
     if errors:
         raise ValidationFailed(errors)
     flags, skipped = _partition(session, selection)
-    values = {"status": FlagStatus.ACKNOWLEDGED, "acknowledged_at": utcnow(), "acknowledged_by_id": user.id,
+    values = {"status": FlagStatus.ACKNOWLEDGED, "acknowledged_at": utcnow(), "acknowledged_by_id": current_actor().user_id,
               "ack_comment": (comment or "").strip(), "snoozed_until": snoozed_until}
     _apply(session, flags, values)
     return BulkResult(done=flags, skipped=skipped)

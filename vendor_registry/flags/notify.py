@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, update
 
 from vendor_registry.auth.models import User
-from vendor_registry.codes import FlagRule, FlagStatus, Role
+from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagRule, Role
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
 from vendor_registry.flags.models import Flag, Notification
@@ -58,7 +58,7 @@ def build_digests(now: datetime) -> tuple[dict[int, list[Any]], list[int], list[
         select(Flag.id, Flag.provider_id, Flag.rule, Flag.severity, Flag.message, Flag.raised_at,
                Flag.escalated_at, Provider.name.label("provider_name"))
         .join(Provider, Provider.id == Flag.provider_id)
-        .where(Flag.announced.is_(False), Flag.status.in_((FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)))
+        .where(Flag.announced.is_(False), Flag.status.in_(LIVE_FLAG_STATUSES))
         .order_by(Flag.severity, Flag.raised_at)
     ).all()
     flags = sorted(flags, key=lambda f: (-f.severity.rank, f.raised_at))

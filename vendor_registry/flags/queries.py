@@ -3,7 +3,7 @@ pagination, counts. The queue costs the same few queries whatever the page holds
 provider and assignee of each row are eager-loaded)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,9 +14,9 @@ from vendor_registry import clock
 from vendor_registry.auth.models import User
 from vendor_registry.codes import (
     COUNTIES,
+    LIVE_FLAG_STATUSES,
     FlagRule,
     FlagSeverity,
-    FlagStatus,
     LicenceStatus,
     ProviderStatus,
     Role,
@@ -28,10 +28,10 @@ from vendor_registry.flags.rules import (
     APPROVED_STATUSES,
     IN_SCOPE_STATUSES,
 )
+from vendor_registry.idsets import ProviderIds, in_set, materialise, result_map
 from vendor_registry.licences.models import Licence
 from vendor_registry.providers.models import Provider
 
-ACTIVE = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
 SEVERITY_ORDER = case({s.value: s.rank for s in FlagSeverity}, value=Flag.severity)
 STATUS_CHOICES = ("active", "open", "acknowledged", "resolved", "dismissed")
 
@@ -76,7 +76,7 @@ class FlagFilters:
 def flag_query(filters: FlagFilters, current_user_id: int | None = None):
     query = select(Flag).join(Provider, Provider.id == Flag.provider_id)
     if filters.status == "active":
-        query = query.where(Flag.status.in_(ACTIVE))
+        query = query.where(Flag.status.in_(LIVE_FLAG_STATUSES))
     else:
         query = query.where(Flag.status == filters.status)
     if filters.severity:
@@ -121,7 +121,7 @@ def assignable_users() -> list[User]:
 def overview(today: date | None = None, lapse_days: int = 60) -> dict[str, Any]:
     """The supervisors' overview, in five aggregate queries."""
     today = today or clock.today()
-    active = Flag.status.in_(ACTIVE)
+    active = Flag.status.in_(LIVE_FLAG_STATUSES)
     by_severity = dict(db.session.execute(
         select(Flag.severity, func.count()).where(active).group_by(Flag.severity)).all())
     by_rule = dict(db.session.execute(select(Flag.rule, func.count()).where(active).group_by(Flag.rule)).all())
@@ -152,3 +152,41 @@ def notifications_for(user_id: int, limit: int = 100) -> list[Notification]:
     return list(db.session.scalars(
         select(Notification).where(Notification.user_id == user_id)
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+
+
+# --- per-provider counts for lists, pages and exports --------------------------------------
+
+@dataclass
+class FlagCounts:
+    """Unresolved (open or acknowledged) flags of one provider, by severity code."""
+
+    by_severity: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_severity.values())
+
+    @property
+    def critical(self) -> int:
+        return self.by_severity.get(FlagSeverity.CRITICAL.value, 0)
+
+    def ordered(self) -> list[tuple[FlagSeverity, int]]:
+        """(severity, count), most severe first, only severities present."""
+        return [(s, self.by_severity[s.value]) for s in sorted(FlagSeverity, key=lambda s: -s.rank)
+                if self.by_severity.get(s.value)]
+
+
+def open_flag_counts(provider_ids: ProviderIds) -> dict[int, FlagCounts]:
+    """provider id -> FlagCounts of its open or acknowledged flags; every id asked about is in
+    the result (empty counts when none). One grouped statement (per chunk)."""
+    ids = materialise(provider_ids)
+    result = result_map(ids, FlagCounts)
+    for condition in in_set(Flag.provider_id, ids):
+        stmt = (
+            select(Flag.provider_id, Flag.severity, func.count())
+            .where(condition, Flag.status.in_(LIVE_FLAG_STATUSES))
+            .group_by(Flag.provider_id, Flag.severity)
+        )
+        for provider_id, severity, count in db.session.execute(stmt):
+            result[provider_id].by_severity[str(severity)] = int(count)
+    return result

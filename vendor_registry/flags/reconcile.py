@@ -25,18 +25,17 @@ from sqlalchemy.orm import Session
 
 from vendor_registry.audit.context import Actor
 from vendor_registry.audit.models import AuditEvent
-from vendor_registry.codes import FlagRule, FlagStatus
+from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagRule, FlagStatus
 from vendor_registry.flags.models import Flag, FlagRuleState
 from vendor_registry.flags.rules import Finding
 
 FLAGS = Flag.__table__
 RESOLVED_NOTE = _l("Villkoret gäller inte längre")
-ACTIVE_STATUSES = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
 
 
 def live_flag_clause():
     """The ORM spelling of ``LIVE_FLAG_PREDICATE`` (the partial unique index's condition)."""
-    return or_(Flag.status.in_(ACTIVE_STATUSES),
+    return or_(Flag.status.in_(LIVE_FLAG_STATUSES),
                and_(Flag.status == FlagStatus.DISMISSED, Flag.cleared_at.is_(None)))
 
 
@@ -129,13 +128,13 @@ def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now:
 
     # Resolve what has cleared: active flags are resolved, dismissed ones only lose their slot.
     cleared = [row for key, row in live_by_key.items() if key not in wanted]
-    active_ids = [row.id for row in cleared if row.status in ACTIVE_STATUSES]
+    active_ids = [row.id for row in cleared if row.status in LIVE_FLAG_STATUSES]
     dismissed_ids = [row.id for row in cleared if row.status == FlagStatus.DISMISSED]
     by_id = {row.id: row for row in cleared}
     if active_ids:
         note = str(RESOLVED_NOTE)
         done = session.execute(
-            update(Flag).where(Flag.id.in_(active_ids), Flag.status.in_(ACTIVE_STATUSES))
+            update(Flag).where(Flag.id.in_(active_ids), Flag.status.in_(LIVE_FLAG_STATUSES))
             .values(status=FlagStatus.RESOLVED, resolved_at=now, resolved_by_label=actor.label,
                     resolution_note=note, cleared_at=now, version=Flag.version + 1)
             .returning(Flag.id)

@@ -12,10 +12,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, object_session
 
 from vendor_registry import clock
-from vendor_registry.audit.context import Actor
-from vendor_registry.codes import FlagRule, FlagStatus
+from vendor_registry.audit.context import current_actor
+from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagRule, FlagStatus
 from vendor_registry.concurrency import check_version
 from vendor_registry.database import utcnow
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.flags.models import Flag
 from vendor_registry.flags.reconcile import (
     ReconcileCounts,
@@ -24,30 +25,22 @@ from vendor_registry.flags.reconcile import (
     reconcile,
 )
 from vendor_registry.flags.refresh import suspended
-from vendor_registry.flags.rules import (
-    RuleContext,
-    RuleFunction,
-    all_rules,
-    remembered_translations,
-)
+from vendor_registry.flags.rules import RuleContext, RuleFunction, all_rules
+from vendor_registry.i18n import remembered_translations
 
 MAX_SNOOZE_DAYS = 90
 
 
-class ValidationFailed(Exception):
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__(errors)
-        self.errors = errors
-
-
 def sweep(session: Session, rules: Mapping[FlagRule, RuleFunction], *, settings: Mapping[str, Any],
-          actor: Actor, today: date | None = None, now: datetime | None = None,
+          today: date | None = None, now: datetime | None = None,
           after_rule: Callable[[FlagRule, ReconcileCounts], None] | None = None) -> ReconcileCounts:
     """Run ``rules`` over all providers and reconcile each with the Flag table.
 
     Messages are stored in Swedish (the catalogue's source language) whatever the caller's
-    locale. ``after_rule`` lets a job commit after each rule (one batch per rule).
+    locale. ``after_rule`` lets a job commit after each rule (one batch per rule). The actor
+    is the audit context's, as for every other service (a job runs ``acting_as`` itself).
     """
+    actor = current_actor()
     now = now or utcnow()
     today = today or clock.today(now)
     ctx = RuleContext(session=session, today=today, settings=settings)
@@ -81,8 +74,10 @@ class ConditionStillHolds(ValidationFailed):
     """Resolving says "it is fixed"; when the rule still finds the condition, that is probably
     a mistake (the next sweep would raise a new flag at once), so the person is asked first."""
 
+    KEY = "confirm"
+
     def __init__(self) -> None:
-        super().__init__({"confirm": [str(ERR_STILL_HOLDS)]})
+        super().__init__({self.KEY: [str(ERR_STILL_HOLDS)]})
 
 
 def condition_holds(session: Session, flag: Flag, *, settings: Mapping[str, Any] | None = None,
@@ -98,12 +93,19 @@ def condition_holds(session: Session, flag: Flag, *, settings: Mapping[str, Any]
         return any(f.provider_id == flag.provider_id and f.subject_key == flag.subject_key for f in compute(ctx))
 
 
+def _record_resolver(flag: Flag) -> None:
+    """Who closed the flag: the audit context's actor (a person on a page or through the API)."""
+    actor = current_actor()
+    flag.resolved_by_id = actor.user_id
+    flag.resolved_by_label = actor.label
+
+
 def _require_active(flag: Flag) -> None:
-    if flag.status not in (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED):
+    if flag.status not in LIVE_FLAG_STATUSES:
         raise ValidationFailed({"status": [str(ERR_CLOSED)]})
 
 
-def acknowledge(flag: Flag, user: Any, comment: str, snoozed_until: date | None, seen_version: int | None,
+def acknowledge(flag: Flag, comment: str, snoozed_until: date | None, seen_version: int | None,
                 today: date | None = None) -> Flag:
     """Acknowledging says "seen, being handled"; a snooze date returns it to the queue later
     (the sweep re-opens it once the date has passed)."""
@@ -122,7 +124,7 @@ def acknowledge(flag: Flag, user: Any, comment: str, snoozed_until: date | None,
         raise ValidationFailed(errors)
     flag.status = FlagStatus.ACKNOWLEDGED
     flag.acknowledged_at = utcnow()
-    flag.acknowledged_by_id = user.id
+    flag.acknowledged_by_id = current_actor().user_id
     flag.ack_comment = comment.strip()
     flag.snoozed_until = snoozed_until
     return flag
@@ -135,7 +137,7 @@ def assign(flag: Flag, assignee_id: int | None, seen_version: int | None) -> Fla
     return flag
 
 
-def resolve(flag: Flag, user: Any, note: str, seen_version: int | None, confirmed: bool = False) -> Flag:
+def resolve(flag: Flag, note: str, seen_version: int | None, confirmed: bool = False) -> Flag:
     """A supervisor closes a flag by hand: resolving means "it is fixed". If the rule still
     finds the condition, the next sweep raises it again (a new flag), so unless ``confirmed``
     this refuses with ``ConditionStillHolds``; dismissing is the way to keep it quiet."""
@@ -147,13 +149,12 @@ def resolve(flag: Flag, user: Any, note: str, seen_version: int | None, confirme
         raise ConditionStillHolds()
     flag.status = FlagStatus.RESOLVED
     flag.resolved_at = utcnow()
-    flag.resolved_by_id = user.id
-    flag.resolved_by_label = user.email
+    _record_resolver(flag)
     flag.resolution_note = note.strip()
     return flag
 
 
-def dismiss(flag: Flag, user: Any, justification: str, seen_version: int | None) -> Flag:
+def dismiss(flag: Flag, justification: str, seen_version: int | None) -> Flag:
     """Dismissing keeps the flag's slot while the condition holds, so it is not raised again
     every night; the written justification stays in the flag and in the audit log."""
     check_version(flag, seen_version)
@@ -162,7 +163,6 @@ def dismiss(flag: Flag, user: Any, justification: str, seen_version: int | None)
         raise ValidationFailed({"justification": [str(ERR_JUSTIFICATION)]})
     flag.status = FlagStatus.DISMISSED
     flag.resolved_at = utcnow()
-    flag.resolved_by_id = user.id
-    flag.resolved_by_label = user.email
+    _record_resolver(flag)
     flag.resolution_note = justification.strip()
     return flag

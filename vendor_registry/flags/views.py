@@ -17,9 +17,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
+from vendor_registry import editing
 from vendor_registry.auth.permissions import Permission, has_permission, require
-from vendor_registry.concurrency import StaleRecordError
-from vendor_registry.editing import apply_field_errors
 from vendor_registry.extensions import db
 from vendor_registry.flags import bulk, notify, queries, services, whats_new
 from vendor_registry.flags.forms import (
@@ -80,32 +79,30 @@ def bulk_action():
     if form.action.data == "assign" and not has_permission(current_user, Permission.RESOLVE_FLAG):
         abort(403)
     if form.validate_on_submit():
-        try:
+        def action() -> bulk.BulkResult:
             if form.action.data == "assign":
-                result = bulk.assign(db.session, selection, form.assignee_id.data, [u.id for u in users])
-            else:
-                result = bulk.acknowledge(db.session, selection, current_user, form.comment.data,
-                                          form.snoozed_until.data)
-        except services.ValidationFailed as exc:
-            db.session.rollback()
-            apply_field_errors(form, exc.errors)
-        else:
-            db.session.commit()
-            _flash_result(form.action.data, result)
+                return bulk.assign(db.session, selection, form.assignee_id.data, [u.id for u in users])
+            return bulk.acknowledge(db.session, selection, form.comment.data, form.snoozed_until.data)
+
+        outcome = editing.save(form, action, lambda result: _done_message(form.action.data, result))
+        if outcome.saved:
+            _flash_skipped(outcome.result)
             back = queries.FlagFilters.from_args(request.args).to_args()
             page = request.args.get("page", 1, type=int)
             return redirect(url_for("flags.index", **back, **({"page": page} if page > 1 else {})))
     return _render_queue(form, set(selection), 422)
 
 
-def _flash_result(action: str, result: bulk.BulkResult) -> None:
-    if result.done:
-        if action == "assign":
-            flash(ngettext("%(num)s avvikelse har fått ny ansvarig.", "%(num)s avvikelser har fått ny ansvarig.",
-                           len(result.done)), "success")
-        else:
-            flash(ngettext("%(num)s avvikelse är kvitterad.", "%(num)s avvikelser är kvitterade.",
-                           len(result.done)), "success")
+def _done_message(action: str, result: bulk.BulkResult) -> str:
+    if not result.done:
+        return _("Ingen av de valda avvikelserna ändrades.")
+    if action == "assign":
+        return ngettext("%(num)s avvikelse har fått ny ansvarig.", "%(num)s avvikelser har fått ny ansvarig.",
+                        len(result.done))
+    return ngettext("%(num)s avvikelse är kvitterad.", "%(num)s avvikelser är kvitterade.", len(result.done))
+
+
+def _flash_skipped(result: bulk.BulkResult) -> None:
     for item in result.skipped:
         name = f"{item.flag.provider.name}: {item.flag.message}" if item.flag is not None else f"#{item.flag_id}"
         flash(_("Hoppade över %(flag)s – den %(reason)s.", flag=name, reason=item.reason), "warning")
@@ -138,22 +135,15 @@ def detail(flag_id: int):
 def _act(flag_id: int, form_key: str, form, action, done_message: str):
     flag = queries.get_flag_or_404(flag_id)
     if form.validate_on_submit():
-        try:
-            action(flag, form)
-        except StaleRecordError as exc:
-            db.session.rollback()
-            return _render(queries.get_flag_or_404(flag_id), 409, stale=exc, **{form_key: form})
-        except services.ConditionStillHolds as exc:
-            db.session.rollback()  # nothing changed: show the warning and the confirm step
-            return _render(queries.get_flag_or_404(flag_id), 422, resolve_warning=exc.errors["confirm"][0],
-                           **{form_key: form})
-        except services.ValidationFailed as exc:
-            db.session.rollback()
-            apply_field_errors(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(done_message, "success")
+        outcome = editing.save(form, lambda: action(flag, form), done_message, on_form=False)
+        if outcome.saved:
             return redirect(url_for("flags.detail", flag_id=flag_id))
+        if outcome.stale is not None:
+            return _render(queries.get_flag_or_404(flag_id), 409, stale=outcome.stale, **{form_key: form})
+        if services.ConditionStillHolds.KEY in outcome.errors:  # nothing changed: warn, ask to confirm
+            return _render(queries.get_flag_or_404(flag_id), 422,
+                           resolve_warning=outcome.errors[services.ConditionStillHolds.KEY][0], **{form_key: form})
+        editing.apply_field_errors(form, outcome.errors)
     return _render(queries.get_flag_or_404(flag_id), 422, **{form_key: form})
 
 
@@ -161,7 +151,7 @@ def _act(flag_id: int, form_key: str, form, action, done_message: str):
 @require(Permission.ACKNOWLEDGE_FLAG)
 def acknowledge(flag_id: int):
     return _act(flag_id, "ack", AcknowledgeForm(), lambda flag, form: services.acknowledge(
-        flag, current_user, form.comment.data, form.snoozed_until.data, form.version.data),
+        flag, form.comment.data, form.snoozed_until.data, form.version.data),
         _("Avvikelsen är kvitterad."))
 
 
@@ -178,7 +168,7 @@ def assign(flag_id: int):
 @require(Permission.RESOLVE_FLAG)
 def resolve(flag_id: int):
     return _act(flag_id, "resolve", ResolveForm(), lambda flag, form: services.resolve(
-        flag, current_user, form.note.data, form.version.data, confirmed=form.confirmed.data == "1"),
+        flag, form.note.data, form.version.data, confirmed=form.confirmed.data == "1"),
         _("Avvikelsen är åtgärdad."))
 
 
@@ -186,7 +176,7 @@ def resolve(flag_id: int):
 @require(Permission.RESOLVE_FLAG)
 def dismiss(flag_id: int):
     return _act(flag_id, "dismiss", DismissForm(), lambda flag, form: services.dismiss(
-        flag, current_user, form.justification.data, form.version.data), _("Avvikelsen är avfärdad."))
+        flag, form.justification.data, form.version.data), _("Avvikelsen är avfärdad."))
 
 
 @bp.route("/overview")

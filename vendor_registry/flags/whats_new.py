@@ -19,12 +19,12 @@ from sqlalchemy.orm import joinedload
 
 from vendor_registry.audit.models import AuditEvent
 from vendor_registry.auth.models import User
-from vendor_registry.codes import FlagSeverity
+from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagSeverity
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
 from vendor_registry.flags.models import Flag, Notification
 from vendor_registry.flags.notify import ROLE_RULES
-from vendor_registry.flags.queries import ACTIVE, SEVERITY_ORDER
+from vendor_registry.flags.queries import SEVERITY_ORDER
 
 URGENT = (FlagSeverity.CRITICAL, FlagSeverity.HIGH)
 SHOWN = 50
@@ -45,7 +45,7 @@ class WhatsNew:
 def _urgent_condition(user: Any):
     if user.role not in ROLE_RULES:
         return None
-    condition = and_(Flag.status.in_(ACTIVE), Flag.severity.in_(URGENT))
+    condition = and_(Flag.status.in_(LIVE_FLAG_STATUSES), Flag.severity.in_(URGENT))
     rules = ROLE_RULES[user.role]
     if rules is not None:
         condition = and_(condition, Flag.rule.in_(sorted(rules)))
@@ -58,7 +58,7 @@ def _urgent_condition(user: Any):
 def _assigned_query(user: Any):
     """Active flags assigned to this person, and (once they have looked) only those whose
     assignment the audit log records after that moment."""
-    mine = select(Flag.id).where(Flag.status.in_(ACTIVE), Flag.assignee_id == user.id)
+    mine = select(Flag.id).where(Flag.status.in_(LIVE_FLAG_STATUSES), Flag.assignee_id == user.id)
     seen = user.notices_seen_at
     if seen is not None:
         assigned_since = select(AuditEvent.entity_id).where(

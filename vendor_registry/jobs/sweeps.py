@@ -5,14 +5,12 @@ and report progress through ``progress(done, total, unit, counts)`` after each c
 """
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
 
-from vendor_registry.audit.context import current_actor
 from vendor_registry.codes import JobName
 from vendor_registry.extensions import db
 
@@ -48,8 +46,7 @@ def run_sweep(job: JobName, progress: Progress | None = None) -> dict[str, Any]:
         progress(0, len(rules), "rules", _sweep_counts(total, 0))
     for done, (rule, compute) in enumerate(rules.items(), start=1):
         try:
-            counts = services.sweep(db.session, {rule: compute}, settings=current_app.config,
-                                    actor=current_actor())
+            counts = services.sweep(db.session, {rule: compute}, settings=current_app.config)
             db.session.commit()
             total.add(counts)
         except Exception as exc:  # one rule's failure is recorded, the others still run
@@ -65,14 +62,9 @@ def run_sweep(job: JobName, progress: Progress | None = None) -> dict[str, Any]:
 
 
 def run_due_checks(progress: Progress | None = None) -> dict[str, Any]:
-    """Runs the automatic checks that are due, if that part of the system is installed."""
-    try:
-        runner = importlib.import_module("vendor_registry.background_checks.runner")
-    except ModuleNotFoundError as exc:
-        if exc.name != "vendor_registry.background_checks.runner":
-            raise
-        log.warning("background_checks.runner is not installed; run_due_checks did nothing")
-        return {"skipped": 1, "errors": 0}
+    """Runs the automatic checks that are due."""
+    from vendor_registry.background_checks import runner
+
     outcome = runner.run_due_checks(progress=progress)
     db.session.commit()
     return dict(outcome) if isinstance(outcome, dict) else {"result": str(outcome), "errors": 0}

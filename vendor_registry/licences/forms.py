@@ -9,13 +9,13 @@ from wtforms.validators import Length, Optional
 from vendor_registry.codes import LicenceForm as LicenceFormCode
 from vendor_registry.codes import LicenceKind, LicenceStatus, VerificationMethod
 from vendor_registry.forms_common import (
+    IsoDateField,
     OptionalSelectField,
     TextAreaField,
     VersionField,
     int_or_none,
 )
 from vendor_registry.labels import choices
-from vendor_registry.providers.fields import IsoDateField
 
 DATE_HINT = _l("Format ÅÅÅÅ-MM-DD.")
 

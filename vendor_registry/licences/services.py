@@ -23,10 +23,10 @@ from vendor_registry.codes import (
 )
 from vendor_registry.concurrency import check_version
 from vendor_registry.database import utcnow
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
 from vendor_registry.licences.models import Licence
 from vendor_registry.providers.models import Provider
-from vendor_registry.providers.services import ValidationFailed
 
 EDITABLE_FIELDS = ("kind", "form", "ivo_reference", "scope", "granted_on", "ends_on", "status", "notes")
 _CODES = {"kind": LicenceKind, "form": LicenceForm, "status": LicenceStatus}

@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 
 from vendor_registry.codes import EvidenceLevel
 from vendor_registry.concurrency import check_version
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
 from vendor_registry.methods.models import Method
-from vendor_registry.providers.services import ValidationFailed
 
 FIELDS = ("name", "short_name", "description", "evidence_level", "evidence_source", "active")
 

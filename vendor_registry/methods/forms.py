@@ -6,8 +6,12 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import Length, NumberRange, Optional
 
-from vendor_registry.forms_common import TextAreaField, VersionField
-from vendor_registry.providers.fields import IsoDateField, WholeNumberField
+from vendor_registry.forms_common import (
+    IsoDateField,
+    TextAreaField,
+    VersionField,
+    WholeNumberField,
+)
 
 
 class OfferedMethodForm(FlaskForm):

@@ -11,10 +11,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from vendor_registry.concurrency import check_version
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
 from vendor_registry.methods.models import Method, ProviderMethod
 from vendor_registry.providers.models import Provider
-from vendor_registry.providers.services import ValidationFailed
 
 OFFERED_FIELDS = ("trained_staff", "certification_ends_on", "notes")
 

@@ -20,6 +20,7 @@ from vendor_registry.codes import (
     ThreatLevel,
 )
 from vendor_registry.forms_common import (
+    IsoDateField,
     LineListField,
     MultiCheckboxField,
     OptionalSelectField,
@@ -82,3 +83,21 @@ class ProviderForm(FlaskForm):
     @classmethod
     def initial_from(cls, provider) -> dict:
         return {"version": provider.version}
+
+
+class TransitionForm(FlaskForm):
+    """A status change's input: free texts and a date; which of them a transition needs is a
+    domain rule (``approval.transition``), so every field here is optional."""
+
+    class Meta:
+        csrf = False  # the app-wide CSRFProtect already checks every POST
+
+    reason = TextAreaField(validators=[Optional(), Length(max=5000)])
+    override_justification = TextAreaField(validators=[Optional(), Length(max=5000)])
+    conditions = TextAreaField(validators=[Optional(), Length(max=5000)])
+    conditions_until = IsoDateField(validators=[Optional()])
+    version = VersionField()
+
+    def input_values(self) -> dict[str, str]:
+        """What the user typed, to show again next to the errors."""
+        return {name: field._value() for name, field in self._fields.items()}

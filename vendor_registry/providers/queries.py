@@ -1,116 +1,17 @@
-"""Provider reads shared by the list page, its exports, matching and the API.
+"""Provider reads on the entity itself: by id, by organisation number, and the text search
+condition (name, municipality or org number) that the list and the audit log both use.
 
-One query (``provider_query``) and one filter set (``ProviderFilters``), so that the page, the
-CSV/XLSX export and the API list the same providers for the same filter. The per-provider
-facts a list row shows (licence state, open flags, "checks current") are computed for a whole
-page of ids with a fixed number of aggregate queries (``status_maps.py``), never per row.
+The list of providers with its filters, and the per-provider facts a list row shows, are
+the composed view of a provider: ``standing.listing`` and ``standing.status_maps``.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
-from typing import Any
 
-from sqlalchemy import Select, String, exists, func, or_, select, type_coerce
+from sqlalchemy import func, or_, select
 
-from vendor_registry.codes import FlagSeverity, Ownership, ProviderStatus, ThreatLevel
 from vendor_registry.extensions import db
-from vendor_registry.flags.models import Flag
-from vendor_registry.methods.models import ProviderMethod
 from vendor_registry.providers.models import Provider
-from vendor_registry.providers.status_maps import (  # noqa: F401  (re-exported: the public read API)
-    LIVE_FLAG_STATUSES,
-    FlagCounts,
-    LicenceState,
-    checks_current_map,
-    current_licence_condition,
-    latest_checks,
-    licence_state_map,
-    open_flag_counts,
-    required_check_intervals,
-)
-
-SORTS = {
-    "name": (Provider.name.asc(), Provider.id.asc()),
-    "-name": (Provider.name.desc(), Provider.id.desc()),
-    "updated": (Provider.updated_at.desc(), Provider.id.desc()),
-    "status": (Provider.status.asc(), Provider.name.asc(), Provider.id.asc()),
-    "county": (Provider.county.asc(), Provider.name.asc(), Provider.id.asc()),
-}
-
-# URL parameter -> dataclass field for the multi-valued filters (the URL uses singular names).
-_LIST_PARAMS = {
-    "status": "statuses", "kind": "kinds", "ownership": "ownership", "county": "counties",
-    "target_group": "target_groups", "housing_form": "housing_forms", "service_area": "service_areas",
-    "method": "methods",
-}
-
-
-def _yes_no(value: str | None) -> bool | None:
-    return {"yes": True, "no": False}.get((value or "").strip().lower())
-
-
-@dataclass
-class ProviderFilters:
-    """The list's filter state. Within one filter the values are alternatives (any of them);
-    different filters all apply. ``None`` in the yes/no filters means "either"."""
-
-    q: str = ""
-    statuses: list[str] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)
-    ownership: list[str] = field(default_factory=list)
-    counties: list[str] = field(default_factory=list)  # counties served
-    target_groups: list[str] = field(default_factory=list)
-    housing_forms: list[str] = field(default_factory=list)
-    service_areas: list[str] = field(default_factory=list)
-    methods: list[int] = field(default_factory=list)  # Method ids the provider offers
-    min_threat_level: str | None = None  # the provider can take at least this level
-    has_critical_flag: bool | None = None  # an open or acknowledged critical flag
-    licence_valid: bool | None = None  # holds at least one currently valid licence
-    sort: str = "name"
-
-    @classmethod
-    def from_args(cls, args: Any) -> ProviderFilters:
-        """From a query string (request.args): the filter state lives in the URL (bookmarkable).
-        Unknown values are dropped rather than refused, so an old bookmark still opens."""
-        def many(name: str) -> list[str]:
-            return [v for v in args.getlist(name) if v]
-
-        values: dict[str, Any] = {attr: many(param) for param, attr in _LIST_PARAMS.items()}
-        values["methods"] = [int(v) for v in values["methods"] if str(v).isdigit()]
-        threat = args.get("min_threat") or None
-        sort = args.get("sort", "name")
-        return cls(
-            q=_printable(args.get("q") or "").strip()[:200],
-            min_threat_level=threat if threat in {t.value for t in ThreatLevel} else None,
-            has_critical_flag=_yes_no(args.get("critical_flag")),
-            licence_valid=_yes_no(args.get("licence_valid")),
-            sort=sort if sort in SORTS else "name",
-            **values,
-        )
-
-    def to_args(self) -> dict[str, Any]:
-        """The inverse of ``from_args``: URL parameters for links (pagination, sorting, exports)."""
-        args: dict[str, Any] = {}
-        if self.q:
-            args["q"] = self.q
-        for param, attr in _LIST_PARAMS.items():
-            if getattr(self, attr):
-                args[param] = [str(v) for v in getattr(self, attr)]
-        if self.min_threat_level:
-            args["min_threat"] = self.min_threat_level
-        for param, attr in (("critical_flag", "has_critical_flag"), ("licence_valid", "licence_valid")):
-            if getattr(self, attr) is not None:
-                args[param] = "yes" if getattr(self, attr) else "no"
-        if self.sort != "name":
-            args["sort"] = self.sort
-        return args
-
-    @property
-    def active(self) -> bool:
-        defaults = ProviderFilters()
-        return any(getattr(self, f.name) != getattr(defaults, f.name) for f in fields(self) if f.name != "sort")
-
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -130,80 +31,6 @@ def _text_condition(q: str):
     if digits.isdigit():
         conditions.append(Provider.org_number.like(f"%{digits}%"))
     return or_(*conditions)
-
-
-def code_in(column, code: str):
-    """The CodeList ``column`` contains ``code``. (``database.has_code`` binds the pattern
-    through CodeList's own bind processor, which refuses the ``|`` in it; coercing the
-    column to plain text first gives the intended ``LIKE '%|code|%'``.)"""
-    escaped = _printable(code).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return type_coerce(column, String).like(f"%|{escaped}|%", escape="\\")
-
-
-def _any_code(column, values: list[str]):
-    return or_(*(code_in(column, v) for v in values))
-
-
-def critical_flag_exists():
-    """Correlated predicate: the provider has an open or acknowledged critical flag."""
-    return exists().where(
-        Flag.provider_id == Provider.id,
-        Flag.severity == FlagSeverity.CRITICAL,
-        Flag.status.in_(LIVE_FLAG_STATUSES),
-    )
-
-
-def valid_licence_exists():
-    """Correlated predicate: the provider holds a licence that is valid today."""
-    from vendor_registry.licences.models import Licence
-
-    return exists().where(Licence.provider_id == Provider.id, current_licence_condition())
-
-
-def _known(enum_cls, values: list[str]) -> list:
-    codes = {member.value for member in enum_cls}
-    return [enum_cls(v) for v in values if v in codes]
-
-
-def provider_query(filters: ProviderFilters) -> Select[tuple[Provider]]:
-    stmt = select(Provider)
-    q = _printable(filters.q).strip()
-    if q:
-        stmt = stmt.where(_text_condition(q))
-    # Unknown codes match nothing (an API caller asking for status "bogus" gets no rows, not a 500).
-    if filters.statuses:
-        stmt = stmt.where(Provider.status.in_(_known(ProviderStatus, filters.statuses)))
-    if filters.ownership:
-        stmt = stmt.where(Provider.ownership.in_(_known(Ownership, filters.ownership)))
-    for column, values in (
-        (Provider.kinds, filters.kinds),
-        (Provider.counties_served, filters.counties),
-        (Provider.target_groups, filters.target_groups),
-        (Provider.housing_forms, filters.housing_forms),
-        (Provider.service_areas, filters.service_areas),
-    ):
-        if values:
-            stmt = stmt.where(_any_code(column, values))
-    if filters.methods:
-        stmt = stmt.where(exists().where(ProviderMethod.provider_id == Provider.id,
-                                         ProviderMethod.method_id.in_(filters.methods)))
-    if filters.min_threat_level:
-        try:
-            floor = ThreatLevel(filters.min_threat_level).rank
-        except ValueError:
-            floor = len(ThreatLevel)  # an unknown level: nothing can be said to reach it
-        stmt = stmt.where(Provider.max_threat_level.in_([t for t in ThreatLevel if t.rank >= floor]))
-    if filters.has_critical_flag is not None:
-        condition = critical_flag_exists()
-        stmt = stmt.where(condition if filters.has_critical_flag else ~condition)
-    if filters.licence_valid is not None:
-        condition = valid_licence_exists()
-        stmt = stmt.where(condition if filters.licence_valid else ~condition)
-    return stmt.order_by(*SORTS.get(filters.sort, SORTS["name"]))
-
-
-def paginate_providers(filters: ProviderFilters, page: int, per_page: int):
-    return db.paginate(provider_query(filters), page=page, per_page=per_page, error_out=False)
 
 
 def get_provider_or_404(provider_id: int) -> Provider:

@@ -16,6 +16,7 @@ from vendor_registry.audit.context import current_actor
 from vendor_registry.codes import COUNTIES, ProviderStatus
 from vendor_registry.concurrency import check_version
 from vendor_registry.database import utcnow
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
 from vendor_registry.providers.models import ApprovalEvent, Provider
 from vendor_registry.providers.orgnr import OrgNumberError, normalise_org_number
@@ -25,14 +26,6 @@ EDITABLE_FIELDS = (
     "capacity", "target_groups", "housing_forms", "max_threat_level", "languages",
     "service_areas", "contact_name", "contact_email", "contact_phone", "website", "address", "notes",
 )
-
-
-class ValidationFailed(ValueError):
-    """Field errors (field name -> list of user-facing messages) from a domain rule."""
-
-    def __init__(self, errors: dict[str, list[Any]]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 def _clean(data: Mapping[str, Any], current: Provider | None) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -17,6 +16,7 @@ from wtforms.validators import Length, Optional
 
 from vendor_registry.codes import RatingDimension, ReviewOutcome
 from vendor_registry.forms_common import (
+    IsoDateField,
     OptionalSelectField,
     TextAreaField,
     VersionField,
@@ -44,14 +44,7 @@ def _int_or_none(value):
     return int(value)
 
 
-class SwedishDateField(DateField):
-    """A date input whose parse error is a Swedish sentence, not WTForms' English default."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(str(_l("Ange datum som ÅÅÅÅ-MM-DD."))) from exc
+DATE_PARSE_MESSAGE = _l("Ange datum som ÅÅÅÅ-MM-DD.")
 
 
 class ActionForm(Form):
@@ -59,13 +52,13 @@ class ActionForm(Form):
 
     id = HiddenField()
     description = StringField(_l("Åtgärd"), validators=[Optional(), Length(max=500)])
-    deadline = SwedishDateField(_l("Sista dag"), validators=[Optional()])
+    deadline = IsoDateField(_l("Sista dag"), validators=[Optional()], parse_message=DATE_PARSE_MESSAGE)
 
 
 class ReviewForm(FlaskForm):
     kind = SelectField(_l("Typ av uppföljning"), validators=[required(_l("Välj typ av uppföljning."))])
-    performed_on = SwedishDateField(_l("Datum"), validators=[input_required(_l("Ange datum för uppföljningen."))],
-                                    description=_l("ÅÅÅÅ-MM-DD"))
+    performed_on = IsoDateField(_l("Datum"), validators=[input_required(_l("Ange datum för uppföljningen."))],
+                                description=_l("ÅÅÅÅ-MM-DD"), parse_message=DATE_PARSE_MESSAGE)
     contract_id = OptionalSelectField(_l("Avtal"), coerce=_int_or_none,
                                       description=_l("Välj avtalet uppföljningen gäller, om något."))
     rating_delivered_as_agreed = OptionalSelectField(lazy_label(RatingDimension.DELIVERED_AS_AGREED), coerce=_int_or_none)

@@ -19,9 +19,9 @@ from vendor_registry.background_checks.evidence import check_document_belongs
 from vendor_registry.codes import RatingDimension, ReviewKind, ReviewOutcome
 from vendor_registry.concurrency import check_version
 from vendor_registry.contracts.models import Contract
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
 from vendor_registry.providers.models import Provider
-from vendor_registry.providers.services import ValidationFailed
 from vendor_registry.reviews.models import Review, ReviewAction
 
 RATING_FIELDS = tuple(f"rating_{d.value}" for d in RatingDimension)

@@ -1,15 +1,13 @@
 """Review pages: record, edit, and mark a required action completed. Thin: validate → service → commit."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from vendor_registry import editing
 from vendor_registry.auth.permissions import Permission, require
 from vendor_registry.background_checks.evidence import document_choices
-from vendor_registry.concurrency import StaleRecordError
-from vendor_registry.editing import apply_field_errors
-from vendor_registry.extensions import db
 from vendor_registry.providers.queries import get_provider_or_404
 from vendor_registry.reviews import queries, services
 from vendor_registry.reviews.forms import ReviewForm
@@ -17,12 +15,6 @@ from vendor_registry.reviews.forms import ReviewForm
 bp = Blueprint("reviews", __name__)
 
 _MAY_RECORD = (Permission.RECORD_REVIEW, Permission.RECORD_PLACEMENT_FOLLOW_UP)
-
-
-def _has_errors(form: ReviewForm) -> bool:
-    """Also looks into the action rows: a FieldList's own ``errors`` is fixed when it validates."""
-    rows = any(entry.form.errors for entry in form.actions.entries)
-    return bool(form.errors or form.form_errors or rows)
 
 
 def _render(form: ReviewForm, provider, review=None, stale=None, status: int = 200):
@@ -39,16 +31,11 @@ def create(provider_id: int):
         form.actions.append_entry()
         return _render(form, provider)
     if form.validate_on_submit():
-        try:
-            services.create_review(provider, form.to_data(), current_user)
-        except services.ValidationFailed as exc:
-            db.session.rollback()
-            apply_field_errors(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(_("Uppföljningen är registrerad."), "success")
+        outcome = editing.save(form, lambda: services.create_review(provider, form.to_data(), current_user),
+                               _("Uppföljningen är registrerad."))
+        if outcome.saved:
             return redirect(url_for("providers.detail", provider_id=provider.id))
-    return _render(form, provider, status=422 if _has_errors(form) else 200)
+    return _render(form, provider, status=editing.page_status(form))
 
 
 @bp.route("/reviews/<int:review_id>/edit", methods=["GET", "POST"])
@@ -71,38 +58,23 @@ def edit(review_id: int):
         return _render(form, review.provider, review)
     stale = None
     if form.validate_on_submit():
-        try:
-            services.update_review(review, form.to_data(), form.version.data, current_user)
-        except StaleRecordError as exc:
-            db.session.rollback()
-            stale = exc
-        except services.ValidationFailed as exc:
-            db.session.rollback()
-            apply_field_errors(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(_("Ändringarna är sparade."), "success")
+        outcome = editing.save(form, lambda: services.update_review(review, form.to_data(), form.version.data,
+                                                                    current_user),
+                               _("Ändringarna är sparade."))
+        if outcome.saved:
             return redirect(url_for("providers.detail", provider_id=review.provider_id))
-    status = 409 if stale else (422 if _has_errors(form) else 200)
-    return _render(form, review.provider, review, stale, status)
+        stale = outcome.stale
+    return _render(form, review.provider, review, stale, editing.page_status(form, stale))
 
 
 @bp.route("/reviews/actions/<int:action_id>/complete", methods=["POST"])
 @require(*_MAY_RECORD)
 def complete_action(action_id: int):
     action = queries.get_action_or_404(action_id)
-    try:
-        services.complete_action(action, request.form.get("version"), current_user)
-    except PermissionError:
-        db.session.rollback()
-        abort(403)
-    except StaleRecordError as exc:
-        db.session.rollback()
-        flash(_("Åtgärden ändrades av %(who)s %(when)s. Kontrollera den och försök igen.",
-                who=exc.changed_by or _("okänd"), when=_format_when(exc.changed_at)), "warning")
-        return redirect(url_for("reviews.edit", review_id=action.review_id)), 303
-    db.session.commit()
-    flash(_("Åtgärden är markerad som genomförd."), "success")
+    editing.delete(lambda: services.complete_action(action, request.form.get("version"), current_user),
+                   _("Åtgärden är markerad som genomförd."),
+                   lambda exc: _("Åtgärden ändrades av %(who)s %(when)s. Kontrollera den och försök igen.",
+                                 who=exc.changed_by or _("okänd"), when=_format_when(exc.changed_at)))
     return redirect(url_for("reviews.edit", review_id=action.review_id)), 303
 
 

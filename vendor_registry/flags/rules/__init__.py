@@ -13,19 +13,17 @@ while ``approved``, ``conditionally_approved`` or ``suspended``.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask_babel import gettext as babel_gettext
 from sqlalchemy import true
 from sqlalchemy.orm import Session
 
 from vendor_registry import clock
 from vendor_registry.codes import FlagRule, FlagSeverity, JobName, ProviderStatus
+from vendor_registry.i18n import gettext, remembered_translations  # noqa: F401  (the rules' ``_``)
 
 STOCKHOLM = clock.STOCKHOLM
 
@@ -93,43 +91,11 @@ local_date = clock.local_date
 
 RuleFunction = Callable[[RuleContext], list[Finding]]
 
-_memo: ContextVar[dict[Any, str] | None] = ContextVar("rule_text_memo", default=None)
-
-
-@contextmanager
-def remembered_translations() -> Iterator[None]:
-    """Within a sweep, look each message and label up once: a sweep over thousands of providers
-    otherwise spends most of its time in the translation layer."""
-    token = _memo.set({})
-    try:
-        yield
-    finally:
-        _memo.reset(token)
-
-
-def gettext(msgid: str, **params: Any) -> str:
-    """``flask_babel.gettext`` with the sweep's memo (imported as ``_`` so pybabel extracts it)."""
-    memo = _memo.get()
-    if memo is None:
-        text = babel_gettext(msgid)
-    else:
-        text = memo.get(msgid)
-        if text is None:
-            text = memo[msgid] = babel_gettext(msgid)
-    return text % params if params else text
-
-
 def text_label(code: Any) -> str:
-    """The display name of a code as plain text, memoised like ``gettext``."""
+    """The display name of a code as plain text (labels.py caches it per language)."""
     from vendor_registry.labels import label
 
-    memo = _memo.get()
-    if memo is None:
-        return str(label(code))
-    key = ("label", type(code).__name__, str(code))
-    if key not in memo:
-        memo[key] = str(label(code))
-    return memo[key]
+    return str(label(code))
 
 
 def rules_by_job() -> dict[JobName, dict[FlagRule, RuleFunction]]:

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from sqlalchemy import and_, case, func, select
 
-from vendor_registry.background_checks.models import BackgroundCheck, CheckPolicy
+from vendor_registry.background_checks.models import BackgroundCheck
+from vendor_registry.background_checks.queries import (
+    ranked_checks,
+    required_check_intervals,
+)
 from vendor_registry.codes import CheckOutcome, CheckType, FlagRule, FlagSeverity
 from vendor_registry.flags.rules import (
     IN_SCOPE_STATUSES,
@@ -22,22 +26,10 @@ def _in_scope(ctx: RuleContext):
 
 def required_intervals(ctx: RuleContext) -> dict[int, dict[CheckType, int]]:
     """Per in-scope provider, the check types its kinds require and the strictest interval
-    among those kinds (two queries: the policy table and the providers' kinds)."""
-    policy: dict[str, list[tuple[CheckType, int]]] = {}
-    for row in ctx.session.execute(
-        select(CheckPolicy.provider_kind, CheckPolicy.check_type, CheckPolicy.interval_days)
-        .where(CheckPolicy.required.is_(True))
-    ):
-        policy.setdefault(row.provider_kind.value, []).append((row.check_type, row.interval_days))
-    needs: dict[int, dict[CheckType, int]] = {}
-    for provider_id, kinds in ctx.session.execute(select(Provider.id, Provider.kinds).where(_in_scope(ctx))):
-        types: dict[CheckType, int] = {}
-        for kind in kinds:
-            for check_type, interval in policy.get(kind, ()):
-                types[check_type] = min(interval, types.get(check_type, interval))
-        if types:
-            needs[provider_id] = types
-    return needs
+    among those kinds (``background_checks.queries.required_check_intervals``, one statement)."""
+    in_scope = select(Provider.id).where(_in_scope(ctx))
+    return {provider_id: {CheckType(check_type): interval for check_type, interval in types.items()}
+            for provider_id, types in required_check_intervals(in_scope).items()}
 
 
 def check_overdue(ctx: RuleContext) -> list[Finding]:
@@ -88,26 +80,16 @@ def _as_datetime(value):
     return UTCDateTime().process_result_value(value, None)
 
 
-def _ranked_checks(ctx: RuleContext, extra_where):
-    return (
-        select(BackgroundCheck.id, BackgroundCheck.provider_id, BackgroundCheck.check_type,
-               BackgroundCheck.result, BackgroundCheck.performed_at,
-               func.row_number().over(
-                   partition_by=(BackgroundCheck.provider_id, BackgroundCheck.check_type),
-                   order_by=(BackgroundCheck.performed_at.desc(), BackgroundCheck.id.desc()),
-               ).label("rn"))
-        .join(Provider, Provider.id == BackgroundCheck.provider_id)
-        .where(_in_scope(ctx), *extra_where)
-        .subquery()
-    )
+def _ranked_checks(ctx: RuleContext, *extra_where):
+    return ranked_checks(BackgroundCheck.provider_id.in_(select(Provider.id).where(_in_scope(ctx))), *extra_where)
 
 
 def check_failed(ctx: RuleContext) -> list[Finding]:
     """The latest answer of a check type is ``fail`` (critical) or ``concern`` (high). A later
     ``error`` leaves the verdict standing: a source that cannot be reached says nothing."""
-    ranked = _ranked_checks(ctx, [BackgroundCheck.result != CheckOutcome.ERROR])
+    ranked = _ranked_checks(ctx, BackgroundCheck.result != CheckOutcome.ERROR)
     rows = ctx.session.execute(
-        select(ranked).where(ranked.c.rn == 1,
+        select(ranked).where(ranked.c.position == 1,
                              ranked.c.result.in_((CheckOutcome.FAIL, CheckOutcome.CONCERN)))
     ).all()
     findings = []
@@ -126,11 +108,11 @@ def check_failed(ctx: RuleContext) -> list[Finding]:
 def check_error(ctx: RuleContext) -> list[Finding]:
     """The latest CHECK_ERROR_STREAK automatic results of a type are all ``error``."""
     streak = ctx.setting("CHECK_ERROR_STREAK")
-    ranked = _ranked_checks(ctx, [BackgroundCheck.automatic.is_(True)])
+    ranked = _ranked_checks(ctx, BackgroundCheck.automatic.is_(True))
     errors = func.sum(case((ranked.c.result == CheckOutcome.ERROR, 1), else_=0))
     rows = ctx.session.execute(
         select(ranked.c.provider_id, ranked.c.check_type, func.count().label("n"), errors.label("errors"))
-        .where(ranked.c.rn <= streak)
+        .where(ranked.c.position <= streak)
         .group_by(ranked.c.provider_id, ranked.c.check_type)
     ).all()
     return [

@@ -11,11 +11,7 @@ from vendor_registry.codes import (
     CheckType,
     FlagRule,
     FlagSeverity,
-    LicenceForm,
-    LicenceKind,
     LicenceStatus,
-    Ownership,
-    ProviderKind,
 )
 from vendor_registry.flags.rules import (
     APPROVED_STATUSES,
@@ -27,6 +23,7 @@ from vendor_registry.flags.rules import (
 from vendor_registry.flags.rules import gettext as _
 from vendor_registry.flags.rules import text_label as label
 from vendor_registry.licences.models import Licence
+from vendor_registry.licences.queries import required_licences
 from vendor_registry.providers.models import Provider
 
 LAPSED_STATUSES = (LicenceStatus.REVOKED, LicenceStatus.EXPIRED)
@@ -34,26 +31,6 @@ LAPSED_STATUSES = (LicenceStatus.REVOKED, LicenceStatus.EXPIRED)
 
 def _in_scope(ctx: RuleContext):
     return and_(Provider.status.in_(IN_SCOPE_STATUSES), ctx.only(Provider.id))
-
-
-def required_licences(kinds: list[str], ownership: str) -> list[tuple[LicenceKind, tuple[LicenceForm, ...]]]:
-    """The licences a provider's kinds require, with the forms that satisfy each.
-
-    Private and non-profit protected housing needs an IVO permit (since 1 April 2024);
-    municipal (public) protected housing needs a notification, and a permit satisfies it too.
-    HVB and supported housing need a permit.
-    """
-    needed: list[tuple[LicenceKind, tuple[LicenceForm, ...]]] = []
-    if ProviderKind.PROTECTED_HOUSING in kinds:
-        if ownership == Ownership.PUBLIC:
-            needed.append((LicenceKind.PROTECTED_HOUSING, (LicenceForm.NOTIFICATION, LicenceForm.PERMIT)))
-        else:
-            needed.append((LicenceKind.PROTECTED_HOUSING, (LicenceForm.PERMIT,)))
-    if ProviderKind.HVB in kinds:
-        needed.append((LicenceKind.HVB, (LicenceForm.PERMIT,)))
-    if ProviderKind.SUPPORTED_HOUSING in kinds:
-        needed.append((LicenceKind.SUPPORTED_HOUSING, (LicenceForm.PERMIT,)))
-    return needed
 
 
 def licence_missing(ctx: RuleContext) -> list[Finding]:

@@ -19,15 +19,15 @@ from sqlalchemy import select
 
 from vendor_registry import clock
 from vendor_registry.auth.permissions import Permission, has_permission
-from vendor_registry.codes import FlagSeverity
+from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagSeverity
 from vendor_registry.codes import ProviderStatus as S
 from vendor_registry.concurrency import check_version
 from vendor_registry.database import utcnow
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
 from vendor_registry.flags.models import Flag
 from vendor_registry.providers.models import ApprovalEvent, Provider
-from vendor_registry.providers.services import ValidationFailed, _record_transition
-from vendor_registry.providers.status_maps import LIVE_FLAG_STATUSES
+from vendor_registry.providers.services import _record_transition
 
 APPROVED_STATES = frozenset({S.APPROVED, S.CONDITIONALLY_APPROVED})
 

@@ -16,18 +16,15 @@ from typing import Any
 from flask_babel import gettext as _
 
 from vendor_registry.auth.permissions import Permission, has_permission
+from vendor_registry.background_checks.queries import checks_current_map, latest_checks
 from vendor_registry.codes import CheckType, HousingForm, ProviderKind, TargetGroup
 from vendor_registry.extensions import db
+from vendor_registry.flags.queries import open_flag_counts
 from vendor_registry.formatting import format_date
 from vendor_registry.labels import enum_label, label
+from vendor_registry.licences.queries import licence_state_map
 from vendor_registry.providers.models import Provider
-from vendor_registry.providers.queries import ProviderFilters, provider_query
-from vendor_registry.providers.status_maps import (
-    checks_current_map,
-    latest_checks,
-    licence_state_map,
-    open_flag_counts,
-)
+from vendor_registry.standing.listing import ProviderFilters, provider_query
 
 BATCH = 500
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

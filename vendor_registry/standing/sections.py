@@ -21,20 +21,18 @@ from vendor_registry.background_checks.evidence import (
     evidence_for_provider,
 )
 from vendor_registry.background_checks.models import BackgroundCheck
-from vendor_registry.codes import CheckType, FlagStatus
+from vendor_registry.background_checks.queries import (
+    checks_current_map,
+    required_check_intervals,
+)
+from vendor_registry.codes import LIVE_FLAG_STATUSES, CheckType, FlagStatus
 from vendor_registry.contracts.queries import contracts_for_provider
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
 from vendor_registry.flags.models import Flag
-from vendor_registry.licences.queries import licences_for_provider
+from vendor_registry.licences.queries import licence_state_map, licences_for_provider
 from vendor_registry.methods.models import ProviderMethod
 from vendor_registry.providers.models import ApprovalEvent, Provider
-from vendor_registry.providers.status_maps import (
-    LIVE_FLAG_STATUSES,
-    checks_current_map,
-    licence_state_map,
-    required_check_intervals,
-)
 from vendor_registry.reviews.models import Review
 
 RECENT_FLAG_DAYS = 90
