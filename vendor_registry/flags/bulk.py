@@ -27,16 +27,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from vendor_registry import clock
 from vendor_registry.audit.context import current_actor
-from vendor_registry.codes import FlagStatus
+from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagStatus
 from vendor_registry.database import utcnow
+from vendor_registry.errors import ValidationFailed
 from vendor_registry.flags.models import Flag
-from vendor_registry.flags.reconcile import ACTIVE_STATUSES, record_flag_events
+from vendor_registry.flags.reconcile import record_flag_events
 from vendor_registry.flags.services import (
     ERR_COMMENT,
     ERR_SNOOZE_FAR,
     ERR_SNOOZE_PAST,
     MAX_SNOOZE_DAYS,
-    ValidationFailed,
 )
 
 ACTIONS = ("acknowledge", "assign")
@@ -164,7 +164,7 @@ def _apply(session: Session, flags: list[Flag], values: dict[str, Any]) -> None:
     table = Flag.__table__
     ids = [flag.id for flag in flags]
     result = session.execute(
-        update(table).where(table.c.id.in_(ids), table.c.status.in_(ACTIVE_STATUSES))
+        update(table).where(table.c.id.in_(ids), table.c.status.in_(LIVE_FLAG_STATUSES))
         .values(**values, version=table.c.version + 1))
     if result.rowcount != len(ids):  # only possible where rows cannot be locked (SQLite)
         raise ValidationFailed({"selected": [str(ERR_RACE)]})
