@@ -109,7 +109,7 @@ def api_require(*permissions: Permission) -> Callable[[F], F]:
             if permissions and not any(has_permission(user, p) for p in permissions):
                 raise ApiProblem(403)
             g.api_user = user
-            with acting_as(Actor("api", user.email, user.id)):
+            with acting_as(Actor("api", user.email, user.id, user)):
                 return view(*args, **kwargs)
 
         wrapper.access_rule = frozenset(permissions) or frozenset({"authenticated"})  # type: ignore[attr-defined]
