@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.factories import make_contract, make_provider, make_review, make_user
+from vendor_registry.audit.context import acting_as, user_actor
 from vendor_registry.codes import ReviewKind
 from vendor_registry.concurrency import StaleRecordError
 from vendor_registry.reviews import services
@@ -21,7 +22,8 @@ def _data(**kw):
 
 def test_create_review_with_actions_and_ratings(db_session):
     provider, user = make_provider(), make_user("procurement_officer")
-    review = services.create_review(provider, _data(), user)
+    with acting_as(user_actor(user)):
+        review = services.create_review(provider, _data())
     assert review.id and review.performed_by_id == user.id
     assert review.rating_safety == 4 and review.rating_cooperation is None
     assert [a.description for a in review.actions] == ["Inför journalrutin"]
@@ -31,10 +33,11 @@ def test_create_review_with_actions_and_ratings(db_session):
 def test_social_worker_may_only_record_placement_follow_ups(db_session):
     provider, worker = make_provider(), make_user("social_worker")
     assert services.allowed_kinds(worker) == [ReviewKind.PLACEMENT_FOLLOW_UP]
-    with pytest.raises(services.ValidationFailed) as caught:
-        services.create_review(provider, _data(kind="site_visit"), worker)
+    with acting_as(user_actor(worker)), pytest.raises(services.ValidationFailed) as caught:
+        services.create_review(provider, _data(kind="site_visit"))
     assert "kind" in caught.value.errors
-    review = services.create_review(provider, _data(kind="placement_follow_up"), worker)
+    with acting_as(user_actor(worker)):
+        review = services.create_review(provider, _data(kind="placement_follow_up"))
     assert review.kind == ReviewKind.PLACEMENT_FOLLOW_UP
 
 
@@ -45,8 +48,8 @@ def test_rules_reject_bad_input_and_add_nothing(db_session):
                 summary="Klienten 850709-9805 mår bra",
                 actions=[{"id": "", "description": "Gör något", "deadline": None},
                          {"id": "", "description": "", "deadline": None}])
-    with pytest.raises(services.ValidationFailed) as caught:
-        services.create_review(provider, bad, user)
+    with acting_as(user_actor(user)), pytest.raises(services.ValidationFailed) as caught:
+        services.create_review(provider, bad)
     errors = caught.value.errors
     assert {"performed_on", "rating_safety", "contract_id", "summary", "actions-0-deadline"} <= set(errors)
     assert db_session.query(ReviewAction).filter_by(provider_id=provider.id).count() == 0
@@ -54,44 +57,47 @@ def test_rules_reject_bad_input_and_add_nothing(db_session):
 
 def test_update_is_version_checked_and_edits_actions(db_session):
     provider, user = make_provider(), make_user("admin")
-    review = services.create_review(provider, _data(), user)
-    db_session.commit()
-    action_id = review.actions[0].id
-    seen = review.version
-    services.update_review(review, _data(outcome="satisfactory", actions=[
-        {"id": str(action_id), "description": "Ändrad", "deadline": date.today() + timedelta(days=5)},
-        {"id": "", "description": "Ny", "deadline": date.today() + timedelta(days=9)}]), seen, user)
-    db_session.commit()
+    with acting_as(user_actor(user)):
+        review = services.create_review(provider, _data())
+        db_session.commit()
+        action_id = review.actions[0].id
+        seen = review.version
+        services.update_review(review, _data(outcome="satisfactory", actions=[
+            {"id": str(action_id), "description": "Ändrad", "deadline": date.today() + timedelta(days=5)},
+            {"id": "", "description": "Ny", "deadline": date.today() + timedelta(days=9)}]), seen)
+        db_session.commit()
     assert sorted(a.description for a in review.actions) == ["Ny", "Ändrad"]
-    with pytest.raises(StaleRecordError) as caught:
-        services.update_review(review, _data(), seen, user)
+    with acting_as(user_actor(user)), pytest.raises(StaleRecordError) as caught:
+        services.update_review(review, _data(), seen)
     assert caught.value.changed_by is not None
 
 
 def test_emptied_existing_action_is_removed(db_session):
     provider, user = make_provider(), make_user("admin")
-    review = services.create_review(provider, _data(), user)
-    db_session.commit()
-    services.update_review(review, _data(actions=[{"id": str(review.actions[0].id), "description": "",
-                                                   "deadline": None}]), review.version, user)
+    with acting_as(user_actor(user)):
+        review = services.create_review(provider, _data())
+        db_session.commit()
+        services.update_review(review, _data(actions=[{"id": str(review.actions[0].id), "description": "",
+                                                       "deadline": None}]), review.version)
     assert review.actions == []
 
 
 def test_complete_action_once_and_version_checked(db_session):
     provider, user = make_provider(), make_user("supervisor")
-    review = services.create_review(provider, _data(), user)
-    db_session.commit()
-    action = review.actions[0]
-    seen = action.version
-    services.complete_action(action, seen, user, on=date(2026, 1, 2))
-    db_session.commit()
+    with acting_as(user_actor(user)):
+        review = services.create_review(provider, _data())
+        db_session.commit()
+        action = review.actions[0]
+        seen = action.version
+        services.complete_action(action, seen, on=date(2026, 1, 2))
+        db_session.commit()
     assert action.completed_on == date(2026, 1, 2)
-    with pytest.raises(StaleRecordError):
-        services.complete_action(action, seen, user)
+    with acting_as(user_actor(user)), pytest.raises(StaleRecordError):
+        services.complete_action(action, seen)
 
 
 def test_social_worker_cannot_touch_other_kinds(db_session):
     provider, worker = make_provider(), make_user("social_worker")
     review = make_review(provider, kind=ReviewKind.SITE_VISIT)
-    with pytest.raises(PermissionError):
-        services.update_review(review, _data(kind="placement_follow_up"), review.version, worker)
+    with acting_as(user_actor(worker)), pytest.raises(PermissionError):
+        services.update_review(review, _data(kind="placement_follow_up"), review.version)

@@ -114,7 +114,7 @@ def change_status(data: dict[str, Any], org_number: str):
         raise ApiProblem(403, _("Din roll får inte göra den här statusändringen; beslut om godkännande "
                                 "fattas av enhetschef."))
     approval.transition(
-        provider, spec.name, g.api_user, reason=data.get("reason"),
+        provider, spec.name, reason=data.get("reason"),
         override_justification=data.get("override_justification"), conditions=data.get("conditions"),
         conditions_until=data.get("conditions_until"), seen_version=data["version"],
     )

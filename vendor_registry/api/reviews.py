@@ -163,7 +163,7 @@ def create_review(data: dict[str, Any], org_number: str):
     provider = provider_or_404(org_number)
     if not services.may_record(g.api_user, data["kind"]):
         raise _kind_refused()
-    review = services.create_review(provider, _service_data(data), g.api_user)
+    review = services.create_review(provider, _service_data(data))
     db.session.commit()
     return review
 
@@ -193,7 +193,7 @@ def update_review(data: dict[str, Any], review_id: int):
     if not services.may_record(g.api_user, review.kind) or (
             "kind" in data and not services.may_record(g.api_user, data["kind"])):
         raise _kind_refused()
-    services.update_review(review, {**_current(review), **_service_data(data)}, seen_version, g.api_user)
+    services.update_review(review, {**_current(review), **_service_data(data)}, seen_version)
     db.session.commit()
     return review
 
@@ -212,6 +212,6 @@ def complete_action(data: dict[str, Any], action_id: int):
     action = queries.get_action_or_404(action_id)
     if not services.may_record(g.api_user, action.review.kind):
         raise _kind_refused()
-    services.complete_action(action, data["version"], g.api_user)
+    services.complete_action(action, data["version"])
     db.session.commit()
     return action

@@ -2,7 +2,9 @@
 
 A review is about how a provider delivered, never about the person placed there; the
 service therefore refuses text that looks like a Swedish personal identity number, and a
-user who may only record placement follow-ups cannot record or edit any other kind.
+user who may only record placement follow-ups cannot record or edit any other kind. The user
+is the acting person of the audit context (``acting_user``), as for every other service;
+with no person acting, the writes refuse (NoActingPerson, a PermissionError).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from vendor_registry import clock
+from vendor_registry.audit.context import acting_user
 from vendor_registry.auth.permissions import Permission, has_permission
 from vendor_registry.background_checks.evidence import check_document_belongs
 from vendor_registry.codes import RatingDimension, ReviewKind, ReviewOutcome
@@ -137,22 +140,24 @@ def _apply_actions(review: Review, rows: list[dict[str, Any]]) -> None:
             action.deadline = row["deadline"]
 
 
-def create_review(provider: Provider, data: Mapping[str, Any], user: Any) -> Review:
-    """Record a review by ``user``; every field rule is checked before anything is added."""
+def create_review(provider: Provider, data: Mapping[str, Any]) -> Review:
+    """Record a review by the acting person; every field rule is checked before anything is added."""
+    user = acting_user()
     errors: dict[str, list[Any]] = {}
     values = _clean(provider, data, user, errors)
     rows = _clean_actions(data, values.get("performed_on"), errors)
     if errors:
         raise ValidationFailed(errors)
-    review = Review(provider_id=provider.id, performed_by_id=getattr(user, "id", None), **values)
+    review = Review(provider_id=provider.id, performed_by_id=user.id, **values)
     db.session.add(review)
     _apply_actions(review, [row for row in rows if row["id"] is None])
     db.session.flush()
     return review
 
 
-def update_review(review: Review, data: Mapping[str, Any], seen_version: int | str | None, user: Any) -> Review:
-    """Apply an edit made on ``seen_version``; a stale edit raises StaleRecordError."""
+def update_review(review: Review, data: Mapping[str, Any], seen_version: int | str | None) -> Review:
+    """Apply the acting person's edit made on ``seen_version``; a stale edit raises StaleRecordError."""
+    user = acting_user()
     check_version(review, seen_version)
     if not may_record(user, review.kind):
         raise PermissionError(review.kind)
@@ -168,9 +173,10 @@ def update_review(review: Review, data: Mapping[str, Any], seen_version: int | s
     return review
 
 
-def complete_action(action: ReviewAction, seen_version: int | str | None, user: Any,
+def complete_action(action: ReviewAction, seen_version: int | str | None,
                     on: date | None = None) -> ReviewAction:
     """Mark a required action done; completing it twice is harmless, a stale click is not."""
+    user = acting_user()
     check_version(action, seen_version)
     if not may_record(user, action.review.kind):
         raise PermissionError(action.review.kind)

@@ -31,7 +31,7 @@ def create(provider_id: int):
         form.actions.append_entry()
         return _render(form, provider)
     if form.validate_on_submit():
-        outcome = editing.save(form, lambda: services.create_review(provider, form.to_data(), current_user),
+        outcome = editing.save(form, lambda: services.create_review(provider, form.to_data()),
                                _("Uppföljningen är registrerad."))
         if outcome.saved:
             return redirect(url_for("providers.detail", provider_id=provider.id))
@@ -58,8 +58,7 @@ def edit(review_id: int):
         return _render(form, review.provider, review)
     stale = None
     if form.validate_on_submit():
-        outcome = editing.save(form, lambda: services.update_review(review, form.to_data(), form.version.data,
-                                                                    current_user),
+        outcome = editing.save(form, lambda: services.update_review(review, form.to_data(), form.version.data),
                                _("Ändringarna är sparade."))
         if outcome.saved:
             return redirect(url_for("providers.detail", provider_id=review.provider_id))
@@ -71,7 +70,7 @@ def edit(review_id: int):
 @require(*_MAY_RECORD)
 def complete_action(action_id: int):
     action = queries.get_action_or_404(action_id)
-    editing.delete(lambda: services.complete_action(action, request.form.get("version"), current_user),
+    editing.delete(lambda: services.complete_action(action, request.form.get("version")),
                    _("Åtgärden är markerad som genomförd."),
                    lambda exc: _("Åtgärden ändrades av %(who)s %(when)s. Kontrollera den och försök igen.",
                                  who=exc.changed_by or _("okänd"), when=_format_when(exc.changed_at)))

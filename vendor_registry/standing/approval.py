@@ -7,6 +7,8 @@ once its conditions are met. Decisions belong to supervisors (Permission.DECIDE_
 sending a draft for review and re-opening are registration work (Permission.EDIT_PROVIDERS
 too). Approving a provider with an unresolved critical flag needs a written override
 justification, kept on the ApprovalEvent (and so in the audit log): DOMAIN.md §5.
+The person deciding is the acting person of the audit context (``acting_user``), the same one
+the ApprovalEvent and the audit log record.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from vendor_registry import clock
+from vendor_registry.audit.context import acting_user
 from vendor_registry.auth.permissions import Permission, has_permission
 from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagSeverity
 from vendor_registry.codes import ProviderStatus as S
@@ -89,7 +92,6 @@ def _text(value: Any) -> str | None:
 def transition(
     provider: Provider,
     name: str,
-    user: Any,
     *,
     reason: str | None = None,
     override_justification: str | None = None,
@@ -98,15 +100,16 @@ def transition(
     seen_version: int | str | None = None,
     today: date | None = None,
 ) -> ApprovalEvent:
-    """Move ``provider`` along transition ``name`` on behalf of ``user``; flush, never commit.
+    """Move ``provider`` along transition ``name`` for the acting person; flush, never commit.
 
-    Refusals raise TransitionRefused (a ValidationFailed) with a Swedish message per field;
+    With no person acting it raises NoActingPerson (a PermissionError). Refusals raise TransitionRefused (a ValidationFailed) with a Swedish message per field;
     a ``seen_version`` that is stale raises StaleRecordError, so a decision is never taken
     on a page that no longer shows the provider as it is.
     """
     spec = TRANSITIONS.get(name)
     if spec is None:
         raise TransitionRefused({"": [_l("Okänd statusändring.")]})
+    user = acting_user()
     if not any(has_permission(user, p) for p in spec.permissions):
         raise TransitionRefused({"": [_l("Du har inte behörighet att göra den här statusändringen.")]})
     if seen_version is not None:

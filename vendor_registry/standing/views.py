@@ -106,7 +106,7 @@ def change_status(provider_id: int, name: str):
     stale = None
     if form.validate_on_submit():
         outcome = editing.save(form, lambda: approval.transition(
-            provider, name, current_user, reason=form.reason.data,
+            provider, name, reason=form.reason.data,
             override_justification=form.override_justification.data, conditions=form.conditions.data,
             conditions_until=form.conditions_until.data, seen_version=form.version.data or None,
         ), _("Statusen är ändrad till %(status)s.", status=label(spec.target)))
