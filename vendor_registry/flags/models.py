@@ -31,6 +31,9 @@ class Flag(VersionedMixin, db.Model):
             postgresql_where=text(LIVE_FLAG_PREDICATE),
         ),
         Index("ix_flags_status_severity", "status", "severity"),
+        # Per-provider live-flag counts (list badges, exports) read only this index; without it
+        # SQLite walks every live flag through ix_flags_status_severity (issue 15).
+        Index("ix_flags_provider_status_severity", "provider_id", "status", "severity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
