@@ -16,7 +16,7 @@ from typing import Any
 
 from vendor_registry import codes as c
 from vendor_registry.demand import licensing
-from vendor_registry.demand.requirements import Req, kind_label
+from vendor_registry.demand.requirements import Req, describe, kind_label
 from vendor_registry.demand.rules import (
     READS,
     Outcome,
@@ -191,3 +191,21 @@ def _match(snapshots: Iterable[ProviderSnapshot], reqs: tuple[Req, ...], include
 
 
 __all__ = ["Excluded", "Included", "MatchResult", "Outcome", "evaluate", "kind_label", "match", "score"]
+
+
+# The match page shows this many of the ranked matches and of the nearest misses; the rest are
+# summarised (nobody reads 20,000 reasons) and the CSV export has every provider (issue 15).
+SHOWN = 50
+
+
+def reason_summary(excluded: Sequence[Excluded]) -> list[tuple[str, int]]:
+    """(reason, providers) for the excluded providers not shown, most common first: a failed
+    ska-krav counts under the requirement as the requirement table names it (its text can name
+    the provider's own values), any other reason under its own text."""
+    counts: dict[str, int] = {}
+    for item in excluded:
+        reasons = {describe(o.requirement) for o in item.outcomes if o.requirement.mandatory and not o.met}
+        reasons.update(item.reasons[item.failed:])
+        for reason in reasons:
+            counts[reason] = counts.get(reason, 0) + 1
+    return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))

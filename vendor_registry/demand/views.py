@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from vendor_registry import clock, editing
 from vendor_registry.auth.permissions import Permission, require
 from vendor_registry.codes import RequirementKind
-from vendor_registry.demand import exports, queries, services
+from vendor_registry.demand import exports, matching, queries, services
 from vendor_registry.demand.forms import MatchForm, ProfileForm
 from vendor_registry.demand.pickers import UNCHOSEN, value_pickers
 from vendor_registry.demand.requirements import (
@@ -193,8 +193,9 @@ def match_page():
             result, meta = _run(form)
         else:
             status = 422
+    rest = matching.reason_summary(result.excluded[matching.SHOWN:]) if result else []
     return render_template("demand/match.html", form=form, result=result, meta=meta, need_args=_need_args(),
-                           describe=describe), status
+                           describe=describe, shown=matching.SHOWN, rest_reasons=rest), status
 
 
 @bp.route("/match/explain/<int:provider_id>")

@@ -4,7 +4,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    Computed,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vendor_registry.auth.models import User
@@ -31,6 +41,12 @@ class Flag(VersionedMixin, db.Model):
             postgresql_where=text(LIVE_FLAG_PREDICATE),
         ),
         Index("ix_flags_status_severity", "status", "severity"),
+        # Per-provider live-flag counts (list badges, exports) read only this index; without it
+        # SQLite walks every live flag through ix_flags_status_severity (issue 15).
+        Index("ix_flags_provider_status_severity", "provider_id", "status", "severity"),
+        # Per-provider live-flag counts (list badges, exports) read only this index; without it
+        # SQLite walks every live flag through ix_flags_status_severity (issue 15).
+        Index("ix_flags_provider_status_severity", "provider_id", "status", "severity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +77,17 @@ class Flag(VersionedMixin, db.Model):
     provider: Mapped[Provider] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
+
+
+# The queue's order, most severe first (0 = critical), as a column the database computes from
+# ``severity`` on every write path (ORM, Core inserts of the sweeps, bulk updates), so that
+# ix_flags_queue_order serves the queue's ORDER BY and a page is read without sorting every live
+# flag (issue 15). Not mapped: nothing in Python reads it, and the audit listener does not see it.
+SEVERITY_SORT_SQL = "CASE severity " + " ".join(
+    f"WHEN '{s.value}' THEN {len(FlagSeverity) - 1 - s.rank}" for s in sorted(FlagSeverity, key=lambda s: -s.rank)
+) + " END"
+Flag.__table__.append_column(Column("severity_sort", SmallInteger, Computed(SEVERITY_SORT_SQL, persisted=True)))
+Index("ix_flags_queue_order", Flag.__table__.c.severity_sort, Flag.__table__.c.raised_at, Flag.__table__.c.id)
 
 
 class Notification(db.Model):

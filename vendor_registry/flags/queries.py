@@ -8,7 +8,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import case, distinct, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.sql.functions import FunctionElement
 
 from vendor_registry import clock
 from vendor_registry.auth.models import User
@@ -33,6 +35,32 @@ from vendor_registry.licences.models import Licence
 from vendor_registry.providers.models import Provider
 
 SEVERITY_ORDER = case({s.value: s.rank for s in FlagSeverity}, value=Flag.severity)
+# The queue's order, as ix_flags_queue_order holds it (severity_sort is 0 for critical).
+QUEUE_ORDER = (Flag.__table__.c.severity_sort.asc(), Flag.raised_at.asc(), Flag.id.asc())
+
+
+class _unindexed(FunctionElement):
+    """``column`` that SQLite may not look up through an index (rendered ``+column``; elsewhere
+    the plain column). Without statistics SQLite would pick ix_flags_status_severity for the
+    live-status filter, where nearly every flag is live, and then sort them all; this makes it
+    walk ix_flags_queue_order and stop after one page. PostgreSQL plans by its statistics."""
+
+    inherit_cache = True
+    name = "unindexed"
+
+    def __init__(self, column):
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(_unindexed)
+def _unindexed_default(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_unindexed, "sqlite")
+def _unindexed_sqlite(element, compiler, **kw):
+    return "+" + compiler.process(element.clauses, **kw)
 STATUS_CHOICES = ("active", "open", "acknowledged", "resolved", "dismissed")
 
 
@@ -73,36 +101,59 @@ class FlagFilters:
         return {k: v for k, v in values.items() if v not in (None, "")}
 
 
-def flag_query(filters: FlagFilters, current_user_id: int | None = None):
-    query = select(Flag).join(Provider, Provider.id == Flag.provider_id)
-    if filters.status == "active":
-        query = query.where(Flag.status.in_(LIVE_FLAG_STATUSES))
-    else:
-        query = query.where(Flag.status == filters.status)
+def _flag_conditions(filters: FlagFilters, current_user_id: int | None) -> list:
+    """The filters on the flag's own columns (the count needs no join for these)."""
+    conditions = [_unindexed(Flag.status).in_(LIVE_FLAG_STATUSES) if filters.status == "active"
+                  else Flag.status == filters.status]
     if filters.severity:
-        query = query.where(Flag.severity == filters.severity)
+        conditions.append(Flag.severity == filters.severity)
     if filters.rule:
-        query = query.where(Flag.rule == filters.rule)
-    if filters.county:
-        query = query.where(Provider.county == filters.county)
-    if filters.provider_status:
-        query = query.where(Provider.status == filters.provider_status)
+        conditions.append(Flag.rule == filters.rule)
     if filters.min_age_days is not None:
-        query = query.where(Flag.raised_at <= utcnow() - timedelta(days=filters.min_age_days))
+        conditions.append(Flag.raised_at <= utcnow() - timedelta(days=filters.min_age_days))
     if filters.assignee == "none":
-        query = query.where(Flag.assignee_id.is_(None))
+        conditions.append(Flag.assignee_id.is_(None))
     elif filters.assignee == "me":
-        query = query.where(Flag.assignee_id == current_user_id)
+        conditions.append(Flag.assignee_id == current_user_id)
     elif filters.assignee:
-        query = query.where(Flag.assignee_id == int(filters.assignee))
-    return query.order_by(SEVERITY_ORDER.desc(), Flag.raised_at.asc(), Flag.id.asc())
+        conditions.append(Flag.assignee_id == int(filters.assignee))
+    return conditions
+
+
+def _provider_conditions(filters: FlagFilters) -> list:
+    conditions = []
+    if filters.county:
+        conditions.append(Provider.county == filters.county)
+    if filters.provider_status:
+        conditions.append(Provider.status == filters.provider_status)
+    return conditions
+
+
+def flag_query(filters: FlagFilters, current_user_id: int | None = None):
+    """The queue, most severe first, oldest first: one join to providers (its filters, and the
+    row's provider loaded from the same join), in the order of ix_flags_queue_order."""
+    return (select(Flag).join(Provider, Provider.id == Flag.provider_id)
+            .where(*_flag_conditions(filters, current_user_id), *_provider_conditions(filters))
+            .order_by(*QUEUE_ORDER))
+
+
+def count_flags(filters: FlagFilters, current_user_id: int | None = None) -> int:
+    """The queue's total: on flags alone unless a provider filter is set (every flag has its
+    provider: the foreign key is not null and cascades)."""
+    stmt = select(func.count()).select_from(Flag).where(*_flag_conditions(filters, current_user_id))
+    if _provider_conditions(filters):
+        stmt = stmt.join(Provider, Provider.id == Flag.provider_id).where(*_provider_conditions(filters))
+    return db.session.scalar(stmt) or 0
 
 
 def paginate_flags(filters: FlagFilters, page: int, per_page: int, current_user_id: int | None = None):
-    """One count and one page query (provider, assignee and acknowledger joined in)."""
+    """One count and one page query (the provider from the queue's join; assignee and acknowledger
+    joined in); the count runs on the flags alone unless a filter needs the provider."""
     query = flag_query(filters, current_user_id).options(
-        joinedload(Flag.provider), joinedload(Flag.assignee), joinedload(Flag.acknowledged_by))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+        contains_eager(Flag.provider), joinedload(Flag.assignee), joinedload(Flag.acknowledged_by))
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False, count=False)
+    pagination.total = count_flags(filters, current_user_id)
+    return pagination
 
 
 def get_flag_or_404(flag_id: int) -> Flag:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from sqlalchemy import Select, String, exists, or_, select, type_coerce
+from sqlalchemy import Select, String, exists, func, or_, select, type_coerce
 
 from vendor_registry.codes import (
     LIVE_FLAG_STATUSES,
@@ -176,5 +176,15 @@ def provider_query(filters: ProviderFilters) -> Select[tuple[Provider]]:
     return stmt.order_by(*SORTS.get(filters.sort, SORTS["name"]))
 
 
+def count_providers(filters: ProviderFilters) -> int:
+    """The cheap count: ids only and no ORDER BY, so the database counts an index instead of
+    materialising every matching row's columns (the page query already sorts the shown rows)."""
+    ids = provider_query(filters).with_only_columns(Provider.id).order_by(None).subquery()
+    return db.session.scalar(select(func.count()).select_from(ids)) or 0
+
+
 def paginate_providers(filters: ProviderFilters, page: int, per_page: int):
-    return db.paginate(provider_query(filters), page=page, per_page=per_page, error_out=False)
+    """One page query and one cheap count; the row facts are then computed for the shown rows only."""
+    pagination = db.paginate(provider_query(filters), page=page, per_page=per_page, error_out=False, count=False)
+    pagination.total = count_providers(filters)
+    return pagination
