@@ -22,6 +22,7 @@ from vendor_registry.background_checks.models import BackgroundCheck
 from vendor_registry.background_checks.queries import _latest_checks_subquery
 from vendor_registry.codes import (
     LIVE_FLAG_STATUSES,
+    CheckType,
     FlagSeverity,
     LicenceStatus,
     ProviderStatus,
@@ -128,16 +129,20 @@ def checks_due_query(until: date) -> Select:
 
 def last_ivo_extract() -> dict[str, Any] | None:
     """When an IVO register extract was last applied, by whom, and for how many providers."""
-    source = BackgroundCheck.details["source"].as_string()
+    # An applied extract is a manual IVO register check whose details name the extract; the
+    # indexed type and the manual flag narrow the rows before the JSON is read (at national scale
+    # reading every check's JSON took 0.3 s of the start page).
+    from_extract = (BackgroundCheck.check_type == CheckType.IVO_REGISTER, BackgroundCheck.automatic.is_(False),
+                    BackgroundCheck.details["source"].as_string() == "ivo_extract")
     row = db.session.execute(
         select(BackgroundCheck.performed_at, BackgroundCheck.performed_by_label,
                BackgroundCheck.evidence_document_id)
-        .where(source == "ivo_extract").order_by(BackgroundCheck.performed_at.desc(), BackgroundCheck.id.desc())
+        .where(*from_extract).order_by(BackgroundCheck.performed_at.desc(), BackgroundCheck.id.desc())
         .limit(1)).first()
     if row is None:
         return None
     providers = db.session.scalar(select(func.count(func.distinct(BackgroundCheck.provider_id))).where(
-        source == "ivo_extract", BackgroundCheck.evidence_document_id == row.evidence_document_id)) or 0
+        *from_extract, BackgroundCheck.evidence_document_id == row.evidence_document_id)) or 0
     return {"at": row.performed_at, "by": row.performed_by_label, "providers": providers}
 
 
