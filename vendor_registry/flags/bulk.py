@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -25,19 +25,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from vendor_registry import clock
 from vendor_registry.audit.context import current_actor
 from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagStatus
 from vendor_registry.database import utcnow
 from vendor_registry.errors import ValidationFailed
 from vendor_registry.flags.models import Flag
 from vendor_registry.flags.reconcile import record_flag_events
-from vendor_registry.flags.services import (
-    ERR_COMMENT,
-    ERR_SNOOZE_FAR,
-    ERR_SNOOZE_PAST,
-    MAX_SNOOZE_DAYS,
-)
+from vendor_registry.flags.services import acknowledgement_errors
 
 ACTIONS = ("acknowledge", "assign")
 #: One request handles at most this many flags: the queue's largest page, with room to spare,
@@ -115,19 +109,12 @@ def acknowledge(session: Session, selection: Mapping[int, int | None], comment: 
     """Acknowledge each selected flag with the same comment (stored in each flag, so each gets
     its own audit event carrying it). The acknowledging person is the audit context's actor, as
     for every other service."""
-    today = today or clock.today()
     errors: dict[str, list[str]] = {}
     try:
         _check_selection(selection)
     except ValidationFailed as exc:
         errors.update(exc.errors)
-    if not (comment or "").strip():
-        errors["comment"] = [str(ERR_COMMENT)]
-    if snoozed_until is not None:
-        if snoozed_until <= today:
-            errors["snoozed_until"] = [str(ERR_SNOOZE_PAST)]
-        elif snoozed_until > today + timedelta(days=MAX_SNOOZE_DAYS):
-            errors["snoozed_until"] = [str(ERR_SNOOZE_FAR)]
+    errors.update(acknowledgement_errors(comment, snoozed_until, today))
     if errors:
         raise ValidationFailed(errors)
     flags, skipped = _partition(session, selection)

@@ -31,7 +31,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from vendor_registry import clock
-from vendor_registry.audit.context import SYSTEM, Actor, current_actor
+from vendor_registry.audit.context import SYSTEM, current_actor
 from vendor_registry.codes import FlagRule
 from vendor_registry.database import utcnow
 from vendor_registry.flags.reconcile import ReconcileCounts, reconcile
@@ -66,7 +66,7 @@ SCOPE_BATCH = 500
 
 def refresh_provider_flags(session: Session, provider_ids: Iterable[int], *,
                            rules: Iterable[FlagRule] | None = None, settings: Any = None,
-                           actor: Actor | None = None, today: date | None = None,
+                           today: date | None = None,
                            now: datetime | None = None) -> ReconcileCounts:
     """Run ``rules`` (default: all) for ``provider_ids`` and make their flags agree; flushes
     nothing through the ORM, the caller commits. The number of statements depends on the rules
@@ -79,7 +79,7 @@ def refresh_provider_flags(session: Session, provider_ids: Iterable[int], *,
     selected = {rule: fn for rule, fn in all_rules().items() if wanted is None or rule in wanted}
     now = now or utcnow()
     today = today or clock.today(now)
-    actor = actor or current_actor()
+    actor = current_actor()  # the flag changes are the writer's, like every other service's
     settings = settings or current_app.config
     with suspended(session), force_locale("sv"), remembered_translations():
         for start in range(0, len(ids), SCOPE_BATCH):

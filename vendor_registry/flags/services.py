@@ -105,12 +105,10 @@ def _require_active(flag: Flag) -> None:
         raise ValidationFailed({"status": [str(ERR_CLOSED)]})
 
 
-def acknowledge(flag: Flag, comment: str, snoozed_until: date | None, seen_version: int | None,
-                today: date | None = None) -> Flag:
-    """Acknowledging says "seen, being handled"; a snooze date returns it to the queue later
-    (the sweep re-opens it once the date has passed)."""
-    check_version(flag, seen_version)
-    _require_active(flag)
+def acknowledgement_errors(comment: str | None, snoozed_until: date | None,
+                           today: date | None = None) -> dict[str, list[str]]:
+    """The acknowledgement's own rules (a comment; a snooze date in the future, within
+    MAX_SNOOZE_DAYS), for one flag here and for a selection in ``flags.bulk``."""
     today = today or clock.today()
     errors: dict[str, list[str]] = {}
     if not (comment or "").strip():
@@ -120,6 +118,16 @@ def acknowledge(flag: Flag, comment: str, snoozed_until: date | None, seen_versi
             errors["snoozed_until"] = [str(ERR_SNOOZE_PAST)]
         elif snoozed_until > today + timedelta(days=MAX_SNOOZE_DAYS):
             errors["snoozed_until"] = [str(ERR_SNOOZE_FAR)]
+    return errors
+
+
+def acknowledge(flag: Flag, comment: str, snoozed_until: date | None, seen_version: int | None,
+                today: date | None = None) -> Flag:
+    """Acknowledging says "seen, being handled"; a snooze date returns it to the queue later
+    (the sweep re-opens it once the date has passed)."""
+    check_version(flag, seen_version)
+    _require_active(flag)
+    errors = acknowledgement_errors(comment, snoozed_until, today)
     if errors:
         raise ValidationFailed(errors)
     flag.status = FlagStatus.ACKNOWLEDGED
