@@ -121,11 +121,12 @@ def test_a_retry_abandoned_too_is_not_retried_and_the_page_says_so(job_app):
 
 
 def test_the_heartbeat_keeps_a_long_run_alive_and_stops_with_it(tmp_path):
-    app, _url = build_app("sqlite", tmp_path, JOB_HEARTBEAT_SECONDS=0.05, JOB_LEASE_SECONDS=0.3)
+    app, _url = build_app("sqlite", tmp_path, JOB_HEARTBEAT_SECONDS=0.1, JOB_LEASE_SECONDS=0.6)
     run_id = _left_running(app, "digest", "2026-11-30", age=timedelta(0))
+    started = utcnow()
     try:
         with app.app_context(), leases.heartbeat(app, run_id):
-            time.sleep(0.8)  # well past the lease
+            time.sleep(1.5)  # well past the lease
             # This process never takes over its own run, even from another thread (its poll).
             found: list[list[int]] = []
             other = threading.Thread(target=lambda: found.append(leases.reap(app)))
@@ -133,8 +134,8 @@ def test_the_heartbeat_keeps_a_long_run_alive_and_stops_with_it(tmp_path):
             other.join()
             assert found == [[]]
         [run] = _runs(app, "digest")
-        assert run.status == JobRunStatus.RUNNING and utcnow() - run.heartbeat_at < timedelta(seconds=0.3)
-        time.sleep(0.5)  # after the block no beat: the run now looks like a killed one
+        assert run.status == JobRunStatus.RUNNING and run.heartbeat_at - started >= timedelta(seconds=0.9)
+        time.sleep(0.8)  # after the block no beat: the run now looks like a killed one
         assert leases.reap(app) == [run_id]
         [abandoned, _retry] = _runs(app, "digest")
         assert abandoned.status == JobRunStatus.ABANDONED

@@ -32,7 +32,7 @@ from vendor_registry.jobs import leases
 from vendor_registry.jobs.models import JobRun
 
 ROOT = Path(__file__).resolve().parents[2]
-HEARTBEAT, LEASE = 0.2, 1.5
+HEARTBEAT, LEASE = 0.2, 2.0
 DEADLINE_SECONDS = 90
 
 
