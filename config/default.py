@@ -48,8 +48,11 @@ class DefaultConfig:
     SQLITE_BUSY_TIMEOUT_MS = 15000
     # Seconds between the scheduler's looks for runs asked for with "Kör nu".
     JOB_REQUEST_POLL_SECONDS = 2.0
-    # A run that has reported no progress for this many seconds no longer holds its job.
-    JOB_STALE_SECONDS = 1800
+    # Seconds between the heartbeats a running job writes (its process proves it lives).
+    JOB_HEARTBEAT_SECONDS = 30.0
+    # A running job with no heartbeat for this many seconds lost its process: it is marked
+    # abandoned and run again once. At least twice the heartbeat; three times is usual.
+    JOB_LEASE_SECONDS = 90.0
     # Flags per page in the supervisors' queue.
     FLAGS_PER_PAGE = 50
     # External sources (see SOURCES.md); unset means "not configured".
@@ -109,7 +112,8 @@ ENV_OVERRIDES: dict[str, str] = {
     "FLAGS_PER_PAGE": "FLAGS_PER_PAGE",
     "SQLITE_BUSY_TIMEOUT_MS": "SQLITE_BUSY_TIMEOUT_MS",
     "JOB_REQUEST_POLL_SECONDS": "JOB_REQUEST_POLL_SECONDS",
-    "JOB_STALE_SECONDS": "JOB_STALE_SECONDS",
+    "JOB_HEARTBEAT_SECONDS": "JOB_HEARTBEAT_SECONDS",
+    "JOB_LEASE_SECONDS": "JOB_LEASE_SECONDS",
     "IVO_REGISTER_URL": "IVO_REGISTER_URL",
     "BOLAGSVERKET_API_URL": "BOLAGSVERKET_API_URL",
     "BOLAGSVERKET_TOKEN_URL": "BOLAGSVERKET_TOKEN_URL",

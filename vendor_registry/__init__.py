@@ -10,9 +10,16 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class ConfigurationError(click.ClickException, RuntimeError):
+    """A configuration the app refuses to start with. A ClickException as well, so that the
+    ``flask`` commands (``preflight`` first) print it as one line instead of a traceback; a
+    RuntimeError for gunicorn and for callers of ``create_app``."""
 
 
 def _resource_dir(name: str) -> Path:
@@ -52,7 +59,8 @@ def _finish_config(app: Flask) -> None:
         missing = [k for k in app.config.get("REQUIRED_FROM_ENVIRONMENT", ()) if not app.config.get(k)]
         if missing:
             names = ", ".join("DATABASE_URL" if k == "SQLALCHEMY_DATABASE_URI" else k for k in missing)
-            raise RuntimeError(f"Production configuration is missing {names}: set it in the environment.")
+            raise ConfigurationError(f"Production configuration is missing {names}: set it in the environment.")
+        _require_shared_rate_limit_storage(app)
     from vendor_registry.jobs.registry import validate_schedule
 
     validate_schedule(app.config)  # refuse a nightly hour in 02–03 (DST) at start, not at 2 a.m.
@@ -62,6 +70,17 @@ def _finish_config(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "vendor_registry.db")
     if not app.config.get("EVIDENCE_STORAGE_DIR"):
         app.config["EVIDENCE_STORAGE_DIR"] = str(Path(app.instance_path) / "evidence")
+
+
+def _require_shared_rate_limit_storage(app: Flask) -> None:
+    """Memory storage counts the API limit in each worker process on its own: with four
+    gunicorn workers "600 per minute" lets 2,400 through. Production needs a shared store."""
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if storage.startswith("memory://"):
+        raise ConfigurationError(
+            "Production configuration uses RATELIMIT_STORAGE_URI=memory://, which counts the API rate "
+            "limit per worker process (with 4 workers, 4 times API_RATE_LIMIT). Set RATELIMIT_STORAGE_URI "
+            "to a store the workers share, e.g. redis://host:6379.")
 
 
 def _instance_secret_key(instance: Path) -> str:

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import sys
+from urllib.parse import urlsplit, urlunsplit
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -101,7 +102,8 @@ def _print_demo_logins(passwords: dict[str, str]) -> None:
 
 @click.command("preflight")
 def preflight() -> None:
-    """Check that the database can be reached, with a clear message instead of a traceback."""
+    """Check that the database and the rate-limit store can be reached, with a clear message
+    instead of a traceback (a configuration the app refuses stops here already, in one line)."""
     url = db.engine.url.render_as_string(hide_password=True)
     try:
         with db.engine.connect() as connection:
@@ -112,6 +114,33 @@ def preflight() -> None:
     except SQLAlchemyError as exc:
         raise click.ClickException(f"Database error at {url}: {exc}") from None
     click.echo(f"database ok: {url}")
+    _check_rate_limit_storage(str(current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://"))
+
+
+def _hide_password(uri: str) -> str:
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _check_rate_limit_storage(uri: str) -> None:
+    """A shared store (Redis) must answer; memory storage needs nothing but is per process."""
+    from limits.errors import ConfigurationError as StorageConfigurationError
+    from limits.storage import storage_from_string
+
+    if uri.startswith("memory://"):
+        click.echo("rate-limit storage: memory:// (counted per process; production needs a shared store)")
+        return
+    shown = _hide_password(uri)
+    try:
+        reachable = storage_from_string(uri).check()
+    except (StorageConfigurationError, ValueError) as exc:  # unknown scheme, missing driver, bad port
+        raise click.ClickException(f"Rate-limit storage {shown} cannot be used: {exc}") from None
+    if not reachable:
+        raise click.ClickException(f"Cannot reach the rate-limit storage at {shown}")
+    click.echo(f"rate-limit storage ok: {shown}")
 
 
 def register_commands(app: Flask) -> None:

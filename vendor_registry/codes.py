@@ -281,3 +281,4 @@ class JobRunStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     SKIPPED = "skipped"  # another run of the job held it; nothing was done
+    ABANDONED = "abandoned"  # its process stopped beating (killed): run again once (jobs/leases.py)

@@ -151,6 +151,7 @@ _LABELS: list[tuple[Enum, LazyString]] = [
     (c.JobRunStatus.FAILED, _l("Misslyckades")),
     (c.JobRunStatus.REQUESTED, _l("Väntar på schemaläggaren")),
     (c.JobRunStatus.SKIPPED, _l("Hoppades över")),
+    (c.JobRunStatus.ABANDONED, _l("Avbruten")),
 ]
 
 

@@ -4,7 +4,11 @@ Used by test_scheduler_process.py as ``python tests/jobs/slow_scheduler.py --no-
 rule's reconciliation sleeps *inside* its write transaction (so web writes must wait for the
 lock, not fail) and each progress report sleeps after it (so the run lasts long enough for the
 test to write through the web app while it goes on). Everything else is the product's code.
+The two pauses can be set with SLOW_IN_TRANSACTION and SLOW_BETWEEN_BATCHES (seconds): the
+killed-scheduler test makes the pause between batches long enough to SIGKILL the process there,
+and SLOW_UNITS=rules keeps it to the sweeps (progress counted in rules), not the checks.
 """
+import os
 import sys
 import time
 
@@ -13,7 +17,9 @@ from flask.cli import main
 from vendor_registry.flags import services
 from vendor_registry.jobs import runs
 
-IN_TRANSACTION, BETWEEN_BATCHES = 0.3, 0.4
+IN_TRANSACTION = float(os.environ.get("SLOW_IN_TRANSACTION", "0.3"))
+BETWEEN_BATCHES = float(os.environ.get("SLOW_BETWEEN_BATCHES", "0.4"))
+UNITS = set(filter(None, os.environ.get("SLOW_UNITS", "").split(",")))
 _reconcile, _reporter = services.reconcile, runs.progress_reporter
 
 
@@ -26,9 +32,10 @@ def slow_reconcile(*args, **kwargs):
 def slow_reporter(run_id):
     report = _reporter(run_id)
 
-    def _report(*args, **kwargs):
-        report(*args, **kwargs)
-        time.sleep(BETWEEN_BATCHES)
+    def _report(done, total, unit="providers", counts=None):
+        report(done, total, unit, counts)
+        if not UNITS or unit in UNITS:
+            time.sleep(BETWEEN_BATCHES)
 
     return _report
 

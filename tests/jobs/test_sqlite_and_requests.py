@@ -16,7 +16,7 @@ from vendor_registry.background_checks.runner import run_due_checks
 from vendor_registry.codes import CheckType, JobName, JobRunStatus
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
-from vendor_registry.jobs import runs
+from vendor_registry.jobs import leases, runs
 from vendor_registry.jobs.models import JobRun
 
 
@@ -134,16 +134,16 @@ def test_a_stale_run_does_not_hold_its_job(job_app):
     assert _run(job_app, run_id).status == JobRunStatus.SUCCEEDED
 
 
-def test_runs_left_running_by_a_stopped_process_are_marked_failed(job_app):
+def test_runs_left_running_by_a_stopped_process_are_abandoned(job_app):
     _hold_job(job_app, "digest", heartbeat_age=timedelta(hours=2))
-    _hold_job(job_app, "check_sweep")  # still reporting: left alone
-    assert runs.fail_stale_runs(job_app) == 1
+    _hold_job(job_app, "check_sweep")  # still beating: left alone
+    assert len(leases.reap(job_app)) == 1
     with job_app.app_context():
-        states = dict(db.session.execute(select(JobRun.job, JobRun.status)).all())
-        error = db.session.scalar(select(JobRun.error).where(JobRun.job == "digest"))
+        states = dict(db.session.execute(select(JobRun.job, JobRun.status).where(JobRun.retry_of_id.is_(None))).all())
+        error = db.session.scalar(select(JobRun.error).where(JobRun.job == "digest", JobRun.retry_of_id.is_(None)))
         db.session.remove()
-    assert states == {"digest": JobRunStatus.FAILED, "check_sweep": JobRunStatus.RUNNING}
-    assert "avbröts" in error
+    assert states == {"digest": JobRunStatus.ABANDONED, "check_sweep": JobRunStatus.RUNNING}
+    assert "slutade svara" in error
 
 
 def test_requested_run_is_skipped_when_the_job_is_taken_meanwhile(job_app):

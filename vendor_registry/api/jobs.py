@@ -19,7 +19,7 @@ bp = make_blueprint("api_jobs", "Schemalagda jobb: senaste körningar.")
 class JobRunSchema(s.ApiSchema):
     id = s.Int(required=True)
     job = s.Str(required=True)
-    trigger = s.Str(required=True, metadata={"description": "scheduled, manual eller catch_up."})
+    trigger = s.Str(required=True, metadata={"description": "scheduled, manual, catch_up eller retry."})
     status = s.Str(required=True, validate=s.one_of(JobRunStatus))
     started_at = s.DateTime(required=True)
     finished_at = s.DateTime(required=True, allow_none=True)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from vendor_registry.codes import JobName, JobRunStatus
 from vendor_registry.extensions import db
 from vendor_registry.jobs import runs
+from vendor_registry.jobs.leases import LeaseConfigError
 from vendor_registry.jobs.models import JobRun
 from vendor_registry.jobs.registry import ScheduleConfigError, build_jobs
 
@@ -73,5 +74,5 @@ def scheduler_command(no_catch_up: bool) -> None:
     app = current_app._get_current_object()
     try:
         run_scheduler(app, catch_up=not no_catch_up)
-    except ScheduleConfigError as exc:
+    except (ScheduleConfigError, LeaseConfigError) as exc:
         raise click.ClickException(str(exc)) from exc

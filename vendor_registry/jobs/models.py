@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vendor_registry.codes import JobRunStatus
@@ -23,7 +23,7 @@ class JobRun(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     job: Mapped[str] = mapped_column(String(40), index=True)
     run_key: Mapped[str] = mapped_column(String(80))
-    trigger: Mapped[str] = mapped_column(String(20))  # scheduled | manual | catch_up
+    trigger: Mapped[str] = mapped_column(String(20))  # scheduled | manual | catch_up | retry
     status: Mapped[JobRunStatus] = mapped_column(enum_type(JobRunStatus), default=JobRunStatus.RUNNING)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
@@ -38,3 +38,6 @@ class JobRun(db.Model):
     progress_total: Mapped[int | None]
     progress_unit: Mapped[str | None] = mapped_column(String(20))
     heartbeat_at: Mapped[datetime | None]
+    # The abandoned run this one runs again (``jobs/leases.py``): a run with it set is a retry,
+    # and a retry that is abandoned in turn is not run again automatically.
+    retry_of_id: Mapped[int | None] = mapped_column(ForeignKey("job_runs.id"))

@@ -42,6 +42,7 @@ BADGES = {
     JobRunStatus.SKIPPED: "text-bg-warning",
     JobRunStatus.RUNNING: "text-bg-primary",
     JobRunStatus.REQUESTED: "text-bg-secondary",
+    JobRunStatus.ABANDONED: "text-bg-warning",
 }
 ACTIVE = (JobRunStatus.REQUESTED, JobRunStatus.RUNNING)
 #: A request still waiting after this long says the scheduler process may not be running.
@@ -67,17 +68,29 @@ def _reason(run: JobRun) -> str:
     return run.error or ""
 
 
+def status_label(run: JobRun) -> str:
+    """An abandoned run says what happens next: its night runs again once, or (a retry that
+    was abandoned too) nobody runs it until a person does."""
+    if run.status == JobRunStatus.ABANDONED:
+        if run.retry_of_id is None:
+            return _("Avbruten – körs om")
+        return _("Avbruten igen – körs inte om automatiskt")
+    return label(run.status)
+
+
 def run_summary(run: JobRun) -> dict[str, Any]:
     """Everything the page shows of one run, as plain values (JSON-ready)."""
     reason = _reason(run)
-    trigger = {"scheduled": _("schema"), "manual": _("manuellt"), "catch_up": _("ikappkörning")}
+    trigger = {"scheduled": _("schema"), "manual": _("manuellt"), "catch_up": _("ikappkörning"),
+               "retry": _("omkörning")}
     return {
         "id": run.id,
         "job": run.job,
         "status": run.status.value,
         "active": run.status in ACTIVE,
-        "status_label": label(run.status),
-        "badge": BADGES.get(run.status, "text-bg-secondary"),
+        "status_label": status_label(run),
+        "badge": "text-bg-danger" if run.status == JobRunStatus.ABANDONED and run.retry_of_id is not None
+        else BADGES.get(run.status, "text-bg-secondary"),
         "started_at": format_datetime(run.started_at) if run.status != JobRunStatus.REQUESTED else "",
         "finished_at": format_datetime(run.finished_at) if run.finished_at else "",
         "trigger": trigger.get(run.trigger, run.trigger) + (f" ({run.started_by})" if run.started_by else ""),

@@ -11,7 +11,9 @@ finds its job held is recorded as ``skipped``, not ``failed``: nothing went wron
 
 "Kör nu" on the jobs page only inserts a ``requested`` row (``request_run``); the scheduler
 process polls for such rows (``run_requested``) and runs them here, so no job ever runs inside
-a web request. Each run reports its progress on its row in short transactions of its own.
+a web request. Each run reports its progress on its row in short transactions of its own, and
+keeps a heartbeat while it works: a run whose process was killed is abandoned and its night run
+again once (``leases``), instead of holding the night's claim forever.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import hashlib
 import logging
 import traceback
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -34,6 +36,7 @@ from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
 from vendor_registry.flags.reconcile import dialect_insert
 from vendor_registry.flags.rules import STOCKHOLM
+from vendor_registry.jobs import leases
 from vendor_registry.jobs.models import JobRun
 from vendor_registry.sqlite import write_intent
 
@@ -90,12 +93,9 @@ def _release(lock: Any) -> None:
         lock.close()
 
 
-def _stale_before(app: Flask) -> datetime:
-    return utcnow() - timedelta(seconds=int(app.config.get("JOB_STALE_SECONDS", 1800)))
-
-
 def _start(app: Flask, run_id: int, job: str) -> bool:
-    """requested → running in one statement, unless another fresh run of ``job`` is running.
+    """requested → running in one statement, unless another live run of ``job`` is running
+    (one whose lease has run out no longer holds the job).
 
     One UPDATE is atomic on SQLite (writers are serialised, and jobs begin IMMEDIATE); on
     PostgreSQL the advisory lock taken before it covers the race between two snapshots.
@@ -103,7 +103,7 @@ def _start(app: Flask, run_id: int, job: str) -> bool:
     other = aliased(JobRun)
     now = utcnow()
     busy = exists().where(other.job == job, other.id != run_id, other.status == JobRunStatus.RUNNING,
-                          func.coalesce(other.heartbeat_at, other.started_at) >= _stale_before(app))
+                          func.coalesce(other.heartbeat_at, other.started_at) >= leases.expired_before(app.config))
     started = db.session.execute(
         update(JobRun).where(JobRun.id == run_id, JobRun.status == JobRunStatus.REQUESTED, ~busy)
         .values(status=JobRunStatus.RUNNING, started_at=now, heartbeat_at=now)
@@ -114,38 +114,27 @@ def _start(app: Flask, run_id: int, job: str) -> bool:
 
 
 def _finish(run_id: int, status: JobRunStatus, counts: dict[str, Any] | None, error: str | None) -> None:
+    """Write the outcome in a clean transaction, only while the run is still this process's:
+    a run that another process marked abandoned meanwhile (its heartbeat was lost) keeps that
+    status, because its retry is the night's run now."""
     db.session.rollback()  # whatever the job left, the outcome is written in a clean transaction
-    run = db.session.get(JobRun, run_id)
-    run.status = status
-    run.finished_at = utcnow()
-    run.heartbeat_at = run.finished_at
+    now = utcnow()
+    values: dict[str, Any] = {"status": status, "finished_at": now, "heartbeat_at": now, "error": error}
     if counts is not None or status != JobRunStatus.SKIPPED:
-        run.counts = counts
-    run.error = error
+        values["counts"] = counts
+    written = db.session.execute(
+        update(JobRun).where(JobRun.id == run_id,
+                             JobRun.status.in_((JobRunStatus.RUNNING, JobRunStatus.REQUESTED)))
+        .values(**values).execution_options(synchronize_session=False)).rowcount == 1
     db.session.commit()
+    if not written:
+        log.warning("run %s ended as %s after another process had marked it abandoned; kept abandoned",
+                    run_id, status.value)
 
 
 def skipped_reason() -> str:
     with force_locale("sv"):  # stored like the flags' messages: in the registry's language
         return _("En annan körning av jobbet pågick; den här gjorde ingenting.")
-
-
-def fail_stale_runs(app: Flask) -> int:
-    """At scheduler start: runs left ``running`` by a process that stopped (no progress for
-    JOB_STALE_SECONDS) are marked failed with that reason, so history does not show them as
-    going on forever. Returns how many."""
-    with app.app_context(), write_intent():
-        with force_locale("sv"):
-            reason = _("Körningen avbröts utan att bli klar (processen stoppades).")
-        now = utcnow()
-        count = db.session.execute(
-            update(JobRun).where(JobRun.status == JobRunStatus.RUNNING,
-                                 func.coalesce(JobRun.heartbeat_at, JobRun.started_at) < _stale_before(app))
-            .values(status=JobRunStatus.FAILED, finished_at=now, error=reason)
-            .execution_options(synchronize_session=False)).rowcount
-        db.session.commit()
-        db.session.remove()
-    return count
 
 
 def progress_reporter(run_id: int):
@@ -189,6 +178,9 @@ def execute(app: Flask, job: JobName | str, *, run_key: str | None = None, trigg
             run_key = run_key or scheduled_run_key(utcnow())
             run_id = claim(job.value, run_key, trigger, started_by)
             if run_id is None:
+                # Taken: done, running, or left by a killed process (then its one retry runs here).
+                run_id = leases.take_over(app, job.value, run_key)
+            if run_id is None:
                 log.info("job %s run %s already claimed; skipping", job, run_key)
                 return None
         lock = _advisory_lock(job.value)
@@ -202,7 +194,7 @@ def execute(app: Flask, job: JobName | str, *, run_key: str | None = None, trigg
             db.session.remove()
             return run_id
         try:
-            with acting_as(job_actor(job.value)):
+            with leases.heartbeat(app, run_id), acting_as(job_actor(job.value)):
                 counts = spec.target(progress=progress_reporter(run_id))
         except JobPartlyFailed as exc:
             db.session.rollback()
@@ -226,13 +218,13 @@ def run_now(app: Flask, job: JobName | str, started_by: str | None = None) -> in
 
 
 def active_run(job: str) -> JobRun | None:
-    """The job's run that is waiting for the scheduler or running (and not stale), if any."""
+    """The job's run that is waiting for the scheduler or running (and alive), if any."""
     from flask import current_app
 
     return db.session.scalars(
         select(JobRun).where(JobRun.job == job, (JobRun.status == JobRunStatus.REQUESTED) | (
             (JobRun.status == JobRunStatus.RUNNING)
-            & (func.coalesce(JobRun.heartbeat_at, JobRun.started_at) >= _stale_before(current_app))))
+            & (leases.last_sign_of_life() >= leases.expired_before(current_app.config))))
         .order_by(JobRun.id.desc()).limit(1)).first()
 
 
@@ -255,17 +247,19 @@ def request_run(job: JobName | str, started_by: str | None) -> tuple[JobRun, boo
 
 
 def run_requested(app: Flask) -> list[int]:
-    """What the scheduler's poll does: run every requested run, oldest first; returns the ids
-    of the runs it took up (skipped ones included)."""
+    """What the scheduler's poll does: run every requested run ("Kör nu", and the retries of
+    abandoned runs), oldest first; returns the ids of the runs it took up (skipped ones
+    included). A claim's own row, ``requested`` for an instant before it starts, is not one."""
     with app.app_context():
         waiting = db.session.execute(
             select(JobRun.id, JobRun.job).where(JobRun.status == JobRunStatus.REQUESTED,
-                                                JobRun.run_key.like(f"{REQUEST_PREFIX}:%"))
+                                                JobRun.run_key.like(f"{REQUEST_PREFIX}:%")
+                                                | JobRun.retry_of_id.is_not(None))
             .order_by(JobRun.id)).all()
         db.session.remove()
     ran = []
     for run_id, job in waiting:
-        if execute(app, job, run_id=run_id, trigger="manual") is not None:
+        if execute(app, job, run_id=run_id) is not None:
             ran.append(run_id)
     return ran
 

@@ -4,7 +4,10 @@ APScheduler 3's BlockingScheduler in Europe/Stockholm. Each trigger only calls
 ``runs.execute``, whose claim row makes the run happen once even if two schedulers run;
 ``coalesce`` folds a backlog of missed fires into one, and the grace time lets a run that was
 a little late (a restart, a long previous job) still happen. A short-interval job polls for runs
-asked for on the jobs page ("Kör nu") every ``JOB_REQUEST_POLL_SECONDS`` and runs them here.
+asked for on the jobs page ("Kör nu") every ``JOB_REQUEST_POLL_SECONDS`` and runs them here;
+the same poll (and the start) abandons runs whose process was killed and runs their one retry
+(``leases``), so a restart within the lease, which finds the killed run still looking alive,
+does not lose the night either.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from flask import Flask
 
 from vendor_registry.codes import JobName
 from vendor_registry.flags.rules import STOCKHOLM
-from vendor_registry.jobs import runs
+from vendor_registry.jobs import leases, runs
 from vendor_registry.jobs.registry import build_jobs
 
 log = logging.getLogger(__name__)
@@ -28,12 +31,14 @@ def _fire(app: Flask, job: str) -> None:
 
 
 def _poll(app: Flask) -> None:
+    leases.reap(app)
     ran = runs.run_requested(app)
     if ran:
         log.info("requested runs done: %s", ", ".join(map(str, ran)))
 
 
 def build_scheduler(app: Flask) -> BlockingScheduler:
+    leases.validate(app.config)
     options = {"coalesce": True, "max_instances": 1,
                "misfire_grace_time": int(app.config["JOB_MISFIRE_GRACE_SECONDS"])}
     scheduler = BlockingScheduler(timezone=STOCKHOLM, job_defaults=options)
@@ -48,10 +53,10 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
 
 
 def run_scheduler(app: Flask, catch_up: bool = True) -> None:
-    scheduler = build_scheduler(app)  # validates the hours before anything runs
-    stale = runs.fail_stale_runs(app)
-    if stale:
-        log.warning("%s run(s) left running by a stopped process marked failed", stale)
+    scheduler = build_scheduler(app)  # validates the hours and the lease before anything runs
+    abandoned = leases.reap(app)
+    if abandoned:
+        log.warning("%s run(s) left running by a stopped process marked abandoned", len(abandoned))
     if catch_up:
         ran = runs.catch_up(app)
         log.info("catch-up ran: %s", ", ".join(ran) or "nothing")
