@@ -2,13 +2,13 @@
 runs a night again to the run whose process was killed. The heartbeat column itself came with
 0005; the new status ``abandoned`` is a value of the plain string column.
 
-Revision ID: 0100_sched17
+Revision ID: 0008_jobretry
 Revises: 0007_perf
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0100_sched17"
+revision = "0008_jobretry"
 down_revision = "0007_perf"
 branch_labels = None
 depends_on = None
