@@ -92,6 +92,21 @@ class DefaultConfig:
     API_MAX_CONTENT_LENGTH = 256 * 1024  # largest JSON body the API accepts (413 above it)
     # Public base URL used in e-mails.
     BASE_URL = "http://127.0.0.1:5000"
+    # Municipal single sign-on (OpenID Connect), off while OIDC_DISCOVERY_URL is unset: the
+    # provider's issuer URL or its /.well-known/openid-configuration address.
+    OIDC_DISCOVERY_URL: str | None = None
+    OIDC_CLIENT_ID: str | None = None
+    OIDC_CLIENT_SECRET: str | None = None
+    # The claim that names the account: "sub" matches the subject stored on the user, any other
+    # claim (email, upn, preferred_username) is matched against the user's e-mail address.
+    OIDC_USER_CLAIM = "email"
+    # The button's text on the login page; None: "Logga in med kommunens konto" (translated).
+    OIDC_BUTTON_LABEL: str | None = None
+    OIDC_SCOPES = "openid email profile"
+    # Logging out also ends the session at the provider when it offers RP-initiated logout.
+    OIDC_PROVIDER_LOGOUT = True
+    # Seconds to wait for the provider's discovery, keys and token answers.
+    OIDC_TIMEOUT = 10.0
 
 
 #: Environment variable -> setting.
@@ -139,4 +154,12 @@ ENV_OVERRIDES: dict[str, str] = {
     "API_MAX_CONTENT_LENGTH": "API_MAX_CONTENT_LENGTH",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "BASE_URL": "BASE_URL",
+    "OIDC_DISCOVERY_URL": "OIDC_DISCOVERY_URL",
+    "OIDC_CLIENT_ID": "OIDC_CLIENT_ID",
+    "OIDC_CLIENT_SECRET": "OIDC_CLIENT_SECRET",
+    "OIDC_USER_CLAIM": "OIDC_USER_CLAIM",
+    "OIDC_BUTTON_LABEL": "OIDC_BUTTON_LABEL",
+    "OIDC_SCOPES": "OIDC_SCOPES",
+    "OIDC_PROVIDER_LOGOUT": "OIDC_PROVIDER_LOGOUT",
+    "OIDC_TIMEOUT": "OIDC_TIMEOUT",
 }

@@ -201,3 +201,18 @@ def threaded_server() -> Iterator[HTTPServer]:
     server.clear()
     if server.is_running():
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[str]:
+    """A real OpenID Connect provider (oidc-provider-mock) on a loopback port, for the session.
+
+    Served as ``localhost`` while the app under test is ``127.0.0.1``, so that a browser keeps
+    the two sites' cookies apart as it would for a real provider. Any client id and secret are
+    accepted; ``PUT {url}/users/{sub}`` sets a subject's claims, and its login form takes a
+    ``sub`` (claims ``{"email": sub}`` unless set).
+    """
+    import oidc_provider_mock
+
+    with oidc_provider_mock.run_server_in_thread() as server:
+        yield f"http://localhost:{server.server_port}"

@@ -2,8 +2,9 @@
 from vendor_registry.auth.permissions import PUBLIC, ROLE_PERMISSIONS, Permission
 from vendor_registry.codes import Role
 
-# Public by design: login, health check, language switch and the root redirect.
-EXPECTED_PUBLIC = {"auth.login", "auth.health", "auth.language", "dashboard.root"}
+# Public by design: login (also through the municipality's identity provider), health check,
+# language switch and the root redirect.
+EXPECTED_PUBLIC = {"auth.login", "auth.health", "auth.language", "dashboard.root", "oidc.login", "oidc.callback"}
 
 
 def _is_static(endpoint: str) -> bool:

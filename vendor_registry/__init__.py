@@ -97,6 +97,7 @@ def register_extensions(app: Flask) -> None:
     from vendor_registry import models  # noqa: F401  (every table on the metadata)
     from vendor_registry.audit import listener
     from vendor_registry.auth.loading import init_login
+    from vendor_registry.auth.oidc import init_oidc
     from vendor_registry.extensions import babel, bootstrap, csrf, db, migrate
     from vendor_registry.flags import refresh as flag_refresh
     from vendor_registry.i18n import select_locale, select_timezone
@@ -112,6 +113,7 @@ def register_extensions(app: Flask) -> None:
     )
     bootstrap.init_app(app)
     init_login(app)
+    init_oidc(app)  # municipal single sign-on, only when configured
     listener.install()
     flag_refresh.install()
     _sqlite_pragmas(app)

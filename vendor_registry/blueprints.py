@@ -10,6 +10,7 @@ def all_blueprints() -> list[Blueprint]:
     from vendor_registry.admin.views import bp as admin_bp
     from vendor_registry.api import bp as api_bp
     from vendor_registry.audit.views import bp as audit_bp
+    from vendor_registry.auth.oidc_views import bp as oidc_bp
     from vendor_registry.auth.views import bp as auth_bp
     from vendor_registry.background_checks.views import bp as background_checks_bp
     from vendor_registry.contracts.views import bp as contracts_bp
@@ -24,6 +25,6 @@ def all_blueprints() -> list[Blueprint]:
     from vendor_registry.standing import views as standing_views  # noqa: F401  (adds the list and detail pages to providers_bp)
 
     return [
-        auth_bp, dashboard_bp, providers_bp, licences_bp, contracts_bp, offered_methods_bp, reviews_bp,
+        auth_bp, oidc_bp, dashboard_bp, providers_bp, licences_bp, contracts_bp, offered_methods_bp, reviews_bp,
         admin_bp, background_checks_bp, api_bp, account_bp, demand_bp, flags_bp, jobs_bp, audit_bp,
     ]

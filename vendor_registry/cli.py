@@ -66,6 +66,26 @@ def users_deactivate(email: str) -> None:
     click.echo(f"deactivated {user.email}")
 
 
+@users_cli.command("set-subject")
+@click.argument("email")
+@click.argument("subject", default="")
+def users_set_subject(email: str, subject: str) -> None:
+    """Tie a user to the identity provider's subject (single sign-on with OIDC_USER_CLAIM=sub);
+    without SUBJECT, untie it."""
+    from vendor_registry.auth import oidc_services, services
+
+    user = services.find_user(email)
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    with acting_as(CLI_ACTOR):
+        try:
+            oidc_services.set_subject(user, subject)
+        except services.AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+    click.echo(f"{user.email}\t{user.oidc_subject or '-'}")
+
+
 @click.command("demo-data")
 @click.option("--force", is_flag=True, help="Add demo data even if the database is not empty.")
 @click.option("--if-empty", is_flag=True, help="Do nothing (exit 0) when the database already has providers.")

@@ -78,6 +78,15 @@ class RoleForm(FlaskForm):
         self.role.choices = choices(Role)
 
 
+class SubjectForm(FlaskForm):
+    """The account's subject at the municipality's identity provider (single sign-on by ``sub``)."""
+
+    oidc_subject = StringField(_l("Identitet hos kommunens inloggningstjänst (sub)"),
+                               validators=[Optional(), Length(max=255)],
+                               description=_l("Exakt som inloggningstjänsten skickar den. Lämna tomt för att ta bort."))
+    version = VersionField()
+
+
 class VersionOnlyForm(FlaskForm):
     """Deactivate / reactivate: only the CSRF token and the version the admin saw."""
 

@@ -161,3 +161,15 @@ def reactivate(user: User, seen_version: int | str | None) -> User:
         accounts.reactivate_user(user)
     return user
 
+
+def set_subject(user: User, subject: str | None, seen_version: int | str | None) -> User:
+    """The identity provider's subject for single sign-on by ``sub`` (see auth/oidc_services.py)."""
+    from vendor_registry.auth import oidc_services
+
+    check_version(user, seen_version)
+    try:
+        oidc_services.set_subject(user, subject)
+    except accounts.AccountError as exc:
+        raise ValidationFailed({"oidc_subject": [exc.args[0]]}) from exc
+    return user
+

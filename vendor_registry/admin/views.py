@@ -151,11 +151,13 @@ def user_create():
     return render_template("admin/user_form.html", form=form), page_status(form)
 
 
-def _user_page(user: User, role_form=None, state_form=None, stale=None, status=200):
+def _user_page(user: User, role_form=None, state_form=None, stale=None, status=200, subject_form=None):
     role_form = role_form or forms.RoleForm(formdata=None, data={"role": user.role.value, "version": user.version})
     state_form = state_form or forms.VersionOnlyForm(formdata=None, data={"version": user.version})
+    subject_form = subject_form or forms.SubjectForm(
+        formdata=None, data={"oidc_subject": user.oidc_subject, "version": user.version})
     return render_template("admin/user.html", user=user, role_form=role_form, state_form=state_form,
-                           stale=stale), status
+                           subject_form=subject_form, stale=stale), status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -185,6 +187,17 @@ def _change_state(user_id: int, write, success: str):
 def user_deactivate(user_id: int):
     return _change_state(user_id, lambda account, version: services.deactivate(account, version),
                          _("Kontot är inaktiverat och användarens sessioner är avslutade."))
+
+
+@bp.route("/users/<int:user_id>/subject", methods=["POST"])
+@require(Permission.ADMINISTER)
+def user_subject(user_id: int):
+    account = _get_or_404(User, user_id)
+    form = forms.SubjectForm()
+    response, stale = _save(form, lambda: services.set_subject(account, form.oidc_subject.data, form.version.data),
+                            _("Identiteten hos kommunens inloggningstjänst är sparad."),
+                            url_for("admin.user", user_id=user_id))
+    return response or _user_page(account, subject_form=form, stale=stale, status=page_status(form, stale))
 
 
 @bp.route("/users/<int:user_id>/reactivate", methods=["POST"])

@@ -139,6 +139,7 @@ FIELD_LABELS: dict[str, LazyString] = {
     "session_token": _l("Inloggningsnyckel"),
     "locale": _l("Språkval"),
     "last_login_at": _l("Senast inloggad"),
+    "oidc_subject": _l("Identitet hos kommunens inloggningstjänst (sub)"),
     "notices_seen_at": _l("Notiser senast lästa"),
     "last_digest_at": _l("Senaste sammanfattning"),
     "user_id": _l("Användare"),

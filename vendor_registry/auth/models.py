@@ -37,6 +37,9 @@ class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
     last_digest_at: Mapped[datetime | None]
     # When this person last marked their notices as seen: what is "new" starts after it.
     notices_seen_at: Mapped[datetime | None]
+    # The municipal identity provider's ``sub`` for this person, when single sign-on maps
+    # accounts by subject (OIDC_USER_CLAIM=sub); set by an administrator, never by a login.
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -95,7 +98,12 @@ class SignIn(db.Model):
     outcome: Mapped[str] = mapped_column(String(20))  # see SIGN_IN_OUTCOMES
     address: Mapped[str | None] = mapped_column(String(45))  # IPv4 or IPv6
     user_agent: Mapped[str | None] = mapped_column(String(200))
+    # How the person signed in: see SIGN_IN_METHODS.
+    method: Mapped[str] = mapped_column(String(20), default="password", server_default="password")
 
 
-#: Outcome codes of a sign-in attempt.
-SIGN_IN_OUTCOMES = ("ok", "unknown_email", "wrong_password", "inactive")
+#: Outcome codes of a sign-in attempt; the last two come only from single sign-on (an
+#: unknown ``sub``, and an answer from the provider that was refused before anyone was known).
+SIGN_IN_OUTCOMES = ("ok", "unknown_email", "wrong_password", "inactive", "unknown_subject", "sso_error")
+#: How a sign-in was made: the login form, or the municipality's identity provider (OIDC).
+SIGN_IN_METHODS = ("password", "oidc")

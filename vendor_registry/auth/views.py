@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import text
 
-from vendor_registry.auth import services
+from vendor_registry.auth import oidc, services
 from vendor_registry.auth.forms import LanguageForm, LoginForm
 from vendor_registry.auth.permissions import public, require
 from vendor_registry.extensions import db
@@ -51,10 +51,12 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @require()
 def logout():
+    # Read before the session is cleared: a session begun at the provider may end there too.
+    at_provider = oidc.logout_url(url_for("auth.login", _external=True))
     logout_user()
     session.clear()
     flash(_("Du är utloggad."), "info")
-    return redirect(url_for("auth.login"))
+    return redirect(at_provider or url_for("auth.login"))
 
 
 @bp.route("/language", methods=["POST"])
