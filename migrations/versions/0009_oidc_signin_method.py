@@ -4,14 +4,14 @@
 provider (existing rows were all password logins). ``users.oidc_subject`` holds the provider's
 ``sub`` for deployments that map accounts by subject rather than by e-mail address.
 
-Revision ID: 0100_oidc16
-Revises: 0007_perf
+Revision ID: 0009_oidc
+Revises: 0008_jobretry
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0100_oidc16"
-down_revision = "0007_perf"
+revision = "0009_oidc"
+down_revision = "0008_jobretry"
 branch_labels = None
 depends_on = None
 
