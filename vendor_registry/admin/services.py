@@ -161,3 +161,11 @@ def reactivate(user: User, seen_version: int | str | None) -> User:
         accounts.reactivate_user(user)
     return user
 
+
+
+def unlock_sign_in(user: User, seen_version: int | str | None) -> User:
+    """Lift the user's sign-in lock (auth/throttle.py); recorded in the audit log as a change to
+    the account, with who did it."""
+    check_version(user, seen_version)
+    accounts.unlock_sign_in(user)
+    return user

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from vendor_registry import editing
 from vendor_registry.admin import forms, services
+from vendor_registry.auth import throttle
 from vendor_registry.auth.models import User
 from vendor_registry.auth.permissions import Permission, require
 from vendor_registry.codes import CheckType, ProviderKind
@@ -155,7 +156,7 @@ def _user_page(user: User, role_form=None, state_form=None, stale=None, status=2
     role_form = role_form or forms.RoleForm(formdata=None, data={"role": user.role.value, "version": user.version})
     state_form = state_form or forms.VersionOnlyForm(formdata=None, data={"version": user.version})
     return render_template("admin/user.html", user=user, role_form=role_form, state_form=state_form,
-                           stale=stale), status
+                           stale=stale, locked_until=throttle.lock_until(user.email)), status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -191,3 +192,10 @@ def user_deactivate(user_id: int):
 @require(Permission.ADMINISTER)
 def user_reactivate(user_id: int):
     return _change_state(user_id, services.reactivate, _("Kontot är aktiverat igen."))
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@require(Permission.ADMINISTER)
+def user_unlock(user_id: int):
+    return _change_state(user_id, services.unlock_sign_in,
+                         _("Inloggningsspärren är hävd. Användaren kan logga in igen."))

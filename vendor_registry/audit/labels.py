@@ -140,6 +140,7 @@ FIELD_LABELS: dict[str, LazyString] = {
     "locale": _l("Språkval"),
     "last_login_at": _l("Senast inloggad"),
     "notices_seen_at": _l("Notiser senast lästa"),
+    "sign_in_unlocked_at": _l("Inloggning upplåst"),
     "last_digest_at": _l("Senaste sammanfattning"),
     "user_id": _l("Användare"),
     "token_hash": _l("Nyckelns kontrollsumma"),

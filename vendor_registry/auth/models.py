@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -37,6 +37,8 @@ class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
     last_digest_at: Mapped[datetime | None]
     # When this person last marked their notices as seen: what is "new" starts after it.
     notices_seen_at: Mapped[datetime | None]
+    # When an admin last lifted a sign-in lock: failures before it no longer count (auth/throttle.py).
+    sign_in_unlocked_at: Mapped[datetime | None]
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -86,6 +88,8 @@ class SignIn(db.Model):
     """
 
     __tablename__ = "sign_ins"
+    # The lock counts one address's failures in the last minutes (auth/throttle.py).
+    __table_args__ = (Index("ix_sign_ins_email_occurred_at", "email", "occurred_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -97,5 +101,10 @@ class SignIn(db.Model):
     user_agent: Mapped[str | None] = mapped_column(String(200))
 
 
-#: Outcome codes of a sign-in attempt.
-SIGN_IN_OUTCOMES = ("ok", "unknown_email", "wrong_password", "inactive")
+#: Outcome codes of a sign-in attempt: ``locked`` is an attempt refused unchecked because the
+#: address had too many failures (auth/throttle.py), ``throttled`` one refused because the
+#: client address had.
+SIGN_IN_OUTCOMES = ("ok", "unknown_email", "wrong_password", "inactive", "locked", "throttled")
+#: The outcomes that count towards a lock: attempts refused by the throttle itself do not, so
+#: a lock ends on time however often a guesser keeps knocking.
+FAILED_OUTCOMES = ("unknown_email", "wrong_password", "inactive")
