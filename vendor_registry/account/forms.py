@@ -1,15 +1,14 @@
-"""The form for creating a personal API token (field validation only)."""
+"""Account forms: a personal API token, and a person's own new password (field validation only)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, Length
 
 from vendor_registry.auth.passwords import HINT as PASSWORD_HINT
 from vendor_registry.auth.passwords import PasswordPolicy
-
 from vendor_registry.forms_common import required
 
 EXPIRY_CHOICES = [

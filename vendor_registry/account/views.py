@@ -96,7 +96,7 @@ def password():
             form.new_password.errors.append(str(exc))
         else:
             db.session.commit()
-            login_user(current_user)  # the new session token: this session goes on, the others end
+            login_user(current_user._get_current_object())  # the new session token: this session goes on, the others end
             flash(_("Lösenordet är bytt. Dina andra inloggningar är avslutade."), "success")
             return redirect(url_for("account.password"))
     return render_template("account/password.html", form=form), 422 if form.errors else 200

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from vendor_registry.auth.emails import INVALID_EMAIL, is_valid_email, normalise_email
 from vendor_registry.auth import throttle
+from vendor_registry.auth.emails import INVALID_EMAIL, is_valid_email, normalise_email
 from vendor_registry.auth.models import FAILED_OUTCOMES, SignIn, User
 from vendor_registry.auth.passwords import password_problem
 from vendor_registry.codes import Role
