@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from limits import parse
-from limits.storage import storage_from_string
+from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import func, select
 
@@ -173,8 +173,11 @@ def note_failure(address: str | None) -> None:
 
 
 def forget_addresses() -> None:
-    """Clear every address count of this app (tests; and an operator after a false alarm)."""
-    _counter().storage.reset()
+    """Clear this process's address counts when they are kept in memory (tests start each case
+    at zero). A shared Redis is left alone: its reset would clear every limiter key in it."""
+    storage = _counter().storage
+    if isinstance(storage, MemoryStorage):
+        storage.reset()
 
 
 # --- both ----------------------------------------------------------------------------------
