@@ -90,6 +90,15 @@ class DefaultConfig:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_KEY_PREFIX = "vendor_registry"  # namespace of the limiter's keys in a shared Redis
     API_MAX_CONTENT_LENGTH = 256 * 1024  # largest JSON body the API accepts (413 above it)
+    # Sign-in throttle (auth/throttle.py): failed attempts one e-mail address may make in
+    # LOGIN_LOCK_MINUTES before it is locked for the rest of them (an admin can unlock it).
+    LOGIN_LOCK_FAILURES = 10
+    LOGIN_LOCK_MINUTES = 15
+    # Failed attempts one client address may make, whatever the e-mail (kept in RATELIMIT_STORAGE_URI).
+    LOGIN_ADDRESS_LIMIT = "30 per 15 minutes"
+    # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none); the
+    # throttle and the sign-in log need the client's address, not the proxy's.
+    TRUSTED_PROXY_COUNT = 0
     # Public base URL used in e-mails.
     BASE_URL = "http://127.0.0.1:5000"
     # Municipal single sign-on (OpenID Connect), off while OIDC_DISCOVERY_URL is unset: the
@@ -162,4 +171,8 @@ ENV_OVERRIDES: dict[str, str] = {
     "OIDC_SCOPES": "OIDC_SCOPES",
     "OIDC_PROVIDER_LOGOUT": "OIDC_PROVIDER_LOGOUT",
     "OIDC_TIMEOUT": "OIDC_TIMEOUT",
+    "LOGIN_LOCK_FAILURES": "LOGIN_LOCK_FAILURES",
+    "LOGIN_LOCK_MINUTES": "LOGIN_LOCK_MINUTES",
+    "LOGIN_ADDRESS_LIMIT": "LOGIN_ADDRESS_LIMIT",
+    "TRUSTED_PROXY_COUNT": "TRUSTED_PROXY_COUNT",
 }

@@ -129,6 +129,9 @@ class FreshRequestClient(FlaskClient):
 
 @pytest.fixture
 def client(app, db_session):
+    from vendor_registry.auth import throttle
+
+    throttle.forget_addresses()  # the session-wide app's sign-in counts per address start at zero
     app.test_client_class = FreshRequestClient
     return app.test_client()
 

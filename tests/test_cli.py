@@ -28,7 +28,7 @@ def test_users_create_list_deactivate(app, db_session):
 def test_users_create_rejects_short_password_and_bad_role(app, db_session):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["users", "create", "a@example.org", "--role", "admin", "--name", "A"], input="kort\n")
-    assert result.exit_code != 0 and "minst 10 tecken" in result.output
+    assert result.exit_code != 0 and "minst 12 tecken" in result.output
     result = runner.invoke(args=["users", "create", "a@example.org", "--role", "king", "--name", "A"], input="x" * 12)
     assert result.exit_code != 0
 

@@ -45,6 +45,7 @@ TRICKY_TEXT = 'Rad ett, med komma\nRad "två" – åäö ÅÄÖ\'s'
 #: GET+POST pages that create something or act without an existing record to round-trip.
 NOT_EDIT_FORMS = {
     "auth.login": "signs in; edits no record",
+    "account.password": "sets a new password, which the user types: empty fields are refused",
     "admin.method_create": "creates a method",
     "admin.service_area_create": "creates a service area",
     "admin.user_create": "creates a user",

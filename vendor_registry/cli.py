@@ -86,6 +86,26 @@ def users_set_subject(email: str, subject: str) -> None:
     click.echo(f"{user.email}\t{user.oidc_subject or '-'}")
 
 
+@users_cli.command("set-password")
+@click.argument("email")
+def users_set_password(email: str) -> None:
+    """Set a user's password (read like ``create``'s); it must pass the same rule, and the
+    user's open sessions end."""
+    from vendor_registry.auth import services
+
+    user = services.find_user(email)
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    password = _read_password()
+    with acting_as(CLI_ACTOR):
+        try:
+            services.set_password(user, password)
+        except services.AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+    click.echo(f"password set for {user.email}; their sessions have ended")
+
+
 @click.command("demo-data")
 @click.option("--force", is_flag=True, help="Add demo data even if the database is not empty.")
 @click.option("--if-empty", is_flag=True, help="Do nothing (exit 0) when the database already has providers.")

@@ -281,3 +281,25 @@ def test_a_discovery_document_naming_another_issuer_is_not_trusted(app, httpserv
 def test_half_a_configuration_refuses_to_start(app, tmp_path, partial):
     with pytest.raises(RuntimeError, match="half configured"):
         make_test_app(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "instance", **partial)
+
+
+def test_refused_provider_answers_count_towards_the_address_throttle(sso_app, sso_client, sso_db):
+    """Each refused answer from the provider is a failure of the client address: once the address
+    has used up its attempts, the callback refuses before it even reads the answer."""
+    from vendor_registry.auth import throttle
+
+    before = sso_app.config["LOGIN_ADDRESS_LIMIT"]
+    sso_app.config["LOGIN_ADDRESS_LIMIT"] = "2 per 15 minutes"
+    try:
+        with sso_app.app_context():
+            throttle.forget_addresses()
+        for _ in range(2):
+            refused = sso_client.get("/login/oidc/callback?state=forged&code=x", environ_base=BROWSER)
+            assert "svaret var ogiltigt eller för gammalt" in page_after(sso_client, refused)
+        third = sso_client.get("/login/oidc/callback?state=forged&code=x", environ_base=BROWSER)
+        assert third.status_code == 302 and third.headers["Location"].endswith("/login")
+        assert "För många misslyckade inloggningsförsök från din dator" in page_after(sso_client, third)
+    finally:
+        sso_app.config["LOGIN_ADDRESS_LIMIT"] = before
+        with sso_app.app_context():
+            throttle.forget_addresses()

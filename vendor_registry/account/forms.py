@@ -1,11 +1,14 @@
-"""The form for creating a personal API token (field validation only)."""
+"""Account forms: a personal API token, and a person's own new password (field validation only)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
-from wtforms.validators import Length
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import EqualTo, Length
 
+from vendor_registry.auth.passwords import HINT as PASSWORD_HINT
+from vendor_registry.auth.passwords import PasswordPolicy
 from vendor_registry.forms_common import required
 
 EXPIRY_CHOICES = [
@@ -28,3 +31,18 @@ class TokenForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     """Only the CSRF token: revoking is a POST."""
+
+
+class PasswordChangeForm(FlaskForm):
+    """A person's own new password: the current one first, then the new one twice."""
+
+    current_password = PasswordField(_l("Nuvarande lösenord"),
+                                     validators=[required(_l("Ange ditt nuvarande lösenord."))])
+    new_password = PasswordField(_l("Nytt lösenord"), validators=[
+        required(_l("Ange ett nytt lösenord.")),
+        PasswordPolicy(identity=lambda: (current_user.email, current_user.name)),
+    ], description=PASSWORD_HINT)
+    confirm = PasswordField(_l("Upprepa det nya lösenordet"), validators=[
+        required(_l("Upprepa det nya lösenordet.")),
+        EqualTo("new_password", message=_l("Lösenorden är inte likadana.")),
+    ])

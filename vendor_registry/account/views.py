@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from vendor_registry import editing
-from vendor_registry.account.forms import RevokeForm, TokenForm
-from vendor_registry.auth import tokens
+from vendor_registry.account.forms import PasswordChangeForm, RevokeForm, TokenForm
+from vendor_registry.auth import services as accounts
+from vendor_registry.auth import throttle, tokens
 from vendor_registry.auth.permissions import Permission, has_permission, require
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
@@ -72,3 +73,30 @@ def token_revoke(token_id: int):
     db.session.commit()
     flash(_("Nyckeln %(name)s är återkallad.", name=token.name), "success")
     return redirect(url_for("account.token_list"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@require()
+def password():
+    """Change one's own password. A wrong current password counts against the client address
+    like a failed sign-in, so an open session cannot be used to guess it."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        refused = throttle.address_refusal(request.remote_addr)
+        if refused is not None:
+            form.current_password.errors.append(_("För många felaktiga försök. Försök igen om %(n)s minuter.",
+                                                  n=refused.minutes))
+            return render_template("account/password.html", form=form), 429
+        try:
+            accounts.change_own_password(current_user, form.current_password.data, form.new_password.data)
+        except accounts.WrongPassword as exc:
+            throttle.note_failure(request.remote_addr)
+            form.current_password.errors.append(str(exc))
+        except accounts.AccountError as exc:
+            form.new_password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # the new session token: this session goes on, the others end
+            flash(_("Lösenordet är bytt. Dina andra inloggningar är avslutade."), "success")
+            return redirect(url_for("account.password"))
+    return render_template("account/password.html", form=form), 422 if form.errors else 200

@@ -13,7 +13,8 @@ from wtforms import (
 from wtforms.validators import Length, Optional, Regexp
 
 from vendor_registry.auth.emails import ValidEmail
-from vendor_registry.auth.services import MIN_PASSWORD_LENGTH
+from vendor_registry.auth.passwords import HINT as PASSWORD_HINT
+from vendor_registry.auth.passwords import PasswordPolicy
 from vendor_registry.codes import EvidenceLevel, Role
 from vendor_registry.forms_common import TextAreaField, VersionField, required
 from vendor_registry.labels import choices
@@ -60,9 +61,8 @@ class NewUserForm(FlaskForm):
     name = StringField(_l("Namn"), validators=[required(_l("Ange ett namn.")), Length(max=200)])
     role = SelectField(_l("Roll"))
     password = PasswordField(_l("Första lösenord"), validators=[
-        required(_l("Ange ett lösenord.")),
-        Length(min=MIN_PASSWORD_LENGTH, message=_l("Lösenordet måste ha minst %(n)s tecken.", n=MIN_PASSWORD_LENGTH)),
-    ], description=_l("Minst %(n)s tecken. Lämna det till användaren på ett säkert sätt.", n=MIN_PASSWORD_LENGTH))
+        required(_l("Ange ett lösenord.")), PasswordPolicy(email_field="email", name_field="name"),
+    ], description=PASSWORD_HINT)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

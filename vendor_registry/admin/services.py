@@ -173,3 +173,10 @@ def set_subject(user: User, subject: str | None, seen_version: int | str | None)
         raise ValidationFailed({"oidc_subject": [exc.args[0]]}) from exc
     return user
 
+
+def unlock_sign_in(user: User, seen_version: int | str | None) -> User:
+    """Lift the user's sign-in lock (auth/throttle.py); recorded in the audit log as a change to
+    the account, with who did it."""
+    check_version(user, seen_version)
+    accounts.unlock_sign_in(user)
+    return user

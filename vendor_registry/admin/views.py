@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from vendor_registry import editing
 from vendor_registry.admin import forms, services
+from vendor_registry.auth import throttle
 from vendor_registry.auth.models import User
 from vendor_registry.auth.permissions import Permission, require
 from vendor_registry.codes import CheckType, ProviderKind
@@ -157,7 +158,8 @@ def _user_page(user: User, role_form=None, state_form=None, stale=None, status=2
     subject_form = subject_form or forms.SubjectForm(
         formdata=None, data={"oidc_subject": user.oidc_subject, "version": user.version})
     return render_template("admin/user.html", user=user, role_form=role_form, state_form=state_form,
-                           subject_form=subject_form, stale=stale), status
+                           subject_form=subject_form, stale=stale,
+                           locked_until=throttle.lock_until(user.email)), status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -204,3 +206,10 @@ def user_subject(user_id: int):
 @require(Permission.ADMINISTER)
 def user_reactivate(user_id: int):
     return _change_state(user_id, services.reactivate, _("Kontot är aktiverat igen."))
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@require(Permission.ADMINISTER)
+def user_unlock(user_id: int):
+    return _change_state(user_id, services.unlock_sign_in,
+                         _("Inloggningsspärren är hävd. Användaren kan logga in igen."))

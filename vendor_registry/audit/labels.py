@@ -141,6 +141,7 @@ FIELD_LABELS: dict[str, LazyString] = {
     "last_login_at": _l("Senast inloggad"),
     "oidc_subject": _l("Identitet hos kommunens inloggningstjänst (sub)"),
     "notices_seen_at": _l("Notiser senast lästa"),
+    "sign_in_unlocked_at": _l("Inloggning upplåst"),
     "last_digest_at": _l("Senaste sammanfattning"),
     "user_id": _l("Användare"),
     "token_hash": _l("Nyckelns kontrollsumma"),

@@ -3,11 +3,13 @@ attempt, filterable, newest first; the change log also as CSV."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_login import current_user
 
 from vendor_registry import clock
 from vendor_registry.audit import exports, labels, presentation, queries
+from vendor_registry.auth import throttle
 from vendor_registry.auth.models import SIGN_IN_OUTCOMES
-from vendor_registry.auth.permissions import Permission, require
+from vendor_registry.auth.permissions import Permission, has_permission, require
 from vendor_registry.auth.queries import SignInFilters, sign_in_query
 from vendor_registry.extensions import db
 
@@ -44,4 +46,6 @@ def sign_ins():
     page = request.args.get("page", 1, type=int)
     pagination = db.paginate(sign_in_query(filters), page=page, per_page=PER_PAGE, error_out=False)
     return render_template("audit/sign_ins.html", pagination=pagination, filters=filters,
-                           outcomes=SIGN_IN_OUTCOMES, when=presentation.format_moment)
+                           outcomes=SIGN_IN_OUTCOMES, when=presentation.format_moment,
+                           locked=throttle.locked_accounts(),
+                           can_unlock=has_permission(current_user, Permission.ADMINISTER))

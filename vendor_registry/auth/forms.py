@@ -1,8 +1,8 @@
 """Login form: field validation only; authentication is a service call in the view."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, PasswordField, SelectField
+from wtforms.validators import DataRequired
 
 from vendor_registry.auth.emails import ValidEmail
 
@@ -16,10 +16,3 @@ class LoginForm(FlaskForm):
 class LanguageForm(FlaskForm):
     locale = SelectField(_l("Språk"), choices=[("sv", "Svenska"), ("en", "English")])
 
-
-class UserForm(FlaskForm):
-    email = EmailField(_l("E-postadress"), validators=[DataRequired(_l("Ange en e-postadress.")),
-                                                       ValidEmail()])
-    name = StringField(_l("Namn"), validators=[DataRequired(_l("Ange ett namn.")), Length(max=200)])
-    role = SelectField(_l("Roll"))
-    password = PasswordField(_l("Lösenord"), validators=[DataRequired(_l("Ange ett lösenord.")), Length(min=10, message=_l("Lösenordet måste ha minst 10 tecken."))])

@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -40,6 +40,8 @@ class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
     # The municipal identity provider's ``sub`` for this person, when single sign-on maps
     # accounts by subject (OIDC_USER_CLAIM=sub); set by an administrator, never by a login.
     oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # When an admin last lifted a sign-in lock: failures before it no longer count (auth/throttle.py).
+    sign_in_unlocked_at: Mapped[datetime | None]
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -89,6 +91,8 @@ class SignIn(db.Model):
     """
 
     __tablename__ = "sign_ins"
+    # The lock counts one address's failures in the last minutes (auth/throttle.py).
+    __table_args__ = (Index("ix_sign_ins_email_occurred_at", "email", "occurred_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -102,8 +106,14 @@ class SignIn(db.Model):
     method: Mapped[str] = mapped_column(String(20), default="password", server_default="password")
 
 
-#: Outcome codes of a sign-in attempt; the last two come only from single sign-on (an
+#: Outcome codes of a sign-in attempt: ``locked`` is an attempt refused unchecked because the
+#: address had too many failures (auth/throttle.py), ``throttled`` one refused because the
+#: client address had; ``unknown_subject`` and ``sso_error`` come only from single sign-on (an
 #: unknown ``sub``, and an answer from the provider that was refused before anyone was known).
-SIGN_IN_OUTCOMES = ("ok", "unknown_email", "wrong_password", "inactive", "unknown_subject", "sso_error")
+SIGN_IN_OUTCOMES = ("ok", "unknown_email", "wrong_password", "inactive", "locked", "throttled",
+                    "unknown_subject", "sso_error")
+#: The outcomes that count towards a lock: attempts refused by the throttle itself do not, so
+#: a lock ends on time however often a guesser keeps knocking.
+FAILED_OUTCOMES = ("unknown_email", "wrong_password", "inactive")
 #: How a sign-in was made: the login form, or the municipality's identity provider (OIDC).
 SIGN_IN_METHODS = ("password", "oidc")

@@ -20,7 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
-from vendor_registry.auth import oidc, oidc_services
+from vendor_registry.auth import oidc, oidc_services, services, throttle
 from vendor_registry.auth.permissions import public
 from vendor_registry.auth.views import _safe_next
 from vendor_registry.extensions import db
@@ -53,16 +53,24 @@ def login():
 @public
 def callback():
     where = {"address": request.remote_addr, "user_agent": request.user_agent.string}
+    # The provider checks the password; the registry still counts its own refusals per client
+    # address (auth/throttle.py), as the password login does, so that one machine cannot probe
+    # the accounts by replaying provider answers.
+    refused = throttle.address_refusal(where["address"])
+    if refused is not None:
+        return _refused(services.SignInRefused(refused).message)
     try:
         claims = oidc.finish()
     except oidc.SsoError as exc:
         current_app.logger.warning("single sign-on refused: %s", exc.detail)
         oidc_services.record_failure(**where)
+        throttle.note_failure(where["address"])
         db.session.commit()
         return _refused(exc.message)
     result = oidc_services.sign_in(claims, oidc.user_claim(), **where)
     db.session.commit()  # the sign-in log keeps refusals too
     if result.user is None:
+        throttle.note_failure(where["address"])
         return _refused(result.message)
     kept = {key: session[key] for key in ("locale", oidc.ID_TOKEN_KEY) if key in session}
     target = session.get(_NEXT_KEY) or url_for("dashboard.index")

@@ -4,19 +4,44 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from vendor_registry.auth import throttle
 from vendor_registry.auth.emails import INVALID_EMAIL, is_valid_email, normalise_email
-from vendor_registry.auth.models import SignIn, User
+from vendor_registry.auth.models import FAILED_OUTCOMES, SignIn, User
+from vendor_registry.auth.passwords import password_problem
 from vendor_registry.codes import Role
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
 
-MIN_PASSWORD_LENGTH = 10
 # Compared against when the e-mail is unknown, so a login takes as long either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 class AccountError(ValueError):
     """A user-facing reason why an account change was refused."""
+
+
+class WrongPassword(AccountError):
+    """The current password given to confirm a change is not the account's."""
+
+
+class SignInRefused(Exception):
+    """An attempt refused unchecked by the throttle (auth/throttle.py); it is in the sign-in log.
+
+    The message names the e-mail address or the client address but never says whether an
+    account exists: an unknown address is locked by the same count as a real one.
+    """
+
+    def __init__(self, refusal: throttle.Refusal):
+        super().__init__(refusal.outcome)
+        self.refusal = refusal
+
+    @property
+    def message(self):
+        if self.refusal.outcome == "locked":
+            return _l("För många misslyckade inloggningsförsök med den här e-postadressen. "
+                      "Försök igen om %(n)s minuter.", n=self.refusal.minutes)
+        return _l("För många misslyckade inloggningsförsök från din dator eller ditt nätverk. "
+                  "Försök igen om %(n)s minuter.", n=self.refusal.minutes)
 
 
 def find_user(email: str) -> User | None:
@@ -29,8 +54,7 @@ def create_user(email: str, name: str, role: Role | str, password: str) -> User:
     email = normalise_email(email)
     if find_user(email) is not None:
         raise AccountError(_l("Det finns redan en användare med e-postadressen %(email)s.", email=email))
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(_l("Lösenordet måste ha minst %(n)s tecken.", n=MIN_PASSWORD_LENGTH))
+    _check_policy(password, email=email, name=name)
     user = User(email=email, name=name.strip(), role=Role(role))
     user.set_password(password)
     db.session.add(user)
@@ -43,10 +67,14 @@ def authenticate(email: str, password: str, *, address: str | None = None,
     """The active user with this e-mail and password, else None (timing-safe).
 
     Every attempt is written to the sign-in log, failures included, so that a supervisor can see
-    guessing; the password itself is never stored.
+    guessing; the password itself is never stored. An attempt the throttle refuses is logged and
+    then raises :class:`SignInRefused` without its password being checked (the caller commits).
     """
+    refused = throttle.refusal(email, address)
     user = find_user(email)
-    if user is None:
+    if refused is not None:
+        outcome = refused.outcome
+    elif user is None:
         check_password_hash(_DUMMY_HASH, password)
         outcome = "unknown_email"
     elif not user.check_password(password):
@@ -61,6 +89,10 @@ def authenticate(email: str, password: str, *, address: str | None = None,
         succeeded=outcome == "ok", outcome=outcome, address=(address or None) and address[:45],
         user_agent=(user_agent or None) and user_agent[:200]))
     db.session.flush()
+    if refused is not None:
+        raise SignInRefused(refused)
+    if outcome in FAILED_OUTCOMES:
+        throttle.note_failure(address)
     return user if outcome == "ok" else None
 
 
@@ -82,11 +114,31 @@ def change_role(user: User, role: Role | str) -> None:
     db.session.flush()
 
 
+def _check_policy(password: str, *, email: str, name: str) -> None:
+    """Every password that is set passes auth/passwords.py's rule (ASVS 5.0 V6.2)."""
+    problem = password_problem(password, email=email, name=name)
+    if problem is not None:
+        raise AccountError(problem)
+
+
 def set_password(user: User, password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(_l("Lösenordet måste ha minst %(n)s tecken.", n=MIN_PASSWORD_LENGTH))
+    _check_policy(password, email=user.email, name=user.name)
     user.set_password(password)
     user.end_sessions()
+    db.session.flush()
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    """A person's own change: the current password proves it is them (a left-open session is
+    not enough); every other session of theirs ends."""
+    if not user.check_password(current):
+        raise WrongPassword(_l("Det nuvarande lösenordet stämmer inte."))
+    set_password(user, new)
+
+
+def unlock_sign_in(user: User) -> None:
+    """Lift a sign-in lock: failures before now no longer count (audited as a change to the user)."""
+    user.sign_in_unlocked_at = utcnow()
     db.session.flush()
 
 

@@ -32,8 +32,14 @@ def login():
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data, address=request.remote_addr,
-                                     user_agent=request.user_agent.string)
+        try:
+            user = services.authenticate(form.email.data, form.password.data, address=request.remote_addr,
+                                         user_agent=request.user_agent.string)
+        except services.SignInRefused as refused:
+            db.session.commit()  # the refused attempt stays in the sign-in log
+            form.password.errors.append(str(refused.message))
+            return (render_template("auth/login.html", form=form), 429,
+                    {"Retry-After": str(refused.refusal.retry_after)})
         db.session.commit()  # the sign-in log keeps failed attempts too
         if user is None:
             form.password.errors.append(_("Fel e-postadress eller lösenord, eller kontot är inaktiverat."))
