@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from vendor_registry.auth.emails import INVALID_EMAIL, is_valid_email, normalise_email
@@ -55,13 +57,29 @@ def authenticate(email: str, password: str, *, address: str | None = None,
         outcome = "inactive"
     else:
         outcome = "ok"
-        user.last_login_at = utcnow()
+        stamp_login(user)
     db.session.add(SignIn(
         email=normalise_email(email)[:254], user_id=user.id if user is not None else None,
         succeeded=outcome == "ok", outcome=outcome, address=(address or None) and address[:45],
         user_agent=(user_agent or None) and user_agent[:200]))
     db.session.flush()
     return user if outcome == "ok" else None
+
+
+def stamp_login(user: User) -> None:
+    """Record when the user last signed in, as bookkeeping rather than an edit of the account.
+
+    A plain UPDATE that bypasses the ORM's optimistic-lock version: parallel logins to one
+    account (several tabs, a shared service account) must never fail each other with a stale
+    version, and a login must not make an administrator's open edit form of the account stale.
+    On PostgreSQL concurrent stamps wait for each other's row lock and the last one wins.
+    """
+    now = utcnow()
+    # updated_at keeps its value (a Core UPDATE would otherwise apply its onupdate): not an edit.
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(last_login_at=now, updated_at=User.updated_at)
+                       .execution_options(synchronize_session=False))
+    set_committed_value(user, "last_login_at", now)
 
 
 def deactivate_user(user: User) -> None:

@@ -1,0 +1,77 @@
+"""A real server over loopback for the concurrency tests: the app on its own committed database
+(SQLite file, or a fresh PostgreSQL database when TEST_DATABASE_URL is set), served by
+werkzeug's threaded server, so parallel ``requests`` sessions really overlap in the database.
+
+Each test gets its own database: these tests commit, and what one leaves behind (sign-ins, an
+applied extract) must not be seen by the next.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from tests.conftest import BACKENDS, drop_database
+from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.jobs.conftest import build_app
+from vendor_registry.extensions import db
+
+
+@dataclass
+class Served:
+    url: str
+    app: Any
+    backend: str
+
+    def __call__(self, path: str) -> str:
+        return self.url + path
+
+    def session_for(self, email: str, password: str = DEFAULT_PASSWORD) -> requests.Session:
+        """A logged-in browser-like session (its own cookie jar and connection)."""
+        session = requests.Session()
+        response = session.post(self("/login"), data={"email": email, "password": password},
+                                allow_redirects=False, timeout=60)
+        assert response.status_code == 302, response.text[:500]
+        return session
+
+    def add_user(self, role: str) -> str:
+        with self.app.app_context():
+            email = make_user(role=role).email
+            db.session.commit()
+            db.session.remove()
+        return email
+
+
+@pytest.fixture(params=BACKENDS)
+def served(request, tmp_path) -> Iterator[Served]:
+    app, url = build_app(request.param, tmp_path, EVIDENCE_STORAGE_DIR=str(tmp_path / "evidence"))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="concurrency-server", daemon=True)
+    thread.start()
+    try:
+        yield Served(f"http://127.0.0.1:{server.server_port}", app, request.param)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        drop_database(url)
+
+
+def in_parallel(count: int, work: Callable[[int], Any]) -> list[Any]:
+    """Run ``work(i)`` for i in range(count) on ``count`` threads released together."""
+    barrier = threading.Barrier(count)
+
+    def _run(i: int) -> Any:
+        barrier.wait(timeout=60)
+        return work(i)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(_run, range(count)))
