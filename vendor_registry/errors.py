@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,19 @@ def _clean_session() -> None:
     except Exception:  # the connection itself is gone: drop it, the pool makes a new one
         log.warning("rollback after an error failed", exc_info=True)
         db.session.remove()
+        _draw_without_user()  # the person's row belonged to the session just dropped
+
+
+def _draw_without_user() -> None:
+    """Draw the error page for nobody in particular, without asking the database anything.
+
+    The signed-in person (name, role, language, the notices badge) is read from the database
+    that has just failed: loading them again for the error page would fail the same way and
+    turn the clear 503 into a bare 500. Only this response is affected; the session cookie is
+    untouched, so the person is still signed in on the next request."""
+    from flask import current_app, g
+
+    g._login_user = current_app.login_manager.anonymous_user()  # what Flask-Login's current_user reads
 
 
 def init_errors(app: Flask) -> None:
@@ -84,10 +97,12 @@ def init_errors(app: Flask) -> None:
             return problem_response(status, error.description if status not in (404, 405) else None)
         return render_template("errors/error.html", status=status, title=str(TITLES.get(status, TITLES[500]))), status
 
-    @app.errorhandler(OperationalError)
-    def database_down(error: OperationalError):
+    @app.errorhandler(OperationalError)  # unreachable, locked past the busy timeout
+    @app.errorhandler(InterfaceError)  # the connection closed under the request
+    def database_down(error: OperationalError | InterfaceError):
         log.error("database error: %s", error)
         _clean_session()
+        _draw_without_user()
         if _wants_problem_json():
             return problem_response(503, _("Databasen kan inte nås just nu. Försök igen om en stund."))
         return render_template("errors/error.html", status=503, title=str(TITLES[503]),

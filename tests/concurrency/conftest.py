@@ -10,7 +10,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,14 +50,15 @@ class Served:
         return email
 
 
-@pytest.fixture(params=BACKENDS)
-def served(request, tmp_path) -> Iterator[Served]:
-    app, url = build_app(request.param, tmp_path, EVIDENCE_STORAGE_DIR=str(tmp_path / "evidence"))
+@contextmanager
+def serve(backend: str, tmp_path: Path, **config: Any) -> Iterator[Served]:
+    """The app on a fresh migrated database, served over loopback by a threaded server."""
+    app, url = build_app(backend, tmp_path, EVIDENCE_STORAGE_DIR=str(tmp_path / "evidence"), **config)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="concurrency-server", daemon=True)
     thread.start()
     try:
-        yield Served(f"http://127.0.0.1:{server.server_port}", app, request.param)
+        yield Served(f"http://127.0.0.1:{server.server_port}", app, backend)
     finally:
         server.shutdown()
         thread.join(timeout=10)
@@ -63,6 +66,12 @@ def served(request, tmp_path) -> Iterator[Served]:
             db.session.remove()
             db.engine.dispose()
         drop_database(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def served(request, tmp_path) -> Iterator[Served]:
+    with serve(request.param, tmp_path) as live:
+        yield live
 
 
 def in_parallel(count: int, work: Callable[[int], Any]) -> list[Any]:

@@ -11,6 +11,7 @@ from vendor_registry.auth.models import SignIn, User
 from vendor_registry.codes import Role
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
+from vendor_registry.sqlite import end_reads, write_intent
 
 MIN_PASSWORD_LENGTH = 10
 # Compared against when the e-mail is unknown, so a login takes as long either way.
@@ -46,17 +47,25 @@ def authenticate(email: str, password: str, *, address: str | None = None,
 
     Every attempt is written to the sign-in log, failures included, so that a supervisor can see
     guessing; the password itself is never stored.
+
+    The lookup and the deliberately slow password hash run in a read transaction of their own,
+    and the writes in a short one after it: on SQLite a login then holds the write lock for
+    the two writes only, not for the hash (under load, logins waiting behind other logins'
+    hashes ran past the busy timeout: issue 17).
     """
-    user = find_user(email)
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-        outcome = "unknown_email"
-    elif not user.check_password(password):
-        outcome = "wrong_password"
-    elif not user.active:
-        outcome = "inactive"
-    else:
-        outcome = "ok"
+    with write_intent(False):
+        user = find_user(email)
+        if user is None:
+            check_password_hash(_DUMMY_HASH, password)
+            outcome = "unknown_email"
+        elif not user.check_password(password):
+            outcome = "wrong_password"
+        elif not user.active:
+            outcome = "inactive"
+        else:
+            outcome = "ok"
+        end_reads(db.session)
+    if outcome == "ok":
         stamp_login(user)
     db.session.add(SignIn(
         email=normalise_email(email)[:254], user_id=user.id if user is not None else None,
