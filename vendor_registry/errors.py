@@ -8,6 +8,7 @@ from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,19 @@ def init_errors(app: Flask) -> None:
             return problem_response(503, _("Databasen kan inte nås just nu. Försök igen om en stund."))
         return render_template("errors/error.html", status=503, title=str(TITLES[503]),
                                detail=_("Databasen kan inte nås just nu. Försök igen om en stund.")), 503
+
+    @app.errorhandler(StaleDataError)
+    def saved_meanwhile(error: StaleDataError):
+        """Two saves of one record passed the version check together and met at the UPDATE
+        (PostgreSQL: the second waited for the first's row lock, then matched no row): the
+        conflict the version check reports, answered the same way, never as a 500."""
+        log.info("concurrent save refused: %s", error)
+        _clean_session()
+        message = _("Någon annan sparade samma uppgift samtidigt, så din ändring sparades inte. "
+                    "Öppna sidan igen och gör om ändringen.")
+        if _wants_problem_json():
+            return problem_response(409, message)
+        return render_template("errors/error.html", status=409, title=str(TITLES[409]), detail=message), 409
 
     @app.errorhandler(500)
     def server_error(error: Exception):

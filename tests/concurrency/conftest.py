@@ -74,6 +74,21 @@ def served(request, tmp_path) -> Iterator[Served]:
         yield live
 
 
+def load_users_module():
+    """``benchmarks/load_users.py`` (not a package): its simulated people and form filling."""
+    import importlib.util
+    import sys
+
+    folder = Path(__file__).resolve().parents[2] / "benchmarks"
+    if "load_users" not in sys.modules:
+        sys.path.insert(0, str(folder))
+        spec = importlib.util.spec_from_file_location("load_users", folder / "load_users.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["load_users"] = module  # dataclasses look their module up there
+        spec.loader.exec_module(module)
+    return sys.modules["load_users"]
+
+
 def in_parallel(count: int, work: Callable[[int], Any]) -> list[Any]:
     """Run ``work(i)`` for i in range(count) on ``count`` threads released together."""
     barrier = threading.Barrier(count)

@@ -14,36 +14,23 @@ they needed when every login hashed a password inside it; nothing else is timed.
 """
 from __future__ import annotations
 
-import importlib.util
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.concurrency.conftest import serve
+from tests.concurrency.conftest import load_users_module, serve
 from tests.conftest import BACKENDS
 from vendor_registry.demo.generator import generate
 from vendor_registry.extensions import db
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 USERS = 20
 SECONDS = 4.0
 STEPS = 8  # each person's first steps are done whatever the time: a slow machine only takes longer
 
 
-def _load_users():
-    sys.path.insert(0, str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location("load_users", BENCHMARKS / "load_users.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("load_users", module)  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_twenty_people_of_all_roles_get_no_server_error(backend, tmp_path):
-    load = _load_users()
+    load = load_users_module()
     with serve(backend, tmp_path, SQLITE_BUSY_TIMEOUT_MS=4000) as live:
         with live.app.app_context():
             generate(db.session, providers=30)  # the demo accounts of the four roles, providers, flags
