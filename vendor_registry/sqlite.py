@@ -80,10 +80,11 @@ def end_reads(session: Any) -> None:
     On SQLite those then begin IMMEDIATE and wait their turn for the write lock, instead of
     upgrading the read snapshot (which fails at once when another connection wrote meanwhile);
     and slow work done before (a password hash) is not done while holding the write lock.
-    Refuses to drop anything: only for a session with no pending changes."""
+    Only for a session with no unsaved changes; it commits rather than rolls back, so that
+    nothing flushed earlier in the same transaction could be lost."""
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("end_reads() with unsaved changes in the session")
-    session.rollback()
+    session.commit()
 
 
 def install(engine: Engine, busy_timeout_ms: int) -> None:
