@@ -56,13 +56,13 @@ from vendor_registry.licences.verification import apply_register_answer, status_
 from vendor_registry.providers.models import Provider
 
 PENDING_MAX_AGE = 24 * 3600  # seconds an unapplied upload is kept
+_LAPSED = {LicenceStatus.REVOKED, LicenceStatus.EXPIRED}
 ALREADY_APPLIED = _l("Registerutdraget är redan infört (av dig eller någon annan); ingenting ändrades nu. "
                      "Resultatet finns i utförarnas kontrollhistorik.")
 
 
 class AlreadyApplied(Exception):
     """This dry run's file has been applied already; this apply changed nothing."""
-_LAPSED = {LicenceStatus.REVOKED, LicenceStatus.EXPIRED}
 
 
 @dataclass
