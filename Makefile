@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app vendor_registry
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-dev translations translations-update lint bench clean-venv
+.PHONY: run test install install-dev translations translations-update lint bench load clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ bench: install-dev $(VENV)/.installed-bench translations
 	$(BIN)/python benchmarks/page_bench.py --cached $(BENCH_PROVIDERS)
 	$(BIN)/python benchmarks/sweep_bench.py
 	$(BIN)/python benchmarks/match_bench.py
+
+# Issue 17's load test: 50 users of all roles for 60 s against gunicorn (LOAD_ARGS e.g.
+# "--database-url postgresql+psycopg://postgres@127.0.0.1:5432/vendor_registry_load").
+LOAD_ARGS ?=
+load: install-dev $(VENV)/.installed-bench translations
+	$(BIN)/python benchmarks/load_users.py $(LOAD_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

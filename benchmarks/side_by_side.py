@@ -175,10 +175,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(app: str, env: dict[str, str], extra: list[str] = ()) -> tuple[subprocess.Popen, str]:
+def serve(app: str, env: dict[str, str], extra: list[str] = (), *, workers: int = 2, cwd: str | Path = ROOT,
+          stderr=None) -> tuple[subprocess.Popen, str]:
+    """gunicorn (sync workers) serving ``app`` on a free loopback port, once it answers."""
     port = free_port()
-    proc = subprocess.Popen([str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "300",
-                             "--log-level", "warning", *extra, app], cwd=ROOT, env=env, start_new_session=True)
+    proc = subprocess.Popen([str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "300",
+                             "--log-level", "warning", *extra, app], cwd=cwd, env=env, start_new_session=True,
+                            stderr=stderr)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

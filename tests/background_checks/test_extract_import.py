@@ -133,7 +133,8 @@ def test_apply_writes_verifications_and_one_check_per_provider(client, as_role, 
     # the pending copy is gone; applying the same page twice changes nothing more
     assert not any((evidence_dir / "pending").rglob(form["key"]))
     again = client.post("/checks/ivo-extract/apply", data=form, follow_redirects=True)
-    assert "finns inte längre" in again.get_data(as_text=True)
+    assert again.status_code == 409  # said plainly, not "upload it again" (issue 17 item 6)
+    assert "Registerutdraget är redan infört" in again.get_data(as_text=True)
     assert _counts()["checks"] == after["checks"]
 
 

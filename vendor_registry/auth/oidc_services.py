@@ -17,7 +17,6 @@ from flask_babel import lazy_gettext as _l
 from vendor_registry.auth import services
 from vendor_registry.auth.emails import normalise_email
 from vendor_registry.auth.models import SignIn, User
-from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
 
 METHOD = "oidc"
@@ -67,7 +66,7 @@ def sign_in(claims: dict[str, Any], claim: str, *, address: str | None = None,
             "Ditt konto i registret är inaktiverat. Kontakta systemförvaltaren."))
     else:
         result = SsoSignIn(user, "ok")
-        _stamp_login(user)
+        services.stamp_login(user)  # bookkeeping, outside the version check, as for passwords
     shown = user.email if user is not None else value if claim == "sub" else normalise_email(value)
     _log(result, shown, address, user_agent, user)
     return result
@@ -76,16 +75,6 @@ def sign_in(claims: dict[str, Any], claim: str, *, address: str | None = None,
 def record_failure(*, address: str | None = None, user_agent: str | None = None) -> None:
     """A provider answer refused before anyone was known (bad state, invalid token, denied)."""
     _log(SsoSignIn(None, "sso_error"), "", address, user_agent)
-
-
-def _stamp_login(user: User) -> None:
-    # Issue 17 gives the password login a lock-free stamp (services.stamp_login); use it when
-    # it is there, so that both ways of signing in stamp alike.
-    stamp = getattr(services, "stamp_login", None)
-    if stamp is not None:
-        stamp(user)
-    else:
-        user.last_login_at = utcnow()
 
 
 def _log(result: SsoSignIn, identity: str, address: str | None, user_agent: str | None,

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from vendor_registry.auth import throttle
@@ -11,6 +13,7 @@ from vendor_registry.auth.passwords import password_problem
 from vendor_registry.codes import Role
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
+from vendor_registry.sqlite import end_reads, write_intent
 
 # Compared against when the e-mail is unknown, so a login takes as long either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -69,21 +72,29 @@ def authenticate(email: str, password: str, *, address: str | None = None,
     Every attempt is written to the sign-in log, failures included, so that a supervisor can see
     guessing; the password itself is never stored. An attempt the throttle refuses is logged and
     then raises :class:`SignInRefused` without its password being checked (the caller commits).
+
+    The throttle's count, the lookup and the deliberately slow password hash run in a read
+    transaction of their own, and the writes in a short one after it: on SQLite a login then
+    holds the write lock for the two writes only, not for the hash (under load, logins waiting
+    behind other logins' hashes ran past the busy timeout: issue 17).
     """
-    refused = throttle.refusal(email, address)
-    user = find_user(email)
-    if refused is not None:
-        outcome = refused.outcome
-    elif user is None:
-        check_password_hash(_DUMMY_HASH, password)
-        outcome = "unknown_email"
-    elif not user.check_password(password):
-        outcome = "wrong_password"
-    elif not user.active:
-        outcome = "inactive"
-    else:
-        outcome = "ok"
-        user.last_login_at = utcnow()
+    with write_intent(False):
+        refused = throttle.refusal(email, address)
+        user = find_user(email)
+        if refused is not None:
+            outcome = refused.outcome
+        elif user is None:
+            check_password_hash(_DUMMY_HASH, password)
+            outcome = "unknown_email"
+        elif not user.check_password(password):
+            outcome = "wrong_password"
+        elif not user.active:
+            outcome = "inactive"
+        else:
+            outcome = "ok"
+        end_reads(db.session)
+    if outcome == "ok":
+        stamp_login(user)
     db.session.add(SignIn(
         email=normalise_email(email)[:254], user_id=user.id if user is not None else None,
         succeeded=outcome == "ok", outcome=outcome, address=(address or None) and address[:45],
@@ -94,6 +105,22 @@ def authenticate(email: str, password: str, *, address: str | None = None,
     if outcome in FAILED_OUTCOMES:
         throttle.note_failure(address)
     return user if outcome == "ok" else None
+
+
+def stamp_login(user: User) -> None:
+    """Record when the user last signed in, as bookkeeping rather than an edit of the account.
+
+    A plain UPDATE that bypasses the ORM's optimistic-lock version: parallel logins to one
+    account (several tabs, a shared service account) must never fail each other with a stale
+    version, and a login must not make an administrator's open edit form of the account stale.
+    On PostgreSQL concurrent stamps wait for each other's row lock and the last one wins.
+    """
+    now = utcnow()
+    # updated_at keeps its value (a Core UPDATE would otherwise apply its onupdate): not an edit.
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(last_login_at=now, updated_at=User.updated_at)
+                       .execution_options(synchronize_session=False))
+    set_committed_value(user, "last_login_at", now)
 
 
 def deactivate_user(user: User) -> None:

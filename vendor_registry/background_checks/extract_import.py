@@ -5,6 +5,11 @@ the dry-run page posts back with the file's SHA-256; nothing is written to the d
 until the person applies it. Applying re-reads and re-plans the very same file (never a
 plan sent back by the browser), stores it as an evidence document, records one
 verification per matched licence and one ``ivo_register`` check per affected provider.
+
+A dry run is applied at most once, also when several people (or tabs) apply it at the same
+moment: the evidence document keeps the upload's own key, and its unique ``storage_key`` is the
+claim. The first apply inserts it; every other one finds it (or waits for it at the unique
+index and then meets it) and is told the extract is already applied, having changed nothing.
 """
 from __future__ import annotations
 
@@ -21,12 +26,13 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from checks.extract import ExtractRow, parse_extract
 from vendor_registry import clock
 from vendor_registry.audit.context import current_actor
 from vendor_registry.background_checks import queries, services
-from vendor_registry.background_checks.models import BackgroundCheck
+from vendor_registry.background_checks.models import BackgroundCheck, EvidenceDocument
 from vendor_registry.background_checks.storage import (
     CSV,
     XLSX,
@@ -51,6 +57,12 @@ from vendor_registry.providers.models import Provider
 
 PENDING_MAX_AGE = 24 * 3600  # seconds an unapplied upload is kept
 _LAPSED = {LicenceStatus.REVOKED, LicenceStatus.EXPIRED}
+ALREADY_APPLIED = _l("Registerutdraget är redan infört (av dig eller någon annan); ingenting ändrades nu. "
+                     "Resultatet finns i utförarnas kontrollhistorik.")
+
+
+class AlreadyApplied(Exception):
+    """This dry run's file has been applied already; this apply changed nothing."""
 
 
 @dataclass
@@ -190,18 +202,36 @@ def _provider_outcome(rows: list[PlannedRow]) -> tuple[CheckOutcome, str]:
     return CheckOutcome.PASS, _("Registerutdrag från IVO bekräftar: %(rows)s.", rows=listing)
 
 
+def _applied(key: str) -> bool:
+    return db.session.scalar(select(EvidenceDocument.id).where(EvidenceDocument.storage_key == key)) is not None
+
+
 def apply_import(key: str, sha256: str, filename: str | None) -> dict[str, int]:
-    """Apply the plan for the pending file; returns counts for the confirmation message."""
-    data = load_pending(key, sha256)
+    """Apply the plan for the pending file; returns counts for the confirmation message.
+
+    Raises :class:`AlreadyApplied` when this upload was (or is just being) applied by another
+    request; the caller rolls back."""
+    if _applied(key):
+        raise AlreadyApplied
+    try:
+        data = load_pending(key, sha256)
+    except ValidationFailed:
+        if _applied(key):  # the apply that won removed the pending file after its commit
+            raise AlreadyApplied from None
+        raise
     plan = plan_import(data, filename)
     if plan.problems:
         raise ValidationFailed({"file": plan.problems})
     content_type = XLSX if sniff_extract_type(data[:16]) == XLSX else CSV
-    stored = evidence_storage(current_app.config).save(io.BytesIO(data))
     with force_locale("sv"):
         description = _("Registerutdrag från IVO")
-    document = services.add_document_row(stored.key, stored.size, stored.sha256, content_type, filename,
-                                         None, description)
+    try:
+        with db.session.begin_nested():  # the claim: a parallel apply waits here, then fails
+            document = services.add_document_row(key, len(data), sha256, content_type, filename, None,
+                                                 description)
+    except IntegrityError:
+        raise AlreadyApplied from None
+    stored = evidence_storage(current_app.config).put(key, io.BytesIO(data))
     now = utcnow()
     per_provider: dict[int, list[PlannedRow]] = defaultdict(list)
     changed = 0

@@ -57,6 +57,8 @@ class StoredObject:
 class EvidenceStorage(Protocol):
     def save(self, stream: BinaryIO) -> StoredObject: ...
 
+    def put(self, key: str, stream: BinaryIO) -> StoredObject: ...
+
     def open(self, key: str) -> BinaryIO: ...
 
     def delete(self, key: str) -> None: ...
@@ -99,8 +101,13 @@ class LocalFolderStorage:
         return self.root / key[:2] / key
 
     def save(self, stream: BinaryIO) -> StoredObject:
+        return self.put(uuid.uuid4().hex, stream)
+
+    def put(self, key: str, stream: BinaryIO) -> StoredObject:
+        """Store under a key the caller chose (one this storage could have generated), e.g. a
+        pending upload keeping its key as evidence; an existing file of that key is replaced."""
+        self._path(key)  # refuse a key we would never have generated
         self.root.mkdir(parents=True, exist_ok=True)
-        key = uuid.uuid4().hex
         digest = hashlib.sha256()
         size = 0
         fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".upload-")

@@ -194,11 +194,16 @@ def extract_apply():
     form = ExtractApplyForm()
     if not form.validate_on_submit():
         abort(400)
-    outcome = editing.save(form, lambda: extract_import.apply_import(form.key.data, form.sha256.data,
-                                                                     form.filename.data or None),
-                           lambda counts: _("Registerutdraget är infört: %(verified)s tillstånd verifierade, "
-                                            "%(changed)s ändrade, %(providers)s utförare fick en kontroll "
-                                            "registrerad.", **counts), on_form=False)
+    try:
+        outcome = editing.save(form, lambda: extract_import.apply_import(form.key.data, form.sha256.data,
+                                                                         form.filename.data or None),
+                               lambda counts: _("Registerutdraget är infört: %(verified)s tillstånd verifierade, "
+                                                "%(changed)s ändrade, %(providers)s utförare fick en kontroll "
+                                                "registrerad.", **counts), on_form=False)
+    except extract_import.AlreadyApplied:  # another apply of this dry run won: say so, change nothing
+        db.session.rollback()
+        flash(str(extract_import.ALREADY_APPLIED), "warning")
+        return render_template("background_checks/extract_upload.html", form=ExtractUploadForm(formdata=None)), 409
     if not outcome.saved:
         for messages in outcome.errors.values():
             for message in messages:
