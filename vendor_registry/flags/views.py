@@ -20,7 +20,7 @@ from flask_login import current_user
 from vendor_registry import editing
 from vendor_registry.auth.permissions import Permission, has_permission, require
 from vendor_registry.extensions import db
-from vendor_registry.flags import bulk, notify, queries, services, whats_new
+from vendor_registry.flags import bulk, notify, queries, services, visibility, whats_new
 from vendor_registry.flags.forms import (
     AcknowledgeForm,
     AssignForm,
@@ -189,11 +189,13 @@ def overview():
 @bp.route("/notifications")
 @require(Permission.VIEW_PROVIDERS)
 def notifications():
-    items = queries.notifications_for(current_user.id)
+    items = visibility.shown_notifications(queries.notifications_for(current_user.id), current_user)
     can_open = has_permission(current_user, Permission.ACKNOWLEDGE_FLAG) or has_permission(
         current_user, Permission.RESOLVE_FLAG)
-    return render_template("flags/notifications.html", items=items, can_open=can_open,
-                           new=whats_new.whats_new(current_user))
+    new = whats_new.whats_new(current_user)
+    new.urgent = visibility.shown_flags(new.urgent, current_user)
+    new.assigned = visibility.shown_flags(new.assigned, current_user)
+    return render_template("flags/notifications.html", items=items, can_open=can_open, new=new)
 
 
 @bp.route("/notifications/read", methods=["POST"])

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from vendor_registry.auth.permissions import Permission, has_permission
+from vendor_registry.auth.permissions import sees_check_details
 from vendor_registry.background_checks.queries import checks_current_map, latest_checks
 from vendor_registry.codes import CheckType, HousingForm, ProviderKind, TargetGroup
 from vendor_registry.extensions import db
@@ -57,7 +57,7 @@ def _matching_ids(filters: ProviderFilters):
 
 
 def rows(filters: ProviderFilters, user: Any, area_names: dict[str, str]) -> Iterator[list[Any]]:
-    details = has_permission(user, Permission.VIEW_CHECK_DETAILS)
+    details = sees_check_details(user)
     yield headers(details)
     # The facts for every matching provider, a fixed number of statements whatever their number;
     # then the providers themselves, streamed in the page's order.
