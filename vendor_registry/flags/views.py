@@ -28,6 +28,7 @@ from vendor_registry.flags.forms import (
     DismissForm,
     ResolveForm,
 )
+from vendor_registry.parsing import page_number
 
 bp = Blueprint("flags", __name__, url_prefix="/flags")
 NOBODY = _l("Ingen")
@@ -58,7 +59,7 @@ def _render_queue(form: BulkForm, selected: set[int] | None, status: int = 200):
     """The queue with its bulk form; ``selected`` are the rows to show checked (the person's
     selection after a refused submit, or every row with ``?select=all`` when JS is off)."""
     filters = queries.FlagFilters.from_args(request.args)
-    page = request.args.get("page", 1, type=int)
+    page = page_number(request.args.get("page"))
     pagination = queries.paginate_flags(filters, page, current_app.config["FLAGS_PER_PAGE"], current_user.id)
     users = queries.assignable_users()
     if selected is None and request.args.get("select") == "all":
@@ -88,7 +89,7 @@ def bulk_action():
         if outcome.saved:
             _flash_skipped(outcome.result)
             back = queries.FlagFilters.from_args(request.args).to_args()
-            page = request.args.get("page", 1, type=int)
+            page = page_number(request.args.get("page"))
             return redirect(url_for("flags.index", **back, **({"page": page} if page > 1 else {})))
     return _render_queue(form, set(selection), 422)
 

@@ -32,6 +32,7 @@ from vendor_registry.jobs import runs
 from vendor_registry.jobs.models import JobRun
 from vendor_registry.jobs.presentation import run_summary
 from vendor_registry.jobs.registry import build_jobs
+from vendor_registry.parsing import record_id, record_ids
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 RUNS_SHOWN = 5
@@ -92,9 +93,9 @@ def run(name: str):
 @require(Permission.RUN_JOBS)
 def runs_status():
     """The current state of the runs the page follows (``?ids=1,2``), for its script."""
-    try:
-        ids = [int(part) for part in request.args.get("ids", "").split(",") if part.strip()][:50]
-    except ValueError:
-        abort(400)
+    parts = [part for part in request.args.get("ids", "").split(",") if part.strip()]
+    if any(record_id(part) is None for part in parts):
+        abort(400)  # not a run id (also one beyond any id the database holds)
+    ids = record_ids(parts)[:50]
     found = db.session.scalars(select(JobRun).where(JobRun.id.in_(ids))).all() if ids else []
     return jsonify({"runs": [run_summary(run) for run in found]})

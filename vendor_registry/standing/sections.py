@@ -16,7 +16,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from vendor_registry import clock
-from vendor_registry.auth.permissions import Permission, has_permission, sees_check_details
+from vendor_registry.auth.permissions import (
+    Permission,
+    has_permission,
+    sees_check_details,
+)
 from vendor_registry.background_checks.evidence import (
     EvidenceRow,
     evidence_for_provider,
