@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import Length
 
-from vendor_registry.forms_common import required
+from vendor_registry.forms_common import AppForm, required
 
 EXPIRY_CHOICES = [
     ("90", _l("90 dagar")),
@@ -16,7 +15,7 @@ EXPIRY_CHOICES = [
 ]
 
 
-class TokenForm(FlaskForm):
+class TokenForm(AppForm):
     name = StringField(
         _l("Namn på nyckeln"),
         validators=[required(_l("Ge nyckeln ett namn, t.ex. vilket system som använder den.")),
@@ -26,5 +25,5 @@ class TokenForm(FlaskForm):
     expires_in_days = SelectField(_l("Giltighetstid"), choices=EXPIRY_CHOICES, default="90")
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(AppForm):
     """Only the CSRF token: revoking is a POST."""

@@ -21,13 +21,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from vendor_registry.auth.permissions import Permission, require
 from vendor_registry.codes import JobName, JobRunStatus
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
+from vendor_registry.forms_common import AppForm
 from vendor_registry.jobs import runs
 from vendor_registry.jobs.models import JobRun
 from vendor_registry.jobs.presentation import run_summary
@@ -67,7 +67,7 @@ def job_overview(now=None) -> list[dict]:
 @bp.route("/")
 @require(Permission.RUN_JOBS)
 def index():
-    return render_template("jobs/index.html", jobs=job_overview(), form=FlaskForm())
+    return render_template("jobs/index.html", jobs=job_overview(), form=AppForm())
 
 
 @bp.route("/<name>/run", methods=["POST"])
@@ -75,7 +75,7 @@ def index():
 def run(name: str):
     if name not in {j.value for j in JobName}:
         abort(404)
-    form = FlaskForm()
+    form = AppForm()
     if not form.validate_on_submit():
         flash(_("Formuläret hade gått ut. Försök igen."), "error")
         return redirect(url_for("jobs.index"))
