@@ -100,6 +100,18 @@ def test_other_forms_refuse_control_characters(client, as_role, db_session, url_
     assert MESSAGE in response.get_data(as_text=True) or url == "/login"
 
 
+def test_upload_refuses_a_file_name_with_control_characters(client, as_role, db_session):
+    from vendor_registry.background_checks.models import EvidenceDocument
+
+    provider = make_provider()
+    db_session.commit()
+    as_role("procurement_officer")
+    response = client.post(f"/providers/{provider.id}/evidence/new", content_type="multipart/form-data",
+                           data={"document": (io.BytesIO(b"%PDF-1.4\n%test\n"), "intyg\x1b.pdf"), "description": ""})
+    assert response.status_code == 422 and MESSAGE in response.get_data(as_text=True)
+    assert db.session.query(EvidenceDocument).filter_by(provider_id=provider.id).count() == 0
+
+
 # --- the API ---------------------------------------------------------------------------------
 
 def _api_headers(db_session, role: str = "procurement_officer") -> dict:

@@ -35,8 +35,8 @@ class AppForm(FlaskForm):
 
     It refuses control characters in whatever the user sent for any field, nested rows
     included (``text.refused_in``: a NUL made a PostgreSQL save a 500, an ESC every later XLSX
-    export). A textarea may hold tabs and line breaks, a one-line field not. Passwords are
-    exempt: they are only hashed, never stored or shown as text.
+    export), an uploaded file's name included. A textarea may hold tabs and line breaks, a
+    one-line field not. Passwords are exempt: they are only hashed, never stored or shown.
     """
 
     def validate(self, extra_validators=None):
@@ -64,7 +64,9 @@ def _refuse_field(field) -> bool:
     if isinstance(field, PasswordField):
         return True
     multiline = isinstance(field, _WTFormsTextArea)
-    if any(isinstance(value, str) and refused_in(value, multiline) for value in field.raw_data or ()):
+    # an uploaded file's name is kept with the document (and sent back on download): one-line text
+    sent = (value if isinstance(value, str) else getattr(value, "filename", None) for value in field.raw_data or ())
+    if any(isinstance(value, str) and refused_in(value, multiline) for value in sent):
         field.errors = [*field.errors, CONTROL_CHARACTERS]
         return False
     return True
