@@ -22,7 +22,7 @@ LAYER_NAMES = ["shared", "entity", "feature", "standing", "top"]
 LAYERS: dict[str, int] = {
     # shared: no domain of its own, or "who is acting" (identity, permissions, audit context)
     "clock": SHARED, "codes": SHARED, "database": SHARED, "extensions": SHARED, "errors": SHARED,
-    "editing": SHARED, "concurrency": SHARED, "forms_common": SHARED, "parsing": SHARED,
+    "editing": SHARED, "concurrency": SHARED, "forms_common": SHARED, "parsing": SHARED, "converters": SHARED, "text": SHARED,
     "idsets": SHARED, "labels": SHARED, "i18n": SHARED, "sqlite": SHARED, "auth": SHARED,
     "audit.context": SHARED, "audit.listener": SHARED, "audit.models": SHARED,
     # the entity: the provider record, its org number, its writes and its own reads and pages;

@@ -141,7 +141,9 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from vendor_registry.blueprints import all_blueprints
+    from vendor_registry.converters import BoundedIntConverter
 
+    app.url_map.converters["int"] = BoundedIntConverter  # before any rule is added: every <int:> is bounded
     for blueprint in all_blueprints():
         app.register_blueprint(blueprint)
 

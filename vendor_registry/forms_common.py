@@ -1,5 +1,6 @@
-"""Field types shared by every feature's forms (multi-choice checkboxes, optional selects,
-dates, whole numbers and prices whose parse errors are Swedish sentences, free-text lists).
+"""The base of every form, and field types shared by every feature's forms (multi-choice
+checkboxes, optional selects, dates, whole numbers and prices whose parse errors are Swedish
+sentences, free-text lists).
 
 WTForms' own parse errors ("Not a valid date value") are English and untranslated; the
 parsing subclasses here keep the same behaviour and speak the user's language.
@@ -7,10 +8,14 @@ parsing subclasses here keep the same behaviour and speak the user's language.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    FieldList,
+    FormField,
     HiddenField,
     IntegerField,
+    PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -20,6 +25,51 @@ from wtforms import TextAreaField as _WTFormsTextArea
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from vendor_registry.parsing import parse_swedish_decimal
+from vendor_registry.text import refused_in
+
+CONTROL_CHARACTERS = _l("Texten innehåller otillåtna kontrolltecken.")
+
+
+class AppForm(FlaskForm):
+    """Every form of the app derives from this one (a test walks FlaskForm's subclasses).
+
+    It refuses control characters in whatever the user sent for any field, nested rows
+    included (``text.refused_in``: a NUL made a PostgreSQL save a 500, an ESC every later XLSX
+    export), an uploaded file's name included. A textarea may hold tabs and line breaks, a
+    one-line field not. Passwords are exempt: they are only hashed, never stored or shown.
+    """
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        return _refuse_control_characters(self) and valid
+
+
+def _refuse_control_characters(form) -> bool:
+    ok = True
+    for field in form:
+        if isinstance(field, FormField):
+            ok = _refuse_control_characters(field.form) and ok
+        elif isinstance(field, FieldList):
+            for entry in field.entries:
+                if isinstance(entry, FormField):
+                    ok = _refuse_control_characters(entry.form) and ok
+                else:
+                    ok = _refuse_field(entry) and ok
+        else:
+            ok = _refuse_field(field) and ok
+    return ok
+
+
+def _refuse_field(field) -> bool:
+    if isinstance(field, PasswordField):
+        return True
+    multiline = isinstance(field, _WTFormsTextArea)
+    # an uploaded file's name is kept with the document (and sent back on download): one-line text
+    sent = (value if isinstance(value, str) else getattr(value, "filename", None) for value in field.raw_data or ())
+    if any(isinstance(value, str) and refused_in(value, multiline) for value in sent):
+        field.errors = [*field.errors, CONTROL_CHARACTERS]
+        return False
+    return True
 
 
 class MultiCheckboxField(SelectMultipleField):

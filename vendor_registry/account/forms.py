@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, Length
 
 from vendor_registry.auth.passwords import HINT as PASSWORD_HINT
 from vendor_registry.auth.passwords import PasswordPolicy
-from vendor_registry.forms_common import required
+from vendor_registry.forms_common import AppForm, required
 
 EXPIRY_CHOICES = [
     ("90", _l("90 dagar")),
@@ -19,7 +18,7 @@ EXPIRY_CHOICES = [
 ]
 
 
-class TokenForm(FlaskForm):
+class TokenForm(AppForm):
     name = StringField(
         _l("Namn på nyckeln"),
         validators=[required(_l("Ge nyckeln ett namn, t.ex. vilket system som använder den.")),
@@ -29,11 +28,11 @@ class TokenForm(FlaskForm):
     expires_in_days = SelectField(_l("Giltighetstid"), choices=EXPIRY_CHOICES, default="90")
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(AppForm):
     """Only the CSRF token: revoking is a POST."""
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(AppForm):
     """A person's own new password: the current one first, then the new one twice."""
 
     current_password = PasswordField(_l("Nuvarande lösenord"),

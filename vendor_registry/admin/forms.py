@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -16,11 +15,11 @@ from vendor_registry.auth.emails import ValidEmail
 from vendor_registry.auth.passwords import HINT as PASSWORD_HINT
 from vendor_registry.auth.passwords import PasswordPolicy
 from vendor_registry.codes import EvidenceLevel, Role
-from vendor_registry.forms_common import TextAreaField, VersionField, required
+from vendor_registry.forms_common import AppForm, TextAreaField, VersionField, required
 from vendor_registry.labels import choices
 
 
-class MethodForm(FlaskForm):
+class MethodForm(AppForm):
     name = StringField(_l("Namn"), validators=[required(_l("Ange metodens namn.")), Length(max=200)])
     short_name = StringField(_l("Kortnamn"), validators=[Optional(), Length(max=40)],
                              description=_l("T.ex. KSL eller MI."))
@@ -40,7 +39,7 @@ class MethodForm(FlaskForm):
                 ("name", "short_name", "description", "evidence_level", "evidence_source", "active")}
 
 
-class ServiceAreaForm(FlaskForm):
+class ServiceAreaForm(AppForm):
     code = StringField(_l("Kod"), validators=[
         required(_l("Ange en kod.")), Length(max=40),
         Regexp(r"^[a-z][a-z0-9_]*$",
@@ -55,7 +54,7 @@ class ServiceAreaForm(FlaskForm):
         return {name: self[name].data for name in ("code", "name_sv", "name_en", "active")}
 
 
-class NewUserForm(FlaskForm):
+class NewUserForm(AppForm):
     email = EmailField(_l("E-postadress"), validators=[required(_l("Ange en e-postadress.")),
                                                        ValidEmail()])
     name = StringField(_l("Namn"), validators=[required(_l("Ange ett namn.")), Length(max=200)])
@@ -69,7 +68,7 @@ class NewUserForm(FlaskForm):
         self.role.choices = choices(Role)
 
 
-class RoleForm(FlaskForm):
+class RoleForm(AppForm):
     role = SelectField(_l("Roll"))
     version = VersionField()
 
@@ -78,7 +77,7 @@ class RoleForm(FlaskForm):
         self.role.choices = choices(Role)
 
 
-class SubjectForm(FlaskForm):
+class SubjectForm(AppForm):
     """The account's subject at the municipality's identity provider (single sign-on by ``sub``)."""
 
     oidc_subject = StringField(_l("Identitet hos kommunens inloggningstjänst (sub)"),
@@ -87,13 +86,13 @@ class SubjectForm(FlaskForm):
     version = VersionField()
 
 
-class VersionOnlyForm(FlaskForm):
+class VersionOnlyForm(AppForm):
     """Deactivate / reactivate: only the CSRF token and the version the admin saw."""
 
     version = VersionField()
 
 
-class PolicyMatrixForm(FlaskForm):
+class PolicyMatrixForm(AppForm):
     """CSRF only; the matrix cells are parsed by :func:`parse_policy_cells` (their number follows the codes)."""
 
 

@@ -7,7 +7,7 @@ would not survive, and the API answers in Swedish.
 """
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from enum import Enum
 from typing import Any, ClassVar
 
@@ -15,6 +15,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from vendor_registry.providers.models import format_org_number
+from vendor_registry.text import refused_in
 
 
 def N_(message: str) -> str:
@@ -26,9 +27,7 @@ _COMMON = {
     "null": N_("Uppgiften får inte vara null."),
     "validator_failed": N_("Ogiltigt värde."),
 }
-# C0 control characters other than tab and newlines: PostgreSQL refuses NUL in text, and
-# none of them belongs in a name or a note.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = N_("Texten innehåller otillåtna kontrolltecken.")
 
 
 class Str(fields.String):
@@ -36,8 +35,8 @@ class Str(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         text = super()._deserialize(value, attr, data, **kwargs)
-        if _CONTROL.search(text):
-            raise ma.ValidationError(N_("Texten innehåller otillåtna kontrolltecken."))
+        if refused_in(text, multiline=True):  # the rule of text.py; ApiSchema applies it to every field
+            raise ma.ValidationError(CONTROL_CHARACTERS)
         return text
 
 
@@ -122,13 +121,54 @@ def codes(enum_values: Any, **kwargs: Any) -> List:
 
 
 class ApiSchema(ma.Schema):
-    """Unknown fields are refused (a typo must not be silently ignored)."""
+    """Unknown fields are refused (a typo must not be silently ignored), and so is a control
+    character in any text of a body or a query string, whatever the field's type (``text.py``:
+    a NUL was a 500 on PostgreSQL, an ESC broke the XLSX export). The check is here, not only in
+    ``Str``, so that a field added later (a ``fields.Raw``, a plain ``fields.String``) has it too;
+    the error names the field as marshmallow would (``languages.1``)."""
 
     error_messages: ClassVar[dict[str, str]] = {"type": N_("Ange ett JSON-objekt."), "unknown": N_("Okänt fält.")}
 
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+    @ma.pre_load
+    def _refuse_control_characters(self, data: Any, **kwargs: Any) -> Any:
+        only = None
+        if self.unknown != ma.RAISE:  # a query string: parameters the schema ignores stay ignored
+            only = {field.data_key or name for name, field in self.load_fields.items()}
+        errors = _control_character_errors(data, only)
+        if errors:
+            raise ma.ValidationError(errors)
+        return data
+
+
+def _control_character_errors(value: Any, only: set[str] | None = None) -> Any:
+    """Marshmallow's error shape for every text in ``value`` holding a refused character:
+    ``{"name": [msg]}``, ``{"languages": {1: [msg]}}``; None when there is none."""
+    if isinstance(value, str):
+        return [CONTROL_CHARACTERS] if refused_in(value, multiline=True) else None
+    if isinstance(value, Mapping):
+        keys = value.keys()
+        getter = value.getlist if hasattr(value, "getlist") else None  # a query string's repeated keys
+        found = {}
+        for key in keys:
+            if only is not None and key not in only:
+                continue
+            item = getter(key) if getter else value[key]
+            if getter and len(item) == 1:
+                item = item[0]
+            error = _control_character_errors(item)
+            if isinstance(key, str) and refused_in(key, multiline=True):
+                error = [CONTROL_CHARACTERS]
+            if error:
+                found[key] = error
+        return found or None
+    if isinstance(value, list | tuple):
+        found = {i: e for i, e in ((i, _control_character_errors(item)) for i, item in enumerate(value)) if e}
+        return found or None
+    return None
 
 
 class QuerySchema(ApiSchema):

@@ -14,15 +14,10 @@ from flask_babel import gettext as _
 
 from vendor_registry.audit import presentation, queries
 from vendor_registry.extensions import db
+from vendor_registry.text import spreadsheet_cell
 
 BATCH = 500
 MAX_EVENTS = 100_000
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value: str) -> str:
-    """Neutralise spreadsheet formulas in free text (a value starting with "=" stays text)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def header() -> list[str]:
@@ -57,7 +52,7 @@ def to_csv_chunks(filters: queries.AuditFilters) -> Iterator[bytes]:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     buffer.write("\ufeff")
     for count, row in enumerate(rows(filters), start=1):
-        writer.writerow([_safe(value) for value in row])
+        writer.writerow([spreadsheet_cell(value) for value in row])
         if count % BATCH == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)

@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, or_, select
 from vendor_registry import clock
 from vendor_registry.audit.models import AuditEvent, events_for_entity  # noqa: F401  (the public read API)
 from vendor_registry.extensions import db
+from vendor_registry.text import printable
 
 STOCKHOLM = clock.STOCKHOLM
 
@@ -48,8 +49,8 @@ class AuditFilters:
         action = args.get("action", "")
         provider_id = (args.get("provider_id") or "").strip()
         return cls(
-            entity_type=(args.get("entity_type") or "").strip(),
-            entity_id=(args.get("entity_id") or "").strip(),
+            entity_type=_printable(args.get("entity_type") or "")[:100],
+            entity_id=_printable(args.get("entity_id") or "")[:100],
             actor=_printable(args.get("actor") or "")[:200],
             provider=_printable(args.get("provider") or "")[:200],
             provider_id=int(provider_id) if provider_id.isdigit() and len(provider_id) < 10 else None,
@@ -71,7 +72,7 @@ ACTIONS = ("insert", "update", "delete")
 
 def _printable(text: str) -> str:
     """Control characters never belong in a search (PostgreSQL refuses NUL outright)."""
-    return "".join(ch for ch in str(text) if ch >= " " and ch != "\x7f").strip()
+    return printable(text).strip()
 
 
 def _day_start(day: date) -> datetime:

@@ -12,6 +12,7 @@ from vendor_registry.auth.models import SIGN_IN_OUTCOMES
 from vendor_registry.auth.permissions import Permission, has_permission, require
 from vendor_registry.auth.queries import SignInFilters, sign_in_query
 from vendor_registry.extensions import db
+from vendor_registry.parsing import page_number
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PER_PAGE = 50
@@ -21,7 +22,7 @@ PER_PAGE = 50
 @require(Permission.READ_AUDIT)
 def index():
     filters = queries.AuditFilters.from_args(request.args)
-    page = request.args.get("page", 1, type=int)
+    page = page_number(request.args.get("page"))
     pagination = db.paginate(queries.audit_query(filters), page=page, per_page=PER_PAGE, error_out=False)
     entity_types = sorted(((t, labels.entity_label(t)) for t in queries.entity_types()), key=lambda item: item[1])
     return render_template("audit/index.html", pagination=pagination, filters=filters,
@@ -43,7 +44,7 @@ def export():
 @require(Permission.READ_AUDIT)
 def sign_ins():
     filters = SignInFilters.from_args(request.args)
-    page = request.args.get("page", 1, type=int)
+    page = page_number(request.args.get("page"))
     pagination = db.paginate(sign_in_query(filters), page=page, per_page=PER_PAGE, error_out=False)
     return render_template("audit/sign_ins.html", pagination=pagination, filters=filters,
                            outcomes=SIGN_IN_OUTCOMES, when=presentation.format_moment,

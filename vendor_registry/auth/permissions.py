@@ -92,6 +92,13 @@ def has_permission(user: Any, permission: Permission) -> bool:
     return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
 
 
+def sees_check_details(user: Any) -> bool:
+    """A background check's type, result and summary (DOMAIN.md §5: a social worker sees only
+    "checks current: yes/no"). The one rule the provider page, its flags, the evidence list,
+    the exports and the API follow."""
+    return has_permission(user, Permission.VIEW_CHECK_DETAILS)
+
+
 def require(*permissions: Permission) -> Callable[[F], F]:
     """Logged-in users holding ANY of ``permissions`` (none given: any logged-in user)."""
 

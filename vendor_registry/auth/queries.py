@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from vendor_registry import clock
 from vendor_registry.auth.models import SIGN_IN_OUTCOMES, SignIn
+from vendor_registry.text import printable
 
 
 @dataclass
@@ -29,7 +30,7 @@ class SignInFilters:
                 return None
 
         outcome = args.get("outcome", "")
-        email = "".join(ch for ch in (args.get("email") or "") if ch >= " ").strip()[:254]
+        email = printable(args.get("email") or "").strip()[:254]
         return cls(email=email, outcome=outcome if outcome in SIGN_IN_OUTCOMES + ("failed",) else "",
                    date_from=day("date_from"), date_to=day("date_to"))
 

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from vendor_registry.auth.models import User
-from vendor_registry.auth.permissions import Permission, has_permission
+from vendor_registry.auth.permissions import sees_check_details
 from vendor_registry.background_checks.models import BackgroundCheck, EvidenceDocument
 from vendor_registry.extensions import db
 from vendor_registry.licences.models import Licence
@@ -42,7 +42,7 @@ class EvidenceRow:
 
 
 def sees_check_evidence(user: Any) -> bool:
-    return has_permission(user, Permission.VIEW_CHECK_DETAILS)
+    return sees_check_details(user)
 
 
 def _visible(row: EvidenceRow, user: Any) -> bool:

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
 from vendor_registry.codes import CheckOutcome, CheckType
 from vendor_registry.forms_common import (
+    AppForm,
     OptionalSelectField,
     TextAreaField,
     int_or_none,
@@ -22,7 +22,7 @@ MANUAL_RESULT_CHOICES = [(r.value, label(r)) for r in (CheckOutcome.PASS, CheckO
 AUTOMATIC_TYPE_CHOICES = [(t.value, label(t)) for t in CheckType if t.automatic]
 
 
-class ManualCheckForm(FlaskForm):
+class ManualCheckForm(AppForm):
     check_type = SelectField(_l("Kontrolltyp"), choices=MANUAL_TYPE_CHOICES, validators=[required()])
     performed_on = DateField(_l("Datum för kontrollen"), validators=[required(_l("Ange datum som ÅÅÅÅ-MM-DD."))],
                              description=_l("ÅÅÅÅ-MM-DD"))
@@ -49,23 +49,23 @@ class ManualCheckForm(FlaskForm):
             "check_type", "performed_on", "result", "summary", "evidence", "next_due_on", "evidence_document_id")}
 
 
-class EvidenceUploadForm(FlaskForm):
+class EvidenceUploadForm(AppForm):
     document = FileField(_l("Fil"), description=_l("PDF, PNG eller JPEG. Filtypen kontrolleras utifrån innehållet."))
     description = StringField(_l("Beskrivning"), validators=[Optional(), Length(max=300)],
                               description=_l("T.ex. tillståndsbevis, svar från IVO, försäkringsbrev, "
                                              "undertecknad försäkran."))
 
 
-class RunCheckForm(FlaskForm):
+class RunCheckForm(AppForm):
     check_type = SelectField(_l("Kontrolltyp"), choices=AUTOMATIC_TYPE_CHOICES, validators=[required()])
 
 
-class ExtractUploadForm(FlaskForm):
+class ExtractUploadForm(AppForm):
     file = FileField(_l("Registerutdrag (CSV eller xlsx)"),
                      description=_l("Filen som IVO skickat. Inget sparas förrän du har granskat resultatet."))
 
 
-class ExtractApplyForm(FlaskForm):
+class ExtractApplyForm(AppForm):
     key = HiddenField(validators=[required(), Regexp(r"^[0-9a-f]{32}$")])
     sha256 = HiddenField(validators=[required(), Regexp(r"^[0-9a-f]{64}$")])
     filename = HiddenField(validators=[Optional(), Length(max=255)])

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from vendor_registry.codes import ContractKind
 from vendor_registry.forms_common import (
+    AppForm,
     IsoDateField,
     SwedishDecimalField,
     TextAreaField,
@@ -18,7 +18,7 @@ from vendor_registry.forms_common import (
 from vendor_registry.labels import choices
 
 
-class ContractForm(FlaskForm):
+class ContractForm(AppForm):
     kind = SelectField(_l("Avtalsform"))
     reference = StringField(_l("Referens eller diarienummer"),
                             validators=[required(_l("Ange avtalets referens eller diarienummer.")), Length(max=100)])

@@ -16,6 +16,7 @@ from vendor_registry.auth.permissions import Permission, public, require
 from vendor_registry.codes import Role
 from vendor_registry.dashboard import charts, queries, trends
 from vendor_registry.labels import label
+from vendor_registry.parsing import record_ids
 
 bp = Blueprint("dashboard", __name__)
 
@@ -39,7 +40,7 @@ def _remember_providers(response):
     if not current_user or not current_user.is_authenticated:
         return response
     if request.endpoint == "demand.match_compare":
-        opened = [int(v) for v in request.args.getlist("provider") if v.isdigit()]
+        opened = record_ids(request.args.getlist("provider"))
     else:
         opened = [int((request.view_args or {}).get("provider_id", 0))]
     recent = [i for i in session.get(RECENT_KEY, []) if isinstance(i, int) and i not in opened]

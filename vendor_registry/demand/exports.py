@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from vendor_registry.demand.matching import MatchResult
 from vendor_registry.demand.requirements import describe
+from vendor_registry.text import spreadsheet_cell
 
 
 def header() -> list[str]:
@@ -34,20 +35,15 @@ def rows(result: MatchResult, meta: dict[str, Any]) -> list[list[str]]:
     return out
 
 
-def _safe(cell: str) -> str:
-    """Keep a spreadsheet from reading a provider name such as "=HYPERLINK(...)" as a formula."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
-
-
 def to_csv(result: MatchResult, meta: dict[str, Any]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(header())
     for row in rows(result, meta):
-        writer.writerow([_safe(cell) for cell in row])
+        writer.writerow([spreadsheet_cell(cell) for cell in row])
     writer.writerow([])
     writer.writerow([_("Krav")])
     for req in result.requirements:
         kind = _("Ska-krav") if req.mandatory else _("Bör-krav, vikt %(w)s", w=req.weight)
-        writer.writerow([_safe(describe(req)), kind])
+        writer.writerow([spreadsheet_cell(describe(req)), kind])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

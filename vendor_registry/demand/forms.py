@@ -6,7 +6,6 @@ so that the form, the demo data and the API share one set of rules and messages.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
@@ -28,6 +27,7 @@ from vendor_registry.codes import (
     ThreatLevel,
 )
 from vendor_registry.forms_common import (
+    AppForm,
     MultiCheckboxField,
     OptionalSelectField,
     TextAreaField,
@@ -68,7 +68,7 @@ class RequirementRowForm(Form):
         return row
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(AppForm):
     name = StringField(_l("Namn"), validators=[required(_l("Ange profilens namn.")), Length(max=200)],
                        description=_l("T.ex. Skyddat boende, vuxen med hotbild."))
     description = TextAreaField(_l("Beskrivning"), validators=[Optional(), Length(max=5000)],
@@ -104,7 +104,7 @@ def _weighted_default(default: str):
     return SelectField(_l("Ska eller bör"), default=default, choices=mode_choices())
 
 
-class MatchForm(FlaskForm):
+class MatchForm(AppForm):
     """The case's needs in the user's terms; read from the query string and never stored."""
 
     class Meta:

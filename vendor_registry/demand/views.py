@@ -34,6 +34,7 @@ from vendor_registry.demand.requirements import (
 )
 from vendor_registry.extensions import db
 from vendor_registry.methods.queries import active_methods, service_area_choices
+from vendor_registry.parsing import record_id, record_ids
 
 bp = Blueprint("demand", __name__, url_prefix="/demand")
 
@@ -144,7 +145,7 @@ def profile_retire(profile_id: int):
 def _match_form() -> MatchForm:
     form = MatchForm(request.args, profiles=queries.list_profiles(), methods=active_methods(),
                      areas=service_area_choices())
-    chosen = queries.get_profile(int(form.profile.data)) if (form.profile.data or "").isdigit() else None
+    chosen = queries.get_profile(profile_id) if (profile_id := record_id(form.profile.data)) else None
     form.set_profile_requirements([describe(r) for r in queries.profile_requirements(chosen)] if chosen else [])
     return form
 
@@ -157,7 +158,7 @@ def _requirements(form: MatchForm):
     """The unsaved profile: a saved profile's requirements (if chosen) plus the needs."""
     reqs, meta = [], {"profile_name": _("Ad hoc-behov"), "profile_version": "", "today": clock.today().isoformat()}
     if form.profile.data:
-        profile = queries.get_profile(int(form.profile.data)) if form.profile.data.isdigit() else None
+        profile = queries.get_profile(profile_id) if (profile_id := record_id(form.profile.data)) else None
         if profile is None:
             abort(404)
         drop, soften = set(form.drop.data or []), set(form.soften.data or [])
@@ -216,7 +217,7 @@ def match_explain(provider_id: int):
 @require(Permission.RUN_MATCHING)
 def match_compare():
     form = _match_form()
-    ids = sorted({int(v) for v in request.args.getlist("provider") if v.isdigit()})
+    ids = sorted(record_ids(request.args.getlist("provider")))
     if not 2 <= len(ids) <= 3 or not form.validate():
         flash(_("Välj två eller tre utförare att jämföra."), "warning")
         return redirect(url_for("demand.match_page", **_need_args(), run=1))

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField
 from wtforms.validators import Length, Optional
 
-from vendor_registry.forms_common import TextAreaField, VersionField, required
+from vendor_registry.forms_common import AppForm, TextAreaField, VersionField, required
 
 
-class AcknowledgeForm(FlaskForm):
+class AcknowledgeForm(AppForm):
     comment = TextAreaField(_l("Kommentar"), validators=[required(_l("Skriv en kommentar.")), Length(max=2000)],
                             description=_l("Vad görs åt avvikelsen, och av vem?"))
     snoozed_until = DateField(_l("Skjut upp till och med"), validators=[Optional()],
@@ -17,12 +16,12 @@ class AcknowledgeForm(FlaskForm):
     version = VersionField()
 
 
-class AssignForm(FlaskForm):
+class AssignForm(AppForm):
     assignee_id = SelectField(_l("Ansvarig"), coerce=lambda v: int(v) if v else None, validate_choice=True)
     version = VersionField()
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(AppForm):
     note = TextAreaField(_l("Vad har gjorts?"), validators=[required(_l("Skriv vad som har gjorts.")),
                                                              Length(max=2000)])
     # "1" once the person has seen the warning that the condition still holds and confirms.
@@ -30,7 +29,7 @@ class ResolveForm(FlaskForm):
     version = VersionField()
 
 
-class DismissForm(FlaskForm):
+class DismissForm(AppForm):
     justification = TextAreaField(
         _l("Motivering"),
         validators=[required(_l("Skriv en motivering till varför avvikelsen avfärdas.")),
@@ -39,7 +38,7 @@ class DismissForm(FlaskForm):
     version = VersionField()
 
 
-class BulkForm(FlaskForm):
+class BulkForm(AppForm):
     """The queue's bulk form. The selected rows come as repeated ``selected`` checkboxes (read in
     the view); what an action requires (a comment to acknowledge) is checked in ``flags.bulk``."""
 

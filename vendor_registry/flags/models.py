@@ -44,9 +44,6 @@ class Flag(VersionedMixin, db.Model):
         # Per-provider live-flag counts (list badges, exports) read only this index; without it
         # SQLite walks every live flag through ix_flags_status_severity (issue 15).
         Index("ix_flags_provider_status_severity", "provider_id", "status", "severity"),
-        # Per-provider live-flag counts (list badges, exports) read only this index; without it
-        # SQLite walks every live flag through ix_flags_status_severity (issue 15).
-        Index("ix_flags_provider_status_severity", "provider_id", "status", "severity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

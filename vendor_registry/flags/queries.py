@@ -32,6 +32,7 @@ from vendor_registry.flags.rules import (
 )
 from vendor_registry.idsets import ProviderIds, in_set, materialise, result_map
 from vendor_registry.licences.models import Licence
+from vendor_registry.parsing import bounded_int, record_id
 from vendor_registry.providers.models import Provider
 
 SEVERITY_ORDER = case({s.value: s.rank for s in FlagSeverity}, value=Flag.severity)
@@ -89,8 +90,8 @@ class FlagFilters:
             rule=pick("rule", {r.value for r in FlagRule}),
             county=pick("county", set(COUNTIES)),
             provider_status=pick("provider_status", {s.value for s in ProviderStatus}),
-            min_age_days=int(age) if age.isdigit() and int(age) < 10000 else None,
-            assignee=assignee if assignee in ("me", "none") or (assignee or "").isdigit() else None,
+            min_age_days=bounded_int(age, None, low=0, high=9999),
+            assignee=assignee if assignee in ("me", "none") or record_id(assignee) is not None else None,
             status=pick("status", set(STATUS_CHOICES)) or "active",
         )
 
@@ -116,7 +117,7 @@ def _flag_conditions(filters: FlagFilters, current_user_id: int | None) -> list:
     elif filters.assignee == "me":
         conditions.append(Flag.assignee_id == current_user_id)
     elif filters.assignee:
-        conditions.append(Flag.assignee_id == int(filters.assignee))
+        conditions.append(Flag.assignee_id == record_id(filters.assignee))
     return conditions
 
 

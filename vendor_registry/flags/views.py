@@ -20,7 +20,7 @@ from flask_login import current_user
 from vendor_registry import editing
 from vendor_registry.auth.permissions import Permission, has_permission, require
 from vendor_registry.extensions import db
-from vendor_registry.flags import bulk, notify, queries, services, whats_new
+from vendor_registry.flags import bulk, notify, queries, services, visibility, whats_new
 from vendor_registry.flags.forms import (
     AcknowledgeForm,
     AssignForm,
@@ -28,6 +28,7 @@ from vendor_registry.flags.forms import (
     DismissForm,
     ResolveForm,
 )
+from vendor_registry.parsing import page_number
 
 bp = Blueprint("flags", __name__, url_prefix="/flags")
 NOBODY = _l("Ingen")
@@ -58,7 +59,7 @@ def _render_queue(form: BulkForm, selected: set[int] | None, status: int = 200):
     """The queue with its bulk form; ``selected`` are the rows to show checked (the person's
     selection after a refused submit, or every row with ``?select=all`` when JS is off)."""
     filters = queries.FlagFilters.from_args(request.args)
-    page = request.args.get("page", 1, type=int)
+    page = page_number(request.args.get("page"))
     pagination = queries.paginate_flags(filters, page, current_app.config["FLAGS_PER_PAGE"], current_user.id)
     users = queries.assignable_users()
     if selected is None and request.args.get("select") == "all":
@@ -88,7 +89,7 @@ def bulk_action():
         if outcome.saved:
             _flash_skipped(outcome.result)
             back = queries.FlagFilters.from_args(request.args).to_args()
-            page = request.args.get("page", 1, type=int)
+            page = page_number(request.args.get("page"))
             return redirect(url_for("flags.index", **back, **({"page": page} if page > 1 else {})))
     return _render_queue(form, set(selection), 422)
 
@@ -189,11 +190,13 @@ def overview():
 @bp.route("/notifications")
 @require(Permission.VIEW_PROVIDERS)
 def notifications():
-    items = queries.notifications_for(current_user.id)
+    items = visibility.shown_notifications(queries.notifications_for(current_user.id), current_user)
     can_open = has_permission(current_user, Permission.ACKNOWLEDGE_FLAG) or has_permission(
         current_user, Permission.RESOLVE_FLAG)
-    return render_template("flags/notifications.html", items=items, can_open=can_open,
-                           new=whats_new.whats_new(current_user))
+    new = whats_new.whats_new(current_user)
+    new.urgent = visibility.shown_flags(new.urgent, current_user)
+    new.assigned = visibility.shown_flags(new.assigned, current_user)
+    return render_template("flags/notifications.html", items=items, can_open=can_open, new=new)
 
 
 @bp.route("/notifications/read", methods=["POST"])

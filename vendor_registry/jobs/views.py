@@ -21,17 +21,18 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from vendor_registry.auth.permissions import Permission, require
 from vendor_registry.codes import JobName, JobRunStatus
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
+from vendor_registry.forms_common import AppForm
 from vendor_registry.jobs import runs
 from vendor_registry.jobs.models import JobRun
 from vendor_registry.jobs.presentation import run_summary
 from vendor_registry.jobs.registry import build_jobs
+from vendor_registry.parsing import record_id, record_ids
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 RUNS_SHOWN = 5
@@ -66,7 +67,7 @@ def job_overview(now=None) -> list[dict]:
 @bp.route("/")
 @require(Permission.RUN_JOBS)
 def index():
-    return render_template("jobs/index.html", jobs=job_overview(), form=FlaskForm())
+    return render_template("jobs/index.html", jobs=job_overview(), form=AppForm())
 
 
 @bp.route("/<name>/run", methods=["POST"])
@@ -74,7 +75,7 @@ def index():
 def run(name: str):
     if name not in {j.value for j in JobName}:
         abort(404)
-    form = FlaskForm()
+    form = AppForm()
     if not form.validate_on_submit():
         flash(_("Formuläret hade gått ut. Försök igen."), "error")
         return redirect(url_for("jobs.index"))
@@ -92,9 +93,9 @@ def run(name: str):
 @require(Permission.RUN_JOBS)
 def runs_status():
     """The current state of the runs the page follows (``?ids=1,2``), for its script."""
-    try:
-        ids = [int(part) for part in request.args.get("ids", "").split(",") if part.strip()][:50]
-    except ValueError:
-        abort(400)
+    parts = [part for part in request.args.get("ids", "").split(",") if part.strip()]
+    if any(record_id(part) is None for part in parts):
+        abort(400)  # not a run id (also one beyond any id the database holds)
+    ids = record_ids(parts)[:50]
     found = db.session.scalars(select(JobRun).where(JobRun.id.in_(ids))).all() if ids else []
     return jsonify({"runs": [run_summary(run) for run in found]})

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from vendor_registry.codes import LicenceForm as LicenceFormCode
 from vendor_registry.codes import LicenceKind, LicenceStatus, VerificationMethod
 from vendor_registry.forms_common import (
+    AppForm,
     IsoDateField,
     OptionalSelectField,
     TextAreaField,
@@ -20,7 +20,7 @@ from vendor_registry.labels import choices
 DATE_HINT = _l("Format ÅÅÅÅ-MM-DD.")
 
 
-class LicenceForm(FlaskForm):
+class LicenceForm(AppForm):
     kind = SelectField(_l("Typ av verksamhet"))
     form = SelectField(_l("Form"), description=_l("Tillstånd eller anmälan hos IVO."))
     status = SelectField(_l("Status"))

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import Length, NumberRange, Optional
 
 from vendor_registry.forms_common import (
+    AppForm,
     IsoDateField,
     TextAreaField,
     VersionField,
@@ -14,7 +14,7 @@ from vendor_registry.forms_common import (
 )
 
 
-class OfferedMethodForm(FlaskForm):
+class OfferedMethodForm(AppForm):
     method_id = SelectField(_l("Metod"), coerce=int)
     trained_staff = WholeNumberField(_l("Antal utbildade medarbetare"), default=0, validators=[
         Optional(), NumberRange(min=0, max=10000, message=_l("Ange ett antal mellan 0 och 10 000."))])

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     IntegerField,
@@ -20,6 +19,7 @@ from vendor_registry.codes import (
     ThreatLevel,
 )
 from vendor_registry.forms_common import (
+    AppForm,
     IsoDateField,
     LineListField,
     MultiCheckboxField,
@@ -32,7 +32,7 @@ from vendor_registry.labels import choices, county_choices
 from vendor_registry.providers.orgnr import OrgNumberError, normalise_org_number
 
 
-class ProviderForm(FlaskForm):
+class ProviderForm(AppForm):
     org_number = StringField(_l("Organisationsnummer"), validators=[required(_l("Ange organisationsnumret."))],
                              description=_l("10 siffror, med eller utan bindestreck, t.ex. 556016-0680."))
     name = StringField(_l("Namn"), validators=[required(_l("Ange utförarens namn.")), Length(max=200)])
@@ -85,7 +85,7 @@ class ProviderForm(FlaskForm):
         return {"version": provider.version}
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(AppForm):
     """A status change's input: free texts and a date; which of them a transition needs is a
     domain rule (``approval.transition``), so every field here is optional."""
 

@@ -12,13 +12,12 @@ from sqlalchemy import func, or_, select
 
 from vendor_registry.extensions import db
 from vendor_registry.providers.models import Provider
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+from vendor_registry.text import printable
 
 
 def _printable(text: str) -> str:
     """Control characters never belong in a search; PostgreSQL refuses NUL outright."""
-    return _CONTROL.sub("", str(text))
+    return printable(text)
 
 
 def _text_condition(q: str):

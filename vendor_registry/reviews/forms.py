@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     FieldList,
     Form,
@@ -16,6 +15,7 @@ from wtforms.validators import Length, Optional
 
 from vendor_registry.codes import RatingDimension, ReviewOutcome
 from vendor_registry.forms_common import (
+    AppForm,
     IsoDateField,
     OptionalSelectField,
     TextAreaField,
@@ -55,7 +55,7 @@ class ActionForm(Form):
     deadline = IsoDateField(_l("Sista dag"), validators=[Optional()], parse_message=DATE_PARSE_MESSAGE)
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(AppForm):
     kind = SelectField(_l("Typ av uppföljning"), validators=[required(_l("Välj typ av uppföljning."))])
     performed_on = IsoDateField(_l("Datum"), validators=[input_required(_l("Ange datum för uppföljningen."))],
                                 description=_l("ÅÅÅÅ-MM-DD"), parse_message=DATE_PARSE_MESSAGE)

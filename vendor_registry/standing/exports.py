@@ -2,7 +2,8 @@
 
 Same query as the page (``provider_query``) with the same filters, and the same per-provider
 facts (licence state, open flags, "checks current"), fetched in fixed-size batches. Codes are
-written as their Swedish names, organisation numbers as NNNNNN-NNNN, dates as YYYY-MM-DD.
+written as their Swedish names, organisation numbers as NNNNNN-NNNN, dates as YYYY-MM-DD; every
+cell through ``text.spreadsheet_cell`` (no formulas, no characters a file may not hold).
 What a role may not see on screen it does not get in a file either: without
 Permission.VIEW_CHECK_DETAILS the export has only "checks current yes/no".
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from vendor_registry.auth.permissions import Permission, has_permission
+from vendor_registry.auth.permissions import sees_check_details
 from vendor_registry.background_checks.queries import checks_current_map, latest_checks
 from vendor_registry.codes import CheckType, HousingForm, ProviderKind, TargetGroup
 from vendor_registry.extensions import db
@@ -25,9 +26,9 @@ from vendor_registry.labels import enum_label, label
 from vendor_registry.licences.queries import licence_state_map
 from vendor_registry.providers.models import Provider
 from vendor_registry.standing.listing import ProviderFilters, provider_query
+from vendor_registry.text import spreadsheet_cell
 
 BATCH = 500
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _codes(enum_cls, values: list[str]) -> str:
@@ -57,7 +58,7 @@ def _matching_ids(filters: ProviderFilters):
 
 
 def rows(filters: ProviderFilters, user: Any, area_names: dict[str, str]) -> Iterator[list[Any]]:
-    details = has_permission(user, Permission.VIEW_CHECK_DETAILS)
+    details = sees_check_details(user)
     yield headers(details)
     # The facts for every matching provider, a fixed number of statements whatever their number;
     # then the providers themselves, streamed in the page's order.
@@ -80,18 +81,11 @@ def rows(filters: ProviderFilters, user: Any, area_names: dict[str, str]) -> Ite
         yield row
 
 
-def _safe(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in free text (a name starting with "=" stays text)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def to_csv(filters: ProviderFilters, user: Any, area_names: dict[str, str]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     for row in rows(filters, user, area_names):
-        writer.writerow([_safe(v) for v in row])
+        writer.writerow([spreadsheet_cell(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -103,7 +97,7 @@ def to_xlsx(filters: ProviderFilters, user: Any, area_names: dict[str, str]) -> 
     sheet = workbook.active
     sheet.title = _("Utförare")[:31]
     for index, row in enumerate(rows(filters, user, area_names)):
-        sheet.append([_safe(v) for v in row])
+        sheet.append([spreadsheet_cell(v) for v in row])
         if index == 0:
             for cell in sheet[1]:
                 cell.font = Font(bold=True)

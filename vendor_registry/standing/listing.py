@@ -23,6 +23,7 @@ from vendor_registry.flags.models import Flag
 from vendor_registry.licences.models import Licence
 from vendor_registry.licences.queries import current_licence_condition
 from vendor_registry.methods.models import ProviderMethod
+from vendor_registry.parsing import record_ids
 from vendor_registry.providers.models import Provider
 from vendor_registry.providers.queries import _printable, _text_condition
 
@@ -73,7 +74,7 @@ class ProviderFilters:
             return [v for v in args.getlist(name) if v]
 
         values: dict[str, Any] = {attr: many(param) for param, attr in _LIST_PARAMS.items()}
-        values["methods"] = [int(v) for v in values["methods"] if str(v).isdigit()]
+        values["methods"] = record_ids(values["methods"])
         threat = args.get("min_threat") or None
         sort = args.get("sort", "name")
         return cls(

@@ -2,7 +2,8 @@
 
 Sections are loaded here, not in templates, so that a page with 50 licences or 200 checks
 costs the same number of statements as one with two, and so that what a role may not see
-(check details for social workers, the audit trail without READ_AUDIT) is never loaded.
+(check details for social workers, the audit trail without READ_AUDIT) is never loaded; flags
+come as the viewer may read them (``flags.visibility``: a check flag without type or result).
 """
 from __future__ import annotations
 
@@ -15,7 +16,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from vendor_registry import clock
-from vendor_registry.auth.permissions import Permission, has_permission
+from vendor_registry.auth.permissions import (
+    Permission,
+    has_permission,
+    sees_check_details,
+)
 from vendor_registry.background_checks.evidence import (
     EvidenceRow,
     evidence_for_provider,
@@ -30,6 +35,7 @@ from vendor_registry.contracts.queries import contracts_for_provider
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
 from vendor_registry.flags.models import Flag
+from vendor_registry.flags.visibility import ShownFlag, shown_flags
 from vendor_registry.licences.queries import licence_state_map, licences_for_provider
 from vendor_registry.methods.models import ProviderMethod
 from vendor_registry.providers.models import ApprovalEvent, Provider
@@ -67,8 +73,8 @@ class ProviderPage:
     check_history: list | None = None  # None: the viewer may not see check details
     checks_due: list[CheckDue] | None = None
     reviews: list = field(default_factory=list)
-    open_flags: list = field(default_factory=list)
-    recent_flags: list = field(default_factory=list)
+    open_flags: list[ShownFlag] = field(default_factory=list)  # as the viewer may read them
+    recent_flags: list[ShownFlag] = field(default_factory=list)
     approval_events: list = field(default_factory=list)
     audit_events: list | None = None  # None: the viewer may not read the audit log
     evidence: list[EvidenceRow] = field(default_factory=list)  # only what the viewer may see
@@ -143,12 +149,13 @@ def load_provider_page(provider: Provider, user: Any) -> ProviderPage:
     page.methods = offered_methods(provider.id)
     page.contracts = contracts_for_provider(provider.id)
     page.checks_current = checks_current_map([provider.id])[provider.id]
-    if has_permission(user, Permission.VIEW_CHECK_DETAILS):
+    if sees_check_details(user):
         page.check_history = check_history(provider.id)
         page.checks_due = checks_due(provider.id, page.check_history)
     page.reviews = reviews_for_provider(provider.id)
     page.evidence = evidence_for_provider(provider.id, user)
-    page.open_flags, page.recent_flags = flags_for_provider(provider.id)
+    live, recent = flags_for_provider(provider.id)
+    page.open_flags, page.recent_flags = shown_flags(live, user), shown_flags(recent, user)
     page.approval_events = approval_events(provider.id)
     if has_permission(user, Permission.READ_AUDIT):
         # the log page's own presentation: names and Swedish labels, a fixed number of statements

@@ -29,6 +29,7 @@ from vendor_registry.methods.queries import (
     service_area_choices,
     service_area_names,
 )
+from vendor_registry.parsing import page_number
 from vendor_registry.providers import queries, services
 from vendor_registry.providers.forms import ProviderForm, TransitionForm
 from vendor_registry.providers.views import bp
@@ -45,7 +46,7 @@ def _filter_options() -> dict:
 @require(Permission.VIEW_PROVIDERS)
 def index():
     filters = listing.ProviderFilters.from_args(request.args)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number(request.args.get("page"))
     pagination = listing.paginate_providers(filters, page, current_app.config["PROVIDERS_PER_PAGE"])
     return render_template("providers/list.html", pagination=pagination, filters=filters,
                            facts=row_facts(pagination.items), options=_filter_options(),
