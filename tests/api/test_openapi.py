@@ -43,7 +43,12 @@ def test_every_operation_documents_its_errors_as_problem_json(client):
             if path.endswith("/openapi.json") or method.upper() not in HTTP_METHODS:
                 continue
             codes = set(op["responses"])
-            assert {"401", "429", "default"} <= codes, (method, path)
+            assert {"401", "429", "500", "503", "default"} <= codes, (method, path)
+            assert ("403" in codes) == bool(op["x-permissions"]), (method, path)
+            assert "404" in codes or "{" not in path, (method, path)
+            if method in ("post", "patch"):
+                raw = "application/octet-stream" in op.get("requestBody", {}).get("content", {})
+                assert "413" in codes and ("415" in codes) != raw, (method, path)
             assert op["security"] == [{"bearerAuth": []}]
             if "requestBody" in op or any(p["in"] == "query" for p in op.get("parameters", [])):
                 assert "422" in codes, (method, path)

@@ -38,7 +38,8 @@ _PATH = "/evidence/<id:document_id>"
 class EvidenceSchema(s.ApiSchema):
     id = s.Int(required=True)
     provider = s.OrgNumber(required=True, allow_none=True, attribute="provider_org_number")
-    filename = s.Str(required=True, allow_none=True, attribute="original_filename")
+    filename = s.Text(required=True, allow_none=True, attribute="original_filename",
+                      metadata={"description": "Namnet filen hade hos den som laddade upp den."})
     content_type = s.Str(required=True)
     size_bytes = s.Int(required=True)
     sha256 = s.Str(required=True)

@@ -148,7 +148,8 @@ def init_rate_limit(app: Flask) -> Limiter:
 def _document_common_errors(api: RegistryApi) -> None:
     """Errors every operation of a kind can give, so that each operation lists them: a body can be
     too large (413) or not JSON (415, ``_guard_body``, also where none is expected), malformed
-    (400) or invalid (422); path ids can be unknown (404). A file upload reads any bytes."""
+    (400) or invalid (422); path ids can be unknown (404). A file upload reads any bytes. Any
+    operation can meet an unexpected error (500) or an unreachable database (503)."""
     for path, item in api.spec._paths.items():  # apispec keeps no public accessor for registered paths
         for method, operation in item.items():
             if method.upper() not in ("GET", "POST", "PATCH", "PUT", "DELETE"):
@@ -161,6 +162,7 @@ def _document_common_errors(api: RegistryApi) -> None:
                 codes += [400, 422]
             if "{" in path:
                 codes.append(404)
+            codes += [500, 503]
             responses = operation.setdefault("responses", {})
             for code in codes:
                 if str(code) not in responses and code not in responses:
