@@ -239,3 +239,19 @@ def test_match_and_audit_exports_write_stored_control_characters_without_them(ap
         assert response.status_code == 200, url
         text = response.get_data().decode("utf-8-sig")
         assert not any(ch in text for ch in "\x00\x07\x0b\x1b"), url
+
+
+def test_the_documented_text_pattern_is_the_rule_the_api_enforces():
+    """The OpenAPI ``pattern`` of every API text and ``text.refused_in`` are one rule: over the
+    Basic Multilingual Plane and a sample beyond it, a character is allowed by one iff by the other
+    (lone surrogates aside: not text in JSON at all, refused by the rule, not named by the pattern)."""
+    import re as _re
+
+    from vendor_registry.api.schemas import TEXT_PATTERN
+    from vendor_registry.text import refused_in
+
+    pattern = _re.compile(TEXT_PATTERN)
+    for code in [*range(0xD800), *range(0xE000, 0x10000), 0x1F600, 0x10FFFF]:
+        char = chr(code)
+        assert (pattern.fullmatch(char) is None) == refused_in(char, multiline=True), hex(code)
+    assert refused_in("\ud800", multiline=True)

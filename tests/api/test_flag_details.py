@@ -77,7 +77,8 @@ def test_role_table(client, db_session, headers_for, role, read, assign):
 def test_closed_flag_cannot_be_assigned(client, db_session, headers_for):
     flag = _flag(make_provider(), status="resolved")
     db_session.commit()
+    # a conflict with the flag's state (409), not a field of the request (the body names no status)
     closed = assert_problem(client.post(f"/api/v1/flags/{flag.id}/assign", headers=headers_for("supervisor"),
-                                        json={"assignee_id": None, "version": flag.version}), 422)
-    assert closed["errors"][0]["field"] == "status"
+                                        json={"assignee_id": None, "version": flag.version}), 409)
+    assert closed["detail"] == "Avvikelsen är redan avslutad."
     assert_problem(client.get("/api/v1/flags/999999", headers=headers_for("supervisor")), 404)

@@ -18,6 +18,7 @@ OPENAPI_OPERATION = {
         "description": "OpenAPI 3-dokumentet för detta API; det genereras från samma scheman som "
                        "validerar begärandena. Kräver ingen nyckel.",
         "operationId": "openapi_json",
+        "security": [],
         "responses": {
             "200": {"description": "OpenAPI-dokumentet",
                     "content": {"application/json": {"schema": {"type": "object"}}}},

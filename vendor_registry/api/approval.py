@@ -61,13 +61,13 @@ class TransitionSchema(s.ApiSchema):
         "description": "submit, approve, approve_conditionally, reject, suspend, reinstate, deactivate "
                        "eller reopen."})
     reason = s.Str(allow_none=True, validate=s.length(5000),
-                   metadata={"description": "Skäl; krävs för reject, suspend, reinstate och deactivate."})
-    override_justification = s.Str(allow_none=True, validate=s.length(5000), metadata={
-        "description": "Krävs för att godkänna en utförare med en öppen kritisk avvikelse; sparas i loggen."})
+                   metadata=s.rule("Skäl; krävs (inte tomt) för reject, suspend, reinstate och deactivate."))
+    override_justification = s.Str(allow_none=True, validate=s.length(5000), metadata=s.rule(
+        "Krävs för att godkänna en utförare med en öppen kritisk avvikelse; sparas i loggen."))
     conditions = s.Str(allow_none=True, validate=s.length(5000),
-                       metadata={"description": "Villkoren; krävs för approve_conditionally."})
-    conditions_until = s.Date(allow_none=True, metadata={
-        "description": "Senast då villkoren ska vara uppfyllda; krävs för approve_conditionally."})
+                       metadata=s.rule("Villkoren; krävs (inte tomma) för approve_conditionally."))
+    conditions_until = s.Date(allow_none=True, metadata=s.rule(
+        "Senast då villkoren ska vara uppfyllda, inte i det förflutna; krävs för approve_conditionally."))
     version = s.version_field()
 
 
@@ -82,7 +82,7 @@ def _approval(provider: Provider) -> dict[str, Any]:
     }
 
 
-@bp.route("/providers/<org_number>/approval", methods=["GET"])
+@bp.route("/providers/<orgnr:org_number>/approval", methods=["GET"])
 @api_require(Permission.VIEW_PROVIDERS)
 @bp.response(200, ApprovalSchema)
 @bp.alt_response(404, response="NOT_FOUND")
@@ -94,7 +94,7 @@ def get_approval(org_number: str):
     return _approval(provider_or_404(org_number))
 
 
-@bp.route("/providers/<org_number>/approval", methods=["POST"])
+@bp.route("/providers/<orgnr:org_number>/approval", methods=["POST"])
 @api_require(Permission.DECIDE_APPROVAL, Permission.EDIT_PROVIDERS)
 @bp.arguments(TransitionSchema)
 @bp.response(200, ApprovalSchema)

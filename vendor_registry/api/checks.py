@@ -39,9 +39,9 @@ class CheckSchema(s.ApiSchema):
     performed_by = s.Str(required=True, attribute="performed_by_label")
     automatic = s.Bool(required=True)
     result = s.Str(required=True, validate=s.one_of(CheckOutcome))
-    summary = s.Str(required=True)
-    evidence = s.Str(required=True, allow_none=True)
-    source_url = s.Str(required=True, allow_none=True)
+    summary = s.Text(required=True)
+    evidence = s.Text(required=True, allow_none=True)
+    source_url = s.Text(required=True, allow_none=True)
     next_due = s.Date(required=True, allow_none=True, attribute="next_due_on")
     evidence_document = s.Int(required=True, allow_none=True, attribute="evidence_document_id",
                               metadata={"description": "Id för underlaget; hämtas från /evidence/{id}/content."})
@@ -59,12 +59,16 @@ class CheckCreateSchema(s.ApiSchema):
                  validate=s.one_of([t for t in CheckType if not t.automatic]),
                  metadata={"description": "En kontrolltyp som görs manuellt."})
     result = s.Str(required=True, validate=s.one_of([CheckOutcome.PASS, CheckOutcome.CONCERN, CheckOutcome.FAIL]))
-    performed_on = s.Date(required=True, metadata={"description": "Dagen kontrollen gjordes (inte i framtiden)."})
+    performed_on = s.Date(required=True, metadata=s.rule("Dagen kontrollen gjordes (inte i framtiden)."))
     summary = s.Str(required=True, validate=s.length(5000, 1))
     evidence = s.Str(allow_none=True, validate=s.length(500),
                      metadata={"description": "Länk eller dokumentreferens till underlaget."})
-    next_due = s.Date(allow_none=True, attribute="next_due_on",
-                      metadata={"description": "Utelämnas: beräknas från kontrollpolicyn."})
+    next_due = s.Date(allow_none=True, attribute="next_due_on", metadata=s.rule(
+        "Efter performed_on. Utelämnas: beräknas från kontrollpolicyn."))
+
+
+_REQUEST_NAMES = {field.attribute: field.data_key or name
+                  for name, field in CheckCreateSchema._declared_fields.items() if field.attribute}
 
 
 class RunSchema(s.ApiSchema):
@@ -72,7 +76,7 @@ class RunSchema(s.ApiSchema):
                  metadata={"description": "ivo_register eller company_registry."})
 
 
-@bp.route("/providers/<org_number>/checks", methods=["GET"])
+@bp.route("/providers/<orgnr:org_number>/checks", methods=["GET"])
 @api_require(Permission.VIEW_CHECK_DETAILS)
 @bp.response(200, CheckListSchema)
 @bp.alt_response(404, response="NOT_FOUND")
@@ -82,7 +86,7 @@ def list_checks(org_number: str):
     return {"items": queries.check_history(provider.id, limit=HISTORY_LIMIT)}
 
 
-@bp.route("/providers/<org_number>/checks", methods=["POST"])
+@bp.route("/providers/<orgnr:org_number>/checks", methods=["POST"])
 @api_require(Permission.RECORD_CHECK)
 @bp.arguments(CheckCreateSchema)
 @bp.response(201, CheckSchema)
@@ -94,12 +98,17 @@ def record_check(data: dict[str, Any], org_number: str):
     (IVO-registret, Bolagsverket) körs av systemet och kan inte registreras här.
     """
     provider = provider_or_404(org_number)
-    check = services.record_manual_check(provider, data)
+    try:
+        check = services.record_manual_check(provider, data)
+    except services.ValidationFailed as error:
+        # the service names its fields (check_type, next_due_on); the client sent type, next_due
+        raise services.ValidationFailed({_REQUEST_NAMES.get(key, key): value
+                                         for key, value in error.errors.items()}) from None
     db.session.commit()
     return check
 
 
-@bp.route("/providers/<org_number>/checks/run", methods=["POST"])
+@bp.route("/providers/<orgnr:org_number>/checks/run", methods=["POST"])
 @api_require(Permission.RECORD_CHECK)
 @bp.arguments(RunSchema)
 @bp.response(201, CheckSchema)
@@ -122,7 +131,7 @@ def run_automatic_check(data: dict[str, Any], org_number: str):
     return check
 
 
-@bp.route(f"/checks/<int(max={s.MAX_ID}):check_id>", methods=["GET"])
+@bp.route("/checks/<id:check_id>", methods=["GET"])
 @api_require(Permission.VIEW_CHECK_DETAILS)
 @bp.response(200, CheckSchema)
 @bp.alt_response(404, response="NOT_FOUND")

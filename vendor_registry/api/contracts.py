@@ -21,7 +21,7 @@ from vendor_registry.contracts.models import Contract
 from vendor_registry.extensions import db
 
 bp = make_blueprint("api_contracts", "Avtal: ramavtal, direktupphandlingar och placeringsavtal.")
-_PATH = f"/contracts/<int(max={s.MAX_ID}):contract_id>"
+_PATH = "/contracts/<id:contract_id>"
 
 
 class ContractSchema(s.ApiSchema):
@@ -46,8 +46,10 @@ def _writable_fields(create: bool) -> dict[str, Any]:
         "reference": s.Str(validate=s.length(100, 1), metadata={"description": "Referens eller diarienummer."},
                            **req),
         "starts_on": s.Date(**req),
-        "ends_on": s.Date(allow_none=True, metadata={"description": "Utelämnas eller null: löper tills vidare."}),
-        "price_per_day": s.Money(allow_none=True, metadata={"description": "Kronor per dygn, högst två decimaler."}),
+        "ends_on": s.Date(allow_none=True, metadata=s.rule(
+            "Efter starts_on. Utelämnas eller null: löper tills vidare.")),
+        "price_per_day": s.Money(allow_none=True, validate=s.int_range(0, services.MAX_PRICE),
+                                 metadata=s.rule("Kronor per dygn, högst två decimaler (hela ören).")),
         "scope": s.Str(allow_none=True, validate=s.length(5000)),
     }
 
@@ -75,7 +77,7 @@ def _contract_or_404(contract_id: int) -> Contract:
     return contract
 
 
-@bp.route("/providers/<org_number>/contracts", methods=["GET"])
+@bp.route("/providers/<orgnr:org_number>/contracts", methods=["GET"])
 @api_require(Permission.VIEW_PROVIDERS)
 @bp.response(200, ContractListSchema)
 @bp.alt_response(404, response="NOT_FOUND")
@@ -84,7 +86,7 @@ def list_contracts(org_number: str):
     return provider_items(org_number, queries.contracts_for_provider)
 
 
-@bp.route("/providers/<org_number>/contracts", methods=["POST"])
+@bp.route("/providers/<orgnr:org_number>/contracts", methods=["POST"])
 @api_require(Permission.EDIT_PROVIDERS)
 @bp.arguments(ContractCreateSchema)
 @bp.response(201, ContractSchema)

@@ -24,21 +24,33 @@ bp = make_blueprint("api_demand", "Kravprofiler och matchning.")
 
 
 class Scalar(ma.fields.Raw):
-    """A requirement value: text, a number or true/false (never an object or a list)."""
+    """A requirement value: text, a number or true/false (never null, an object or a list);
+    documented as exactly that, text with the same length and character rule as any text."""
 
-    default_error_messages: ClassVar[dict[str, str]] = {"invalid": s.N_("Ange text, ett tal eller true/false.")}
+    default_error_messages: ClassVar[dict[str, str]] = {
+        **s.COMMON_MESSAGES, "invalid": s.N_("Ange text, ett tal eller true/false.")}
+    _TEXT = s.Str(validate=s.length(200))
+
+    def __init__(self, **kwargs: Any):
+        one_of = [{"type": "string", "maxLength": 200, "pattern": s.TEXT_PATTERN}, {"type": "number"},
+                  {"type": "boolean"}]
+        super().__init__(**{**kwargs, "metadata": {"oneOf": one_of, **kwargs.get("metadata", {})}})
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if not isinstance(value, str | int | float | bool) or (isinstance(value, str) and len(value) > 200):
+        if isinstance(value, str):
+            return self._TEXT.deserialize(value)
+        if not isinstance(value, int | float | bool):
             raise self.make_error("invalid")
         return value
 
 
 class RequirementSchema(s.ApiSchema):
     kind = s.Str(required=True, validate=s.one_of([*RequirementKind, *AD_HOC_KINDS]))
-    value = Scalar(required=True, metadata={"description": "Kravets värde enligt kravtypen (kod, tal eller true)."})
+    value = Scalar(required=True, metadata=s.rule(
+        "Kravets värde enligt kravtypen: en kod ur kravtypens lista, ett tal eller true."))
     mandatory = s.Bool(metadata={"description": "Ska-krav: en utförare som inte uppfyller det utesluts."})
-    weight = s.Int(validate=s.int_range(1, 10), metadata={"description": "Bör-krav: vikt 1–10."})
+    weight = s.Int(validate=s.int_range(1, 10), metadata=s.rule(
+        "Bör-krav: vikt 1–10; krävs när mandatory inte är true."))
 
 
 class ProfileSchema(s.ApiSchema):
@@ -55,11 +67,12 @@ class ProfileListSchema(s.ApiSchema):
 
 
 class ProfileQuerySchema(s.QuerySchema):
-    include_retired = s.Bool(load_default=False)
+    include_retired = s.QueryBool(load_default=False, metadata={"description": "true: även avvecklade profiler."})
 
 
 class MatchRequestSchema(s.ApiSchema):
-    profile_id = s.Int(validate=s.int_range(1, MAX_ID), metadata={"description": "En sparad kravprofil."})
+    profile_id = s.Int(validate=s.int_range(1, MAX_ID), metadata=s.rule(
+        "En sparad kravprofil. Ange profile_id, requirements (minst ett krav) eller båda."))
     requirements = s.List(s.Nested(RequirementSchema), validate=s.list_length(0, 50),
                           metadata={"description": "Krav utöver (eller i stället för) profilens."})
     include_critical = s.Bool(load_default=False,

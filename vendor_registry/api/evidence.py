@@ -32,13 +32,14 @@ from vendor_registry.providers.models import Provider
 
 bp = make_blueprint("api_evidence", "Underlag: ladda upp och hämta dokument (PDF, PNG, JPEG).")
 LIST_LIMIT = 200
-_PATH = f"/evidence/<int(max={s.MAX_ID}):document_id>"
+_PATH = "/evidence/<id:document_id>"
 
 
 class EvidenceSchema(s.ApiSchema):
     id = s.Int(required=True)
     provider = s.OrgNumber(required=True, allow_none=True, attribute="provider_org_number")
-    filename = s.Str(required=True, allow_none=True, attribute="original_filename")
+    filename = s.Text(required=True, allow_none=True, attribute="original_filename",
+                      metadata={"description": "Namnet filen hade hos den som laddade upp den."})
     content_type = s.Str(required=True)
     size_bytes = s.Int(required=True)
     sha256 = s.Str(required=True)
@@ -85,7 +86,7 @@ def _document_or_404(document_id: int) -> EvidenceDocument:
     return document
 
 
-@bp.route("/providers/<org_number>/evidence", methods=["GET"])
+@bp.route("/providers/<orgnr:org_number>/evidence", methods=["GET"])
 @api_require(Permission.VIEW_CHECK_DETAILS)
 @bp.response(200, EvidenceListSchema)
 @bp.alt_response(404, response="NOT_FOUND")
@@ -100,10 +101,13 @@ def list_evidence(org_number: str):
 
 
 _UPLOAD_BODY = {"required": True, "description": "Filen (PDF, PNG eller JPEG; högst EVIDENCE_MAX_BYTES byte).",
-                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
+                "content": {"application/octet-stream": {"schema": {
+                    "type": "string", "format": "binary", s.RULE_EXTENSION: True,
+                    "description": "Innehållet ska vara en PDF-, PNG- eller JPEG-fil (innehållet avgör, inte namnet); "
+                                   "annars 422 med fältet document."}}}}
 
 
-@bp.route("/providers/<org_number>/evidence", methods=["POST"])
+@bp.route("/providers/<orgnr:org_number>/evidence", methods=["POST"])
 @api_require(Permission.RECORD_CHECK, Permission.EDIT_PROVIDERS)
 @bp.arguments(UploadQuerySchema, location="query")
 @bp.response(201, EvidenceSchema)

@@ -16,7 +16,7 @@ from vendor_registry.api.providers import MAX_ID
 from vendor_registry.api.registry import make_blueprint
 from vendor_registry.audit.queries import events_for_entity
 from vendor_registry.auth.permissions import Permission, has_permission
-from vendor_registry.codes import FlagRule, FlagSeverity
+from vendor_registry.codes import FlagRule, FlagSeverity, FlagStatus
 from vendor_registry.extensions import db
 from vendor_registry.flags import bulk, queries, services
 from vendor_registry.flags.models import Flag
@@ -35,7 +35,7 @@ class FlagSchema(s.ApiSchema):
     subject = s.Str(required=True, attribute="subject_key",
                     metadata={"description": "Vad avvikelsen gäller, t.ex. licence:12 eller check:insurance."})
     severity = s.Str(required=True, validate=s.one_of(FlagSeverity))
-    status = s.Str(required=True)
+    status = s.Str(required=True, validate=s.one_of(FlagStatus))
     raised_at = s.DateTime(required=True)
     last_seen_at = s.DateTime(required=True)
     message = s.Str(required=True)
@@ -69,29 +69,36 @@ _VERSION = {"required": True, "validate": s.int_range(0, MAX_ID),
             "metadata": {"description": "Versionen du läste; är avvikelsen ändrad sedan dess blir svaret 409."}}
 
 
+_SNOOZE = s.rule("Tillbaka i kön efter detta datum: efter i dag och högst 90 dagar fram.")
+_ASSIGNEE = ("en aktiv enhetschef, upphandlare eller administratör (en person som kan hantera "
+             "avvikelser)")
+
+
+_NOT_BLANK = "Inte tom: minst ett tecken som inte är blanksteg."
+
+
 class AcknowledgeSchema(s.ApiSchema):
-    comment = s.Str(required=True, validate=s.length(5000))
-    snoozed_until = s.Date(allow_none=True, load_default=None,
-                           metadata={"description": "Tillbaka i kön efter detta datum (högst 90 dagar fram)."})
+    comment = s.Str(required=True, validate=s.length(5000), metadata=s.rule(_NOT_BLANK))
+    snoozed_until = s.Date(allow_none=True, load_default=None, metadata=_SNOOZE)
     version = s.Int(**_VERSION)
 
 
 class ResolveSchema(s.ApiSchema):
-    note = s.Str(required=True, validate=s.length(5000))
-    confirm = s.Bool(load_default=False, metadata={
-        "description": "true: lös även om villkoret fortfarande gäller (annars 422 med fältet confirm)."})
+    note = s.Str(required=True, validate=s.length(5000), metadata=s.rule(_NOT_BLANK))
+    confirm = s.Bool(load_default=False, metadata=s.rule(
+        "true: lös även om villkoret fortfarande gäller (annars 422 med fältet confirm)."))
     version = s.Int(**_VERSION)
 
 
 class DismissSchema(s.ApiSchema):
     justification = s.Str(required=True, validate=s.length(5000),
-                          metadata={"description": "Motivering, minst 10 tecken."})
+                          metadata=s.rule("Motivering, minst 10 tecken utöver inledande och avslutande blanksteg."))
     version = s.Int(**_VERSION)
 
 
 class AssignSchema(s.ApiSchema):
     assignee_id = s.Int(required=True, allow_none=True, validate=s.int_range(1, MAX_ID),
-                        metadata={"description": "En aktiv enhetschef, upphandlare eller administratör; null = ingen."})
+                        metadata=s.rule(f"Id för {_ASSIGNEE}; null = ingen."))
     version = s.Int(**_VERSION)
 
 
@@ -106,11 +113,11 @@ class BulkSchema(s.ApiSchema):
     items = s.List(s.Nested(BulkItemSchema), required=True, validate=s.list_length(1, bulk.MAX_SELECTED),
                    metadata={"description": "Avvikelserna med den version du läste."})
     comment = s.Str(load_default=None, allow_none=True, validate=s.length(2000),
-                    metadata={"description": "Krävs för acknowledge; sparas i varje avvikelse."})
-    snoozed_until = s.Date(allow_none=True, load_default=None,
-                           metadata={"description": "acknowledge: tillbaka i kön efter detta datum."})
+                    metadata=s.rule("Krävs (inte tom) för acknowledge; sparas i varje avvikelse."))
+    snoozed_until = s.Date(allow_none=True, load_default=None, metadata=s.rule(
+        "acknowledge: tillbaka i kön efter detta datum: efter i dag och högst 90 dagar fram."))
     assignee_id = s.Int(load_default=None, allow_none=True, validate=s.int_range(1, MAX_ID),
-                        metadata={"description": "assign: en person som kan hantera avvikelser; null = ingen."})
+                        metadata=s.rule(f"assign: id för {_ASSIGNEE}; null = ingen."))
 
 
 class BulkSkippedSchema(s.ApiSchema):
@@ -128,10 +135,10 @@ class AuditEventSchema(s.ApiSchema):
     id = s.Int(required=True)
     occurred_at = s.DateTime(required=True)
     actor = s.Str(required=True, attribute="actor_label")
-    actor_kind = s.Str(required=True, metadata={"description": "user, api, job eller system."})
-    action = s.Str(required=True, metadata={"description": "insert, update eller delete."})
+    actor_kind = s.Str(required=True, validate=s.one_of(["user", "api", "job", "system"]))
+    action = s.Str(required=True, validate=s.one_of(["insert", "update", "delete"]))
     changes = s.Dict(required=True, metadata={"description": "Fält -> [före, efter]."})
-    note = s.Str(required=True, allow_none=True)
+    note = s.Text(required=True, allow_none=True)
 
 
 class FlagHistorySchema(s.ApiSchema):
@@ -179,7 +186,7 @@ def list_flags(args: dict[str, Any]):
             "total": pagination.total}
 
 
-@bp.route(f"/flags/<int(max={MAX_ID}):flag_id>", methods=["GET"])
+@bp.route("/flags/<id:flag_id>", methods=["GET"])
 @api_require(Permission.ACKNOWLEDGE_FLAG, Permission.RESOLVE_FLAG)  # as the flag page
 @bp.response(200, FlagSchema)
 @bp.alt_response(404, response="NOT_FOUND")
@@ -191,7 +198,7 @@ def get_flag(flag_id: int):
     return _flag_or_404(flag_id)
 
 
-@bp.route(f"/flags/<int(max={MAX_ID}):flag_id>/history", methods=["GET"])
+@bp.route("/flags/<id:flag_id>/history", methods=["GET"])
 @api_require(Permission.ACKNOWLEDGE_FLAG, Permission.RESOLVE_FLAG)
 @bp.response(200, FlagHistorySchema)
 @bp.alt_response(404, response="NOT_FOUND")
@@ -205,16 +212,24 @@ def flag_history(flag_id: int):
 
 
 def _transition(flag_id: int, apply) -> Flag:
+    """A flag already resolved or dismissed cannot be changed: a conflict with its state (409)."""
     flag = _flag_or_404(flag_id)
-    apply(flag)
+    try:
+        apply(flag)
+    except services.ValidationFailed as error:
+        if "status" in error.errors:
+            db.session.rollback()
+            raise ApiProblem(409, str(services.ERR_CLOSED)) from None
+        raise
     db.session.commit()
     return flag
 
 
-_CONFLICT = {"response": "CONFLICT", "description": "Avvikelsen har ändrats sedan angiven version."}
+_CONFLICT = {"response": "CONFLICT",
+             "description": "Avvikelsen har ändrats sedan angiven version, eller är redan avslutad."}
 
 
-@bp.route(f"/flags/<int(max={MAX_ID}):flag_id>/acknowledge", methods=["POST"])
+@bp.route("/flags/<id:flag_id>/acknowledge", methods=["POST"])
 @api_require(Permission.ACKNOWLEDGE_FLAG)
 @bp.arguments(AcknowledgeSchema)
 @bp.response(200, FlagSchema)
@@ -229,7 +244,7 @@ def acknowledge_flag(data: dict[str, Any], flag_id: int):
         flag, data["comment"], data["snoozed_until"], data["version"]))
 
 
-@bp.route(f"/flags/<int(max={MAX_ID}):flag_id>/assign", methods=["POST"])
+@bp.route("/flags/<id:flag_id>/assign", methods=["POST"])
 @api_require(Permission.RESOLVE_FLAG)
 @bp.arguments(AssignSchema)
 @bp.response(200, FlagSchema)
@@ -246,7 +261,7 @@ def assign_flag(data: dict[str, Any], flag_id: int):
     return _transition(flag_id, lambda flag: services.assign(flag, assignee_id, data["version"]))
 
 
-@bp.route(f"/flags/<int(max={MAX_ID}):flag_id>/resolve", methods=["POST"])
+@bp.route("/flags/<id:flag_id>/resolve", methods=["POST"])
 @api_require(Permission.RESOLVE_FLAG)
 @bp.arguments(ResolveSchema)
 @bp.response(200, FlagSchema)
@@ -262,7 +277,7 @@ def resolve_flag(data: dict[str, Any], flag_id: int):
                                                               confirmed=data["confirm"]))
 
 
-@bp.route(f"/flags/<int(max={MAX_ID}):flag_id>/dismiss", methods=["POST"])
+@bp.route("/flags/<id:flag_id>/dismiss", methods=["POST"])
 @api_require(Permission.RESOLVE_FLAG)
 @bp.arguments(DismissSchema)
 @bp.response(200, FlagSchema)

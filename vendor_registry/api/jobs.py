@@ -18,13 +18,14 @@ bp = make_blueprint("api_jobs", "Schemalagda jobb: senaste körningar.")
 
 class JobRunSchema(s.ApiSchema):
     id = s.Int(required=True)
-    job = s.Str(required=True)
-    trigger = s.Str(required=True, metadata={"description": "scheduled, manual, catch_up eller retry."})
+    job = s.Str(required=True, validate=s.one_of(JobName))
+    trigger = s.Str(required=True, validate=s.one_of(["scheduled", "manual", "catch_up", "retry"]))
     status = s.Str(required=True, validate=s.one_of(JobRunStatus))
     started_at = s.DateTime(required=True)
     finished_at = s.DateTime(required=True, allow_none=True)
     counts = s.Dict(required=True, allow_none=True)
-    error = s.Str(required=True, allow_none=True)
+    error = s.Text(required=True, allow_none=True, metadata={"description": "Felet, som källan eller systemet "
+                                                                          "angav det."})
     started_by = s.Str(required=True, allow_none=True)
 
 

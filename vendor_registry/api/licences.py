@@ -56,14 +56,15 @@ def _writable_fields(create: bool) -> dict[str, Any]:
         "status": s.Str(validate=s.one_of(LicenceStatus), **req),
         "ivo_reference": s.Str(allow_none=True, validate=s.length(60)),
         "scope": s.Str(allow_none=True, validate=s.length(2000)),
-        "granted_on": s.Date(allow_none=True),
-        "ends_on": s.Date(allow_none=True),
+        "granted_on": s.Date(allow_none=True, metadata=s.rule("Beslutsdatum, inte i framtiden.")),
+        "ends_on": s.Date(allow_none=True, metadata=s.rule("Efter granted_on.")),
         "notes": s.Str(allow_none=True, validate=s.length(5000)),
         "verified": s.Bool(metadata={"description": "Sant om du just har verifierat tillståndet; kräver "
                                                     "verification_method och evidence."}),
-        "verification_method": s.Str(allow_none=True, validate=s.one_of(VerificationMethod)),
-        "evidence": s.Str(allow_none=True, validate=s.length(500),
-                          metadata={"description": "Länk eller dokumentreferens till underlaget."}),
+        "verification_method": s.Str(allow_none=True, validate=s.one_of(VerificationMethod),
+                                     metadata=s.rule("Krävs när verified är true.")),
+        "evidence": s.Str(allow_none=True, validate=s.length(500), metadata=s.rule(
+            "Länk eller dokumentreferens till underlaget; krävs (inte tom) när verified är true.")),
     }
 
 
@@ -88,7 +89,7 @@ def dump_licence(licence: Licence) -> dict[str, Any]:
 RECORD_SERIALIZERS[Licence] = dump_licence
 
 
-@bp.route("/providers/<org_number>/licences", methods=["GET"])
+@bp.route("/providers/<orgnr:org_number>/licences", methods=["GET"])
 @api_require(Permission.VIEW_PROVIDERS)
 @bp.response(200, LicenceListSchema)
 @bp.alt_response(404, response="NOT_FOUND")
@@ -100,7 +101,7 @@ def list_licences(org_number: str):
     return provider_items(org_number, queries.licences_for_provider)
 
 
-@bp.route("/providers/<org_number>/licences", methods=["POST"])
+@bp.route("/providers/<orgnr:org_number>/licences", methods=["POST"])
 @api_require(Permission.EDIT_PROVIDERS)
 @bp.arguments(LicenceCreateSchema)
 @bp.response(201, LicenceSchema)
@@ -113,7 +114,7 @@ def create_licence(data: dict[str, Any], org_number: str):
     return licence
 
 
-@bp.route(f"/licences/<int(max={MAX_ID}):licence_id>", methods=["PATCH"])
+@bp.route("/licences/<id:licence_id>", methods=["PATCH"])
 @api_require(Permission.EDIT_PROVIDERS)
 @bp.arguments(LicencePatchSchema)
 @bp.response(200, LicenceSchema)

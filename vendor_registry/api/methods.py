@@ -22,8 +22,8 @@ from vendor_registry.methods.models import Method, ProviderMethod
 from vendor_registry.standing.sections import offered_methods
 
 bp = make_blueprint("api_methods", "Metoder: katalogen och de metoder en utförare erbjuder.")
-_METHOD_PATH = f"/methods/<int(max={s.MAX_ID}):method_id>"
-_OFFERED_PATH = f"/offered-methods/<int(max={s.MAX_ID}):offered_id>"
+_METHOD_PATH = "/methods/<id:method_id>"
+_OFFERED_PATH = "/offered-methods/<id:offered_id>"
 _STALE = "Posten har ändrats sedan angiven version; svaret innehåller den som den är nu."
 
 
@@ -41,12 +41,12 @@ class MethodSchema(s.ApiSchema):
 def _method_fields(create: bool) -> dict[str, Any]:
     req = {"required": True} if create else {}
     return {
-        "name": s.Str(validate=s.length(200, 1), **req),
+        "name": s.Str(validate=s.length(200, 1), metadata=s.rule("Unikt i katalogen."), **req),
         "short_name": s.Str(allow_none=True, validate=s.length(40)),
         "description": s.Str(allow_none=True, validate=s.length(5000)),
         "evidence_level": s.Str(validate=s.one_of(EvidenceLevel)),
-        "evidence_source": s.Str(allow_none=True, validate=s.length(2000), metadata={
-            "description": "Källan till evidensbedömningen; krävs om nivån inte är not_assessed."}),
+        "evidence_source": s.Str(allow_none=True, validate=s.length(2000), metadata=s.rule(
+            "Källan till evidensbedömningen; krävs (inte tom) om nivån inte är not_assessed.")),
         "active": s.Bool(),
     }
 
@@ -80,8 +80,8 @@ def _offered_fields() -> dict[str, Any]:
 
 
 OfferedCreateSchema = type("OfferedCreateSchema", (s.ApiSchema,), {
-    "method_id": s.Int(required=True, validate=s.int_range(1, s.MAX_ID),
-                       metadata={"description": "Id för en aktiv metod i katalogen."}),
+    "method_id": s.Int(required=True, validate=s.int_range(1, s.MAX_ID), metadata=s.rule(
+        "Id för en aktiv metod i katalogen som utföraren inte redan erbjuder.")),
     **_offered_fields()})
 OfferedPatchSchema = type("OfferedPatchSchema", (s.ApiSchema,), {**_offered_fields(), "version": s.version_field()})
 
@@ -156,7 +156,7 @@ def update_method(data: dict[str, Any], method_id: int):
 
 # --- methods a provider offers ------------------------------------------------------------------
 
-@bp.route("/providers/<org_number>/methods", methods=["GET"])
+@bp.route("/providers/<orgnr:org_number>/methods", methods=["GET"])
 @api_require(Permission.VIEW_PROVIDERS)
 @bp.response(200, OfferedListSchema)
 @bp.alt_response(404, response="NOT_FOUND")
@@ -165,7 +165,7 @@ def list_offered(org_number: str):
     return provider_items(org_number, offered_methods)
 
 
-@bp.route("/providers/<org_number>/methods", methods=["POST"])
+@bp.route("/providers/<orgnr:org_number>/methods", methods=["POST"])
 @api_require(Permission.EDIT_PROVIDERS)
 @bp.arguments(OfferedCreateSchema)
 @bp.response(201, OfferedMethodSchema)

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import abort
 from flask_babel import gettext as _
-from marshmallow import validate
 from sqlalchemy.orm.attributes import set_committed_value
 
 from vendor_registry.api import schemas as s
@@ -37,7 +36,8 @@ bp = make_blueprint("api_providers", "Utförare: sök, läs, registrera och änd
 
 MAX_ID = 2**31 - 1
 ORG_NUMBER_DOC = {"description": "Organisationsnummer, NNNNNN-NNNN.", "example": "556016-0680"}
-_no_separator = validate.Regexp(r"^[^|]*$", error=s.N_("Tecknet | är inte tillåtet."))
+# The language list is stored |-separated; the pattern also keeps out control characters.
+_no_separator = s.Pattern(s.TEXT_PATTERN.replace("[^", "[^|", 1), error=s.N_("Tecknet | är inte tillåtet."))
 
 
 class ProviderSchema(s.ApiSchema):
@@ -72,7 +72,7 @@ def _writable_fields(create: bool) -> dict[str, Any]:
     """The editable fields; required ones only when registering (a PATCH sends what changes)."""
     req = {"required": True} if create else {}
     return {
-        "org_number": s.Str(validate=s.length(20, 1), metadata=ORG_NUMBER_DOC, **req),
+        "org_number": s.org_number_field(**req),
         "name": s.Str(validate=s.length(200, 1), **req),
         "kinds": s.codes(ProviderKind, validate=s.list_length(1, len(ProviderKind)), **req),
         "ownership": s.Str(validate=s.one_of(Ownership), **req),
@@ -86,7 +86,8 @@ def _writable_fields(create: bool) -> dict[str, Any]:
         "languages": s.List(s.Str(validate=[s.length(40, 1), _no_separator]), validate=s.list_length(0, 30)),
         "service_areas": s.codes(ServiceAreaCode, validate=s.list_length(0, len(ServiceAreaCode))),
         "contact_name": s.Str(allow_none=True, validate=s.length(200)),
-        "contact_email": s.Email(allow_none=True, validate=s.length(254)),
+        "contact_email": s.Email(allow_none=True, validate=s.length(254), metadata=s.rule(
+            "En e-postadress vars domän har en toppdomän, t.ex. namn@kommun.se.")),
         "contact_phone": s.Str(allow_none=True, validate=s.length(40)),
         "website": s.Str(allow_none=True, validate=s.length(300)),
         "address": s.Str(allow_none=True, validate=s.length(300)),
@@ -118,12 +119,12 @@ class ProviderListQuerySchema(s.PageQuerySchema):
     target_groups = s.codes(TargetGroup, data_key="target_group", load_default=list)
     housing_forms = s.codes(HousingForm, data_key="housing_form", load_default=list)
     service_areas = s.codes(ServiceAreaCode, data_key="service_area", load_default=list)
-    methods = s.List(s.Int(strict=False, validate=s.int_range(1, MAX_ID)), data_key="method", load_default=list,
+    methods = s.List(s.QueryInt(validate=s.int_range(1, MAX_ID)), data_key="method", load_default=list,
                      metadata={"description": "Id för metod som utföraren erbjuder."})
     min_threat_level = s.Str(data_key="min_threat_level", load_default=None, validate=s.one_of(ThreatLevel),
                              metadata={"description": "Klarar minst denna hotnivå."})
-    has_critical_flag = s.Bool(load_default=None, metadata={"description": "Har en olöst kritisk avvikelse."})
-    licence_valid = s.Bool(load_default=None, metadata={"description": "Har minst ett giltigt tillstånd."})
+    has_critical_flag = s.QueryBool(load_default=None, metadata={"description": "Har en olöst kritisk avvikelse."})
+    licence_valid = s.QueryBool(load_default=None, metadata={"description": "Har minst ett giltigt tillstånd."})
     sort = s.Str(load_default="name", validate=s.one_of(list(listing.SORTS)))
 
 
@@ -211,7 +212,7 @@ def create_provider(data: dict[str, Any]):
     return provider
 
 
-@bp.route("/providers/<org_number>", methods=["GET"])
+@bp.route("/providers/<orgnr:org_number>", methods=["GET"])
 @api_require(Permission.VIEW_PROVIDERS)
 @bp.response(200, ProviderSchema)
 @bp.alt_response(404, response="NOT_FOUND")
@@ -223,7 +224,7 @@ def get_provider(org_number: str):
     return provider_or_404(org_number)
 
 
-@bp.route("/providers/<org_number>", methods=["PATCH"])
+@bp.route("/providers/<orgnr:org_number>", methods=["PATCH"])
 @api_require(Permission.EDIT_PROVIDERS)
 @bp.arguments(ProviderPatchSchema)
 @bp.response(200, ProviderSchema)

@@ -16,6 +16,7 @@ from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from vendor_registry.api.auth import rate_limit_key
 from vendor_registry.api.errors import (
@@ -23,7 +24,7 @@ from vendor_registry.api.errors import (
     handle_http_exception,
     register_error_handlers,
 )
-from vendor_registry.api.schemas import ProblemSchema
+from vendor_registry.api.schemas import MAX_ID, ORG_NUMBER_PATTERN, ProblemSchema
 
 API_PREFIX = "/api/v1"
 PROBLEM_JSON = "application/problem+json"
@@ -33,6 +34,34 @@ RATE_LIMIT_HEADERS = {
     "X-RateLimit-Remaining": "Återstående förfrågningar i perioden.",
     "X-RateLimit-Reset": "När perioden börjar om (Unix-tid, sekunder).",
 }
+
+
+class OrgNumberConverter(BaseConverter):
+    """``<orgnr:org_number>``: the path takes what the document's pattern says (the check digit
+    is the view's to judge); anything else is no such resource (404)."""
+
+    regex = ORG_NUMBER_PATTERN.strip("^$")
+
+
+class IdConverter(IntegerConverter):
+    """``<id:flag_id>``: a record id, documented as an integer from 0 to ``MAX_ID``.
+
+    A larger number names no record: it becomes 0, which no record has, so the view answers
+    404 like for any unknown id. (Refusing it in the converter, as ``int(max=…)`` does, makes
+    werkzeug answer 405 to the path's other methods instead of 404.)"""
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        return number if number <= MAX_ID else 0
+
+
+def _id_parameter(converter: IdConverter) -> dict[str, Any]:
+    return {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+
+
+def _org_number_parameter(converter: OrgNumberConverter) -> dict[str, Any]:
+    return {"type": "string", "pattern": ORG_NUMBER_PATTERN, "example": "556016-0680",
+            "description": "Organisationsnummer, med eller utan bindestreck."}
 
 
 class RegistryApi(Api):
@@ -117,17 +146,23 @@ def init_rate_limit(app: Flask) -> Limiter:
 
 
 def _document_common_errors(api: RegistryApi) -> None:
-    """Errors every operation of a kind can give, so that each operation lists them: bodies can be
-    malformed (400), too large (413), not JSON (415) or invalid (422); path ids can be unknown (404)."""
+    """Errors every operation of a kind can give, so that each operation lists them: a body can be
+    too large (413) or not JSON (415, ``_guard_body``, also where none is expected), malformed
+    (400) or invalid (422); path ids can be unknown (404). A file upload reads any bytes. Any
+    operation can meet an unexpected error (500) or an unreachable database (503)."""
     for path, item in api.spec._paths.items():  # apispec keeps no public accessor for registered paths
         for method, operation in item.items():
             if method.upper() not in ("GET", "POST", "PATCH", "PUT", "DELETE"):
                 continue
             codes: list[int] = []
-            if "requestBody" in operation:
-                codes += [400, 413, 415, 422]
+            content = operation.get("requestBody", {}).get("content", {})
+            if method.upper() in ("POST", "PATCH", "PUT"):
+                codes += [413] if "application/octet-stream" in content else [413, 415]
+            if "application/json" in content:
+                codes += [400, 422]
             if "{" in path:
                 codes.append(404)
+            codes += [500, 503]
             responses = operation.setdefault("responses", {})
             for code in codes:
                 if str(code) not in responses and code not in responses:
@@ -164,8 +199,16 @@ def init_api(app: Flask, blueprints: list[SmorestBlueprint]) -> RegistryApi:
             },
         }
     )
+    app.url_map.converters["orgnr"] = OrgNumberConverter
+    app.url_map.converters["id"] = IdConverter
     api.init_app(app)
-    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.register_converter(OrgNumberConverter, _org_number_parameter)
+    api.register_converter(IdConverter, _id_parameter)
+    api.spec.components.security_scheme("bearerAuth", {
+        "type": "http", "scheme": "bearer",
+        "description": "Personlig API-nyckel från kontosidan: `Authorization: Bearer <nyckel>`. Saknas den, "
+                       "är den ogiltig, återkallad eller utgången blir svaret 401; får kontots roll inte "
+                       "göra åtgärden blir svaret 403."})
     for bp in blueprints:
         api.register_blueprint(bp)
         csrf.exempt(bp)

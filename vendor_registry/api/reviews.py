@@ -71,7 +71,7 @@ class ReviewSchema(s.ApiSchema):
 
 class NewActionSchema(s.ApiSchema):
     description = s.Str(required=True, validate=s.length(500, 1))
-    deadline = s.Date(required=True, metadata={"description": "Inte före uppföljningens datum."})
+    deadline = s.Date(required=True, metadata=s.rule("Inte före uppföljningens datum (performed_on)."))
 
 
 class ActionChangeSchema(s.ApiSchema):
@@ -85,10 +85,10 @@ def _review_fields(create: bool) -> dict[str, Any]:
     req = {"required": True} if create else {}
     return {
         "kind": s.Str(validate=s.one_of(ReviewKind), **req),
-        "performed_on": s.Date(metadata={"description": "Inte i framtiden."}, **req),
+        "performed_on": s.Date(metadata=s.rule("Inte i framtiden."), **req),
         "outcome": s.Str(validate=s.one_of(ReviewOutcome), **req),
         "contract_id": s.Int(allow_none=True, validate=s.int_range(1, s.MAX_ID),
-                             metadata={"description": "Ett av utförarens avtal."}),
+                             metadata=s.rule("Id för ett av utförarens avtal.")),
         "summary": s.Str(allow_none=True, validate=s.length(10_000),
                          metadata={"description": "Om utföraren, aldrig om den placerade personen."}),
         "ratings": s.Nested(RatingsSchema, metadata={"description": "Betyg 1–5 per dimension; null = ej bedömt."}),
@@ -141,7 +141,7 @@ def _current(review: Review) -> dict[str, Any]:
     return values
 
 
-@bp.route("/providers/<org_number>/reviews", methods=["GET"])
+@bp.route("/providers/<orgnr:org_number>/reviews", methods=["GET"])
 @api_require(Permission.VIEW_PROVIDERS)
 @bp.response(200, ReviewListSchema)
 @bp.alt_response(404, response="NOT_FOUND")
@@ -150,7 +150,7 @@ def list_reviews(org_number: str):
     return provider_items(org_number, queries.reviews_for_provider)
 
 
-@bp.route("/providers/<org_number>/reviews", methods=["POST"])
+@bp.route("/providers/<orgnr:org_number>/reviews", methods=["POST"])
 @api_require(*_MAY_RECORD)
 @bp.arguments(ReviewCreateSchema)
 @bp.response(201, ReviewSchema)
@@ -168,7 +168,7 @@ def create_review(data: dict[str, Any], org_number: str):
     return review
 
 
-@bp.route(f"/reviews/<int(max={s.MAX_ID}):review_id>", methods=["GET"])
+@bp.route("/reviews/<id:review_id>", methods=["GET"])
 @api_require(Permission.VIEW_PROVIDERS)
 @bp.response(200, ReviewSchema)
 @bp.alt_response(404, response="NOT_FOUND")
@@ -177,7 +177,7 @@ def get_review(review_id: int):
     return queries.get_review_or_404(review_id)
 
 
-@bp.route(f"/reviews/<int(max={s.MAX_ID}):review_id>", methods=["PATCH"])
+@bp.route("/reviews/<id:review_id>", methods=["PATCH"])
 @api_require(*_MAY_RECORD)
 @bp.arguments(ReviewPatchSchema)
 @bp.response(200, ReviewSchema)
@@ -198,7 +198,7 @@ def update_review(data: dict[str, Any], review_id: int):
     return review
 
 
-@bp.route(f"/review-actions/<int(max={s.MAX_ID}):action_id>/complete", methods=["POST"])
+@bp.route("/review-actions/<id:action_id>/complete", methods=["POST"])
 @api_require(*_MAY_RECORD)
 @bp.arguments(CompleteSchema)
 @bp.response(200, ActionSchema)

@@ -7,6 +7,7 @@ would not survive, and the API answers in Swedish.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any, ClassVar
@@ -22,16 +23,56 @@ def N_(message: str) -> str:
     return message
 
 
-_COMMON = {
+COMMON_MESSAGES = _COMMON = {
     "required": N_("Uppgiften är obligatorisk."),
     "null": N_("Uppgiften får inte vara null."),
     "validator_failed": N_("Ogiltigt värde."),
 }
 CONTROL_CHARACTERS = N_("Texten innehåller otillåtna kontrolltecken.")
+#: The rule of ``text.py`` (no C0 control but tab and line breaks, no DEL or C1 control, no XML
+#: noncharacter) written as a JSON Schema pattern (ECMA and Python read these escapes alike), so
+#: the document states what the check enforces; a test keeps the two equal. Lone surrogates,
+#: which the check refuses too, are left out of the pattern: they are not Unicode text at all
+#: (I-JSON, RFC 7493, forbids them), and a surrogate range in a pattern made the generators of
+#: schemathesis ignore the whole pattern.
+TEXT_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffe\uffff]*$"
+#: An organisation number as the API takes it: 10 digits, optionally NNNNNN-NNNN. The check
+#: digit (Luhn) is a rule a pattern cannot state; see ``rule``.
+ORG_NUMBER_PATTERN = r"^[0-9]{6}-?[0-9]{4}$"
+#: Integers are 64-bit (PostgreSQL bigint); ids and versions are bounded lower (``MAX_ID``).
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+#: The OpenAPI extension that marks a field with a rule JSON Schema cannot express (a check
+#: digit, today's date, another field, a record that must exist). A request that keeps to the
+#: document can still be refused with 422 for such a rule, and the problem names the field.
+RULE_EXTENSION = "x-rule"
+
+
+def rule(description: str, **metadata: Any) -> dict[str, Any]:
+    """Field metadata for a rule beyond JSON Schema: described in words, marked ``x-rule``."""
+    return {"description": description, RULE_EXTENSION: True, **metadata}
+
+
+class Pattern(validate.Regexp):
+    """A JSON Schema ``pattern`` (documented by apispec) that must match the whole value: the
+    text is refused where the document says it does not match, never accepted on a prefix."""
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
 
 
 class Str(fields.String):
+    """API text: no control characters (the rule and its documented ``pattern`` are one)."""
+
     default_error_messages: ClassVar[dict[str, str]] = {**_COMMON, "invalid": N_("Ange en text."), "invalid_utf8": N_("Ogiltig teckenkodning.")}
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # A field with its own pattern keeps it (that pattern then excludes control characters).
+        if not any(isinstance(v, validate.Regexp) for v in self.validators):
+            self.metadata = {"pattern": TEXT_PATTERN, **self.metadata}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -40,19 +81,75 @@ class Str(fields.String):
         return text
 
 
+class Text(fields.String):
+    """Output only: text that may come from outside (a source's answer, an error message), so
+    the document promises no pattern for it."""
+
+
 class Email(Str, fields.Email):
     default_error_messages: ClassVar[dict[str, str]] = {"invalid": N_("Ange en giltig e-postadress.")}
 
 
+def org_number_field(**kwargs: Any) -> Str:
+    """An organisation number in a request: the pattern, then the check digit (in the service)."""
+    metadata = rule("Organisationsnummer, 10 siffror med eller utan bindestreck (NNNNNN-NNNN); "
+                    "kontrollsiffran ska stämma.", example="556016-0680")
+    return Str(validate=Pattern(ORG_NUMBER_PATTERN, error=N_("Ange organisationsnumret som NNNNNN-NNNN.")),
+               metadata={**metadata, **kwargs.pop("metadata", {})}, **kwargs)
+
+
 class Int(fields.Integer):
+    """A JSON integer (``strict``: no strings, no 1.0, no true/false). Without an explicit range
+    it is bounded to 64 bits, and the bounds are documented."""
+
     default_error_messages: ClassVar[dict[str, str]] = {**_COMMON, "invalid": N_("Ange ett heltal."), "too_large": N_("Talet är för stort.")}
 
     def __init__(self, *, strict: bool = True, **kwargs: Any):
         super().__init__(strict=strict, **kwargs)
+        if not any(isinstance(v, validate.Range) for v in self.validators):
+            self.validators.append(int_range(INT64_MIN, INT64_MAX))
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, float):  # JSON 1.0 or 1e3: not an integer as the document types it
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+_QUERY_INT = re.compile(r"-?[0-9]{1,30}")
+
+
+class QueryInt(Int):
+    """An integer in a query string: ASCII digits only (Python's ``int`` would also take
+    ``1_000``, `` 5`` or other scripts' digits, which the document's ``integer`` does not)."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(strict=False, **kwargs)
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, str) and _QUERY_INT.fullmatch(value) is None:
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
 
 
 class Bool(fields.Boolean):
+    """JSON ``true`` or ``false`` only: 0, 1, "yes" or "true" are refused, as the document's
+    ``boolean`` says (marshmallow would take them all)."""
+
     default_error_messages: ClassVar[dict[str, str]] = {**_COMMON, "invalid": N_("Ange true eller false.")}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if value is True or value is False:
+            return value
+        raise self.make_error("invalid", input=value)
+
+
+class QueryBool(Bool):
+    """A boolean in a query string: exactly ``true`` or ``false``, as OpenAPI serialises one."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if value in ("true", "false"):
+            return value == "true"
+        raise self.make_error("invalid", input=value)
 
 
 class Date(fields.Date):
@@ -88,6 +185,10 @@ class Dict(fields.Dict):
 
 class OrgNumber(fields.String):
     """Output only: stored as 10 digits, shown ``NNNNNN-NNNN``."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.metadata = {"pattern": r"^[0-9]{6}-[0-9]{4}$", "example": "556016-0680", **self.metadata}
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else format_org_number(str(value))
@@ -179,8 +280,8 @@ class QuerySchema(ApiSchema):
 
 
 class PageQuerySchema(QuerySchema):
-    page = Int(strict=False, load_default=1, validate=int_range(1, 100_000), metadata={"description": "Sidnummer (från 1)."})
-    per_page = Int(strict=False, load_default=50, validate=int_range(1, 200), metadata={"description": "Poster per sida (högst 200)."})
+    page = QueryInt(load_default=1, validate=int_range(1, 100_000), metadata={"description": "Sidnummer (från 1)."})
+    per_page = QueryInt(load_default=50, validate=int_range(1, 200), metadata={"description": "Poster per sida (högst 200)."})
 
 
 class PageSchema(ApiSchema):
@@ -190,8 +291,8 @@ class PageSchema(ApiSchema):
 
 
 class FieldErrorSchema(ApiSchema):
-    field = Str(required=True, metadata={"description": "Fältets namn; nästlade fält med punkt, t.ex. kinds.0."})
-    message = Str(required=True)
+    field = Text(required=True, metadata={"description": "Fältets namn; nästlade fält med punkt, t.ex. kinds.0."})
+    message = Text(required=True)
 
 
 class ProblemSchema(ApiSchema):
@@ -200,13 +301,13 @@ class ProblemSchema(ApiSchema):
     class Meta:
         unknown = ma.INCLUDE
 
-    type = Str(required=True, metadata={"example": "about:blank"})
-    title = Str(required=True, metadata={"description": "Kort beskrivning på svenska."})
-    status = Int(required=True)
-    detail = Str(metadata={"description": "Förklaring på svenska."})
+    type = Text(required=True, metadata={"example": "about:blank"})
+    title = Text(required=True, metadata={"description": "Kort beskrivning på svenska."})
+    status = Int(required=True, validate=int_range(400, 599))
+    detail = Text(metadata={"description": "Förklaring på svenska."})
     errors = List(Nested(FieldErrorSchema), metadata={"description": "Fältfel (vid 422)."})
     current = Dict(metadata={"description": "Postens aktuella innehåll (vid 409 för inaktuell version)."})
-    changed_by = Str(allow_none=True)
+    changed_by = Text(allow_none=True)
     changed_at = DateTime(allow_none=True)
     changes = Dict(metadata={"description": "Ändringar sedan den version du utgick från: fält -> [före, efter]."})
 
@@ -225,7 +326,7 @@ def version_field(**kwargs: Any) -> Int:
 class VersionQuerySchema(QuerySchema):
     """DELETE carries no body: the version read goes in the query string."""
 
-    version = Int(strict=False, required=True, validate=int_range(0, MAX_ID),
+    version = QueryInt(required=True, validate=int_range(0, MAX_ID),
                   metadata={"description": "Versionen du läste; är posten ändrad sedan dess blir svaret 409."})
 
 

@@ -42,7 +42,7 @@ def list_tokens():
     return {"items": tokens.tokens_of(g.api_user)}
 
 
-@bp.route(f"/tokens/<int(max={MAX_ID}):token_id>/revoke", methods=["POST"])
+@bp.route("/tokens/<id:token_id>/revoke", methods=["POST"])
 @api_require(Permission.MANAGE_OWN_TOKENS)
 @bp.response(200, TokenSchema)
 @bp.alt_response(404, response="NOT_FOUND")
