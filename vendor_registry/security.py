@@ -1,0 +1,59 @@
+"""Security headers on every answer (pages, error pages, API, downloads, static files).
+
+Flask-Talisman sets them, so the header logic is a maintained library's and not ours; this
+module only feeds it our configuration. What the settings mean is in ``config/default.py``;
+the reasons a municipality's security officer asks for each are in the README (Security).
+
+- Content-Security-Policy without ``unsafe-inline``: every script and style is a file under
+  ``static/``, so an injected ``<script>`` or ``onclick=`` in a page does not run.
+- Framing is refused twice (``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``) against
+  clickjacking; browsers that know the first ignore the second.
+- ``Referrer-Policy: same-origin``: a link out of the registry (IVO's register, Bolagsverket)
+  tells the other site nothing, not even that a municipality's registry sent the visitor,
+  while addresses inside the app (the matching need lives in the query string) stay ours.
+- HSTS and the HTTPS redirect only where the configuration asks for them (production), so
+  development and the tests keep working over plain HTTP on 127.0.0.1.
+- Behind a reverse proxy, ``PROXY_COUNT`` trusts that many hops' X-Forwarded-* headers
+  (werkzeug's ProxyFix), so the app sees the client's scheme and address, not the proxy's.
+"""
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from vendor_registry.extensions import talisman
+
+#: A download is never a page of ours: nothing in it may run, load or be framed.
+DOWNLOAD_CSP = {"default-src": "'none'", "frame-ancestors": "'none'", "sandbox": ""}
+
+#: Browser features the registry never uses, switched off for every page.
+PERMISSIONS_POLICY = {"browsing-topics": "()", "camera": "()", "microphone": "()",
+                      "geolocation": "()", "payment": "()", "usb": "()"}
+
+
+def download_headers(view):
+    """The per-view policy for a file download (evidence, page and API alike)."""
+    return talisman(content_security_policy=DOWNLOAD_CSP, frame_options="DENY")(view)
+
+
+def init_security(app: Flask) -> None:
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
+                                x_port=proxies)  # type: ignore[method-assign]
+    hsts_max_age = int(app.config.get("HSTS_MAX_AGE") or 0)
+    talisman.init_app(
+        app,
+        content_security_policy=dict(app.config["CONTENT_SECURITY_POLICY"]),
+        frame_options="DENY",
+        referrer_policy="same-origin",
+        permissions_policy=PERMISSIONS_POLICY,
+        force_https=bool(app.config.get("FORCE_HTTPS")),
+        strict_transport_security=hsts_max_age > 0,
+        strict_transport_security_max_age=hsts_max_age,
+        strict_transport_security_include_subdomains=False,  # the municipality's other hosts are not ours
+        # The cookie settings stay the configuration's (Talisman would otherwise overwrite them).
+        session_cookie_secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
+        session_cookie_http_only=bool(app.config.get("SESSION_COOKIE_HTTPONLY")),
+        session_cookie_samesite=app.config.get("SESSION_COOKIE_SAMESITE"),
+    )
