@@ -139,8 +139,15 @@ def _xlsx_rows(data: bytes, limits: ExtractLimits) -> list[tuple[int, list[Any]]
             return rows
         finally:
             workbook.close()
-    except DefusedXmlException as exc:
-        raise ExtractRefused("xml") from exc
+    except ExtractRefused:
+        raise
+    except Exception as exc:  # openpyxl wraps a parser error in its own ValueError
+        cause: BaseException | None = exc
+        while cause is not None:
+            if isinstance(cause, DefusedXmlException):
+                raise ExtractRefused("xml") from exc
+            cause = cause.__cause__ or cause.__context__
+        raise
 
 
 def _cell(row: list[Any], index: int | None) -> Any:
@@ -247,5 +254,7 @@ def parse_extract(data: bytes, filename: str | None = None,
         if not any(_text(v) for v in row):
             continue
         parsed.append(_parse_row(line_no, row, match.columns))
+    if len(parsed) > limits.max_rows:  # exact, now that the header row is known
+        raise ExtractRefused("rows", limits.max_rows, len(parsed))
     problems = [] if parsed else ["Filen innehåller inga datarader."]
     return ExtractResult(parsed, problems, file_format, dict(match.columns))
