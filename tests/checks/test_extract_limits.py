@@ -20,7 +20,10 @@ from tests.checks import hostile
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _refused(data: bytes, limits: ExtractLimits = ExtractLimits()) -> ExtractRefused:
+DEFAULTS = ExtractLimits()
+
+
+def _refused(data: bytes, limits: ExtractLimits = DEFAULTS) -> ExtractRefused:
     with pytest.raises(ExtractRefused) as caught:
         parse_extract(data, None, limits)
     return caught.value
@@ -37,7 +40,7 @@ def test_declared_size_bomb_is_refused_without_being_inflated():
     started = time.perf_counter()
     refused = _refused(bomb)
     assert refused.reason == "uncompressed" and refused.found > 4_000_000_000
-    assert refused.limit == ExtractLimits().max_uncompressed_bytes
+    assert refused.limit == DEFAULTS.max_uncompressed_bytes
     assert time.perf_counter() - started < 1.0  # only the central directory was read
 
 
@@ -101,12 +104,12 @@ def test_openpyxl_reads_through_defusedxml():
 def test_without_defusedxml_no_xlsx_is_read():
     """openpyxl chooses its parser at import; OPENPYXL_DEFUSEDXML=False makes it use the
     stdlib's, and then the parser refuses every XLSX file rather than trust it."""
-    script = ("import sys; sys.path.insert(0, %r)\n"
+    script = (f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
               "from checks.extract import parse_extract\n"
               "from checks.extract_limits import ExtractRefused\n"
               "from tests.checks.hostile import xlsx, csv_rows\n"
               "assert parse_extract(csv_rows(1)).rows\n"
-              "try:\n    parse_extract(xlsx(1))\nexcept ExtractRefused as e:\n    print(e.reason)\n") % str(ROOT)
+              "try:\n    parse_extract(xlsx(1))\nexcept ExtractRefused as e:\n    print(e.reason)\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
                             env={"OPENPYXL_DEFUSEDXML": "False", "PATH": "/usr/bin:/bin"}, check=False)
     assert result.returncode == 0, result.stderr
