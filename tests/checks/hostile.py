@@ -82,7 +82,8 @@ def real_bomb(uncompressed: int) -> bytes:
     """A workbook whose sheet really inflates to about ``uncompressed`` bytes of rows."""
     row = (b'<row><c t="inlineStr"><is><t>x</t></is></c></row>')
     filler = row * (uncompressed // len(row))
-    return rewrite(xlsx(), SHEET, lambda xml: xml.replace(b"</sheetData>", filler + b"</sheetData>"))
+    # without a <dimension>, so that openpyxl (which stops at a declared one) reads every row
+    return rewrite(xlsx(dimension=False), SHEET, lambda xml: xml.replace(b"</sheetData>", filler + b"</sheetData>"))
 
 
 def many_entries(count: int) -> bytes:

@@ -49,8 +49,10 @@ def test_real_bomb_over_the_configured_size_is_refused():
     assert len(bomb) < 100_000
     refused = _refused(bomb, ExtractLimits(max_uncompressed_bytes=2_000_000))
     assert refused.reason == "uncompressed" and refused.found > 3_000_000
-    # the same file under a limit it fits is an ordinary workbook: the bound was the reason
-    assert parse_extract(bomb, None, ExtractLimits(max_uncompressed_bytes=4_000_000)).rows
+    # the same file under limits it fits is an ordinary workbook: the bound was the reason
+    assert parse_extract(bomb, None, ExtractLimits(max_uncompressed_bytes=4_000_000, max_rows=100_000)).rows
+    # and with room for its size, the row cap alone stops it while streaming
+    assert _refused(bomb, ExtractLimits(max_uncompressed_bytes=4_000_000)).reason == "rows"
 
 
 def test_too_many_zip_entries():
