@@ -33,7 +33,6 @@ from vendor_registry.background_checks.forms import (
 from vendor_registry.background_checks.models import EvidenceDocument
 from vendor_registry.background_checks.runner import build_checkers, run_check
 from vendor_registry.background_checks.storage import (
-    TooLarge,
     UnknownKey,
     attachment_response,
 )
@@ -175,8 +174,6 @@ def extract_upload():
             if file is None:
                 raise ValidationFailed({"file": [_("Välj en fil.")]})
             data = extract_import.read_upload(file[0])
-        except TooLarge:
-            abort(413)
         except ValidationFailed as exc:
             apply_field_errors(form, exc.errors)
         else:
