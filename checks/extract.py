@@ -5,6 +5,9 @@ anything is written. This module only turns bytes into rows and says, in Swedish
 wrong with each row and with the file. Columns are found by header text with exactly the
 rules the register-page parser uses (:func:`checks.ivo_parse.match_headers`), so a column
 renamed or moved by IVO is read the same way in both places.
+
+Bounds come first (:mod:`checks.extract_limits`): a file over a limit, or an XLSX file with a
+DTD or entities in its XML, raises ``ExtractRefused`` instead of being reported row by row.
 """
 
 from __future__ import annotations
@@ -16,6 +19,15 @@ from datetime import date
 from typing import Any
 
 from checks.base import normalise_org_number
+from checks.extract_limits import (
+    DEFAULT_LIMITS,
+    HEADER_ALLOWANCE,
+    ExtractLimits,
+    ExtractRefused,
+    inspect_extract,
+    is_zip,
+    require_defused_xml,
+)
 from checks.ivo_parse import (
     HeaderMatch,
     map_kind,
@@ -25,9 +37,9 @@ from checks.ivo_parse import (
     parse_date,
 )
 
-__all__ = ["ExtractResult", "ExtractRow", "parse_extract"]
+__all__ = ["ExtractLimits", "ExtractRefused", "ExtractResult", "ExtractRow", "parse_extract"]
 
-HEADER_SEARCH_ROWS = 10  # IVO's files may start with a title and a date line
+HEADER_SEARCH_ROWS = HEADER_ALLOWANCE  # IVO's files may start with a title and a date line
 _DELIMITERS = (";", ",", "\t")
 
 
@@ -65,7 +77,7 @@ class ExtractResult:
 def _is_xlsx(data: bytes, filename: str | None) -> bool:
     if filename and filename.lower().endswith((".xlsx", ".xlsm")):
         return True
-    return data[:4] == b"PK\x03\x04"
+    return is_zip(data)
 
 
 def _decode(data: bytes) -> str:
@@ -76,7 +88,12 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _csv_rows(data: bytes) -> list[tuple[int, list[Any]]]:
+def _row_cap(limits: ExtractLimits) -> int:
+    """Rows read at most (data rows, the header and the lines above it) before refusing."""
+    return limits.max_rows + HEADER_SEARCH_ROWS + 1
+
+
+def _csv_rows(data: bytes, limits: ExtractLimits) -> list[tuple[int, list[Any]]]:
     text = _decode(data)
     lines = text.splitlines()
     delimiter = None
@@ -92,21 +109,45 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[Any]]]:
         delimiter = max(_DELIMITERS, key=lambda d: counts[d]) if any(counts.values()) else ";"
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
-    for row in reader:
+    cap = _row_cap(limits)
+    for row in reader:  # lines were counted before; this also catches CR-only line ends
+        if len(rows) >= cap:
+            raise ExtractRefused("rows", limits.max_rows)
         rows.append((reader.line_num + offset, row))
     return rows
 
 
-def _xlsx_rows(data: bytes) -> list[tuple[int, list[Any]]]:
+def _xlsx_rows(data: bytes, limits: ExtractLimits) -> list[tuple[int, list[Any]]]:
+    """Read-only (rows streamed, never the whole sheet in memory) and through defusedxml."""
+    from defusedxml import DefusedXmlException
     from openpyxl import load_workbook  # imported here: only extract imports need it
 
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    require_defused_xml()
+    cap = _row_cap(limits)
     try:
-        sheet = workbook.worksheets[0]
-        return [(number, list(values)) for number, values
-                in enumerate(sheet.iter_rows(values_only=True), start=1)]
-    finally:
-        workbook.close()
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            declared = sheet.max_row  # the sheet's own <dimension>, read without the rows
+            if declared is not None and declared > cap:
+                raise ExtractRefused("rows", limits.max_rows, declared)
+            rows = []
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if number > cap:  # the dimension may be missing or lie
+                    raise ExtractRefused("rows", limits.max_rows)
+                rows.append((number, list(values)))
+            return rows
+        finally:
+            workbook.close()
+    except ExtractRefused:
+        raise
+    except Exception as exc:  # openpyxl wraps a parser error in its own ValueError
+        cause: BaseException | None = exc
+        while cause is not None:
+            if isinstance(cause, DefusedXmlException):
+                raise ExtractRefused("xml") from exc
+            cause = cause.__cause__ or cause.__context__
+        raise
 
 
 def _cell(row: list[Any], index: int | None) -> Any:
@@ -177,17 +218,22 @@ def _parse_row(line_no: int, row: list[Any], columns: dict[str, int]) -> Extract
     )
 
 
-def parse_extract(data: bytes, filename: str | None = None) -> ExtractResult:
+def parse_extract(data: bytes, filename: str | None = None,
+                  limits: ExtractLimits = DEFAULT_LIMITS) -> ExtractResult:
     """Rows of an extract file with per-row errors, plus file-level problems.
 
-    Never raises on bad input: an unreadable file is a problem in the result, so the import
-    page can show it to the person who uploaded the file.
+    An unreadable file is a problem in the result, so the import page can show it to the
+    person who uploaded the file. A file over ``limits`` (or an XLSX file with XML entities)
+    raises ``ExtractRefused``: it is refused as a whole, before or while it is read.
     """
     if not data:
         return ExtractResult([], ["Filen är tom."], "unknown")
+    inspect_extract(data, limits)
     file_format = "xlsx" if _is_xlsx(data, filename) else "csv"
     try:
-        rows = _xlsx_rows(data) if file_format == "xlsx" else _csv_rows(data)
+        rows = _xlsx_rows(data, limits) if file_format == "xlsx" else _csv_rows(data, limits)
+    except ExtractRefused:
+        raise
     except csv.Error as exc:
         return ExtractResult([], [f"Filen kunde inte läsas som CSV-fil ({exc})."], file_format)
     except Exception as exc:  # noqa: BLE001 - a corrupt upload is reported, never raised
@@ -208,5 +254,7 @@ def parse_extract(data: bytes, filename: str | None = None) -> ExtractResult:
         if not any(_text(v) for v in row):
             continue
         parsed.append(_parse_row(line_no, row, match.columns))
+    if len(parsed) > limits.max_rows:  # exact, now that the header row is known
+        raise ExtractRefused("rows", limits.max_rows, len(parsed))
     problems = [] if parsed else ["Filen innehåller inga datarader."]
     return ExtractResult(parsed, problems, file_format, dict(match.columns))

@@ -26,6 +26,33 @@ class DefaultConfig:
     BOOTSTRAP_SERVE_LOCAL = True
     # Upper bound for request bodies (uploads included); larger requests get 413.
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    # Security headers (Flask-Talisman, vendor_registry/security.py). The policy allows only
+    # our own files: no inline script or style, no frames, forms post only to us. data: images
+    # are Bootstrap's CSS icons (navbar toggler, select arrow).
+    CONTENT_SECURITY_POLICY: ClassVar[dict[str, str]] = {
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "img-src": "'self' data:",
+        "font-src": "'self'",
+        "connect-src": "'self'",
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    # Redirect plain HTTP to HTTPS (behind a proxy: set PROXY_COUNT so X-Forwarded-Proto is read).
+    FORCE_HTTPS = True
+    # Send Strict-Transport-Security on HTTPS answers, for this many seconds (0: not at all).
+    HSTS_MAX_AGE = 365 * 24 * 3600
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (0: none);
+    # the sign-in throttle and log, HTTPS forcing and the SSO redirect address need the client's view.
+    PROXY_COUNT = 0
+    # IVO register extracts: refused before they are parsed or stored when larger than these.
+    EXTRACT_MAX_BYTES = 10_000_000  # the uploaded file
+    EXTRACT_MAX_ROWS = 50_000  # data rows (CSV lines, XLSX rows)
+    EXTRACT_MAX_UNCOMPRESSED_BYTES = 50_000_000  # XLSX: sum of the zip entries' declared sizes
+    EXTRACT_MAX_ZIP_ENTRIES = 200  # XLSX: files inside the zip (Excel writes about a dozen)
     PROVIDERS_PER_PAGE = 25
     # Scheduler: the hour (Europe/Stockholm) for nightly sweeps, outside 02–03 (DST changes).
     SWEEP_HOUR = 4
@@ -78,6 +105,9 @@ class DefaultConfig:
     # Evidence files live outside the web root; None means instance/evidence.
     EVIDENCE_STORAGE_DIR: str | None = None
     EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+    # Evidence file types accepted, decided by the file's first bytes (never its name); any of
+    # application/pdf, image/png, image/jpeg.
+    EVIDENCE_ALLOWED_TYPES: tuple[str, ...] = ("application/pdf", "image/png", "image/jpeg")
     # Mail for digests; with no MAIL_SERVER digests are shown in the app only.
     MAIL_SERVER: str | None = None
     MAIL_PORT = 25
@@ -96,9 +126,6 @@ class DefaultConfig:
     LOGIN_LOCK_MINUTES = 15
     # Failed attempts one client address may make, whatever the e-mail (kept in RATELIMIT_STORAGE_URI).
     LOGIN_ADDRESS_LIMIT = "30 per 15 minutes"
-    # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none); the
-    # throttle and the sign-in log need the client's address, not the proxy's.
-    TRUSTED_PROXY_COUNT = 0
     # Public base URL used in e-mails.
     BASE_URL = "http://127.0.0.1:5000"
     # Municipal single sign-on (OpenID Connect), off while OIDC_DISCOVERY_URL is unset: the
@@ -153,6 +180,15 @@ ENV_OVERRIDES: dict[str, str] = {
     "CHECKS_TOTAL_TIMEOUT": "CHECKS_TOTAL_TIMEOUT",
     "EVIDENCE_STORAGE_DIR": "EVIDENCE_STORAGE_DIR",
     "EVIDENCE_MAX_BYTES": "EVIDENCE_MAX_BYTES",
+    "EVIDENCE_ALLOWED_TYPES": "EVIDENCE_ALLOWED_TYPES",
+    "MAX_CONTENT_LENGTH": "MAX_CONTENT_LENGTH",
+    "FORCE_HTTPS": "FORCE_HTTPS",
+    "HSTS_MAX_AGE": "HSTS_MAX_AGE",
+    "PROXY_COUNT": "PROXY_COUNT",
+    "EXTRACT_MAX_BYTES": "EXTRACT_MAX_BYTES",
+    "EXTRACT_MAX_ROWS": "EXTRACT_MAX_ROWS",
+    "EXTRACT_MAX_UNCOMPRESSED_BYTES": "EXTRACT_MAX_UNCOMPRESSED_BYTES",
+    "EXTRACT_MAX_ZIP_ENTRIES": "EXTRACT_MAX_ZIP_ENTRIES",
     "MAIL_SERVER": "MAIL_SERVER",
     "MAIL_PORT": "MAIL_PORT",
     "MAIL_USE_TLS": "MAIL_USE_TLS",
@@ -174,5 +210,4 @@ ENV_OVERRIDES: dict[str, str] = {
     "LOGIN_LOCK_FAILURES": "LOGIN_LOCK_FAILURES",
     "LOGIN_LOCK_MINUTES": "LOGIN_LOCK_MINUTES",
     "LOGIN_ADDRESS_LIMIT": "LOGIN_ADDRESS_LIMIT",
-    "TRUSTED_PROXY_COUNT": "TRUSTED_PROXY_COUNT",
 }

@@ -10,3 +10,5 @@ class TestingConfig(DefaultConfig):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     WTF_CSRF_ENABLED = False
+    FORCE_HTTPS = False  # the test client and the browser tests speak plain HTTP
+    HSTS_MAX_AGE = 0

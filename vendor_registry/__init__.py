@@ -44,23 +44,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(settings)
     _finish_config(app)
-    _trust_proxies(app)
     register_extensions(app)
+    register_security(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_cli(app)
     return app
-
-
-def _trust_proxies(app: Flask) -> None:
-    """Behind TRUSTED_PROXY_COUNT reverse proxies, take the client's address from X-Forwarded-For
-    (only that many hops), so that the sign-in throttle and log see clients, not the proxy."""
-    count = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
-    if count > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
 
 def _finish_config(app: Flask) -> None:
@@ -79,6 +69,9 @@ def _finish_config(app: Flask) -> None:
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "vendor_registry.db")
+    from vendor_registry.background_checks.storage import allowed_document_types
+
+    allowed_document_types(app.config)  # refuse an evidence type the content cannot prove, at start
     if not app.config.get("EVIDENCE_STORAGE_DIR"):
         app.config["EVIDENCE_STORAGE_DIR"] = str(Path(app.instance_path) / "evidence")
 
@@ -137,6 +130,12 @@ def _sqlite_pragmas(app: Flask) -> None:
 
     with app.app_context():
         sqlite.install(db.engine, int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000)))
+
+
+def register_security(app: Flask) -> None:
+    from vendor_registry.security import init_security
+
+    init_security(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -64,7 +64,7 @@ def test_renamed_executable_is_refused(client, as_role, provider, evidence_dir):
     response = _upload(client, provider, EXE, "tillstand.pdf")
     assert response.status_code == 422
     text = response.get_data(as_text=True)
-    assert "inte en PDF-, PNG- eller JPEG-fil" in text
+    assert "inte av en tillåten typ (PDF, PNG, JPEG)" in text
     assert "Tillståndsbevis" in text  # the user's input is kept
     assert _count() == before
     assert not any(p.is_file() for p in evidence_dir.rglob("*")) if evidence_dir.exists() else True

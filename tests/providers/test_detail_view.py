@@ -79,7 +79,8 @@ def test_print_view_has_every_section_and_no_forms(client, as_role, db_session):
     db_session.commit()
     as_role("supervisor")
     html = client.get(f"/providers/{provider.id}/print").get_data(as_text=True)
-    assert "@media print" in html
+    assert 'href="/static/print.css"' in html  # the print rules are a file (no inline style under the CSP)
+    assert "@media print" in client.get("/static/print.css").get_data(as_text=True)
     for anchor in SECTIONS + ["audit"]:
         assert f'id="{anchor}"' in html
     assert "<form" not in html and "Hemlig skatteuppgift" in html

@@ -92,8 +92,10 @@ def test_session_cookie_flags_per_environment(tmp_path, monkeypatch, environment
         upgrade(revision="heads")
         user = make_user()
         db.session.commit()
-        response = application.test_client().post("/login", data={"email": user.email, "password": DEFAULT_PASSWORD})
-        assert response.status_code == 302
+        # over HTTPS, as production is served (plain HTTP is redirected there before any login)
+        response = application.test_client().post("/login", data={"email": user.email, "password": DEFAULT_PASSWORD},
+                                                   base_url="https://registry.kommun.example")
+        assert response.status_code == 302 and response.location.endswith("/start"), response.location
         cookies = [value for value in response.headers.getlist("Set-Cookie") if value.startswith("session=")]
         db.engine.dispose()
     assert len(cookies) == 1

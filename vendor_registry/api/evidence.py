@@ -29,6 +29,7 @@ from vendor_registry.background_checks.storage import (
 )
 from vendor_registry.extensions import db
 from vendor_registry.providers.models import Provider
+from vendor_registry.security import download_headers
 
 bp = make_blueprint("api_evidence", "Underlag: ladda upp och hämta dokument (PDF, PNG, JPEG).")
 LIST_LIMIT = 200
@@ -152,6 +153,7 @@ _DOWNLOAD = {"200": {"description": "Filen, med den typ dess innehåll har.",
 
 
 @bp.route(f"{_PATH}/content", methods=["GET"])
+@download_headers
 @api_require(Permission.VIEW_CHECK_DETAILS)
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.doc(responses=_DOWNLOAD)

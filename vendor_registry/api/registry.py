@@ -105,10 +105,15 @@ def raw_body(view: Any) -> Any:
 def _guard_body() -> None:
     """Cap API bodies well below the upload limit, and refuse bodies that are not JSON."""
     view = current_app.view_functions.get(request.endpoint or "")
+    outer = current_app.config.get("MAX_CONTENT_LENGTH")  # the bound of every request, also here
+
+    def bounded(limit: int) -> int:
+        return min(limit, int(outer)) if outer else limit
+
     if getattr(view, "raw_body", False):
-        request.max_content_length = int(current_app.config.get("EVIDENCE_MAX_BYTES") or 20 * 1024 * 1024)
+        request.max_content_length = bounded(int(current_app.config.get("EVIDENCE_MAX_BYTES") or 20 * 1024 * 1024))
         return
-    request.max_content_length = current_app.config["API_MAX_CONTENT_LENGTH"]
+    request.max_content_length = bounded(int(current_app.config["API_MAX_CONTENT_LENGTH"]))
     if request.method in ("POST", "PATCH", "PUT") and request.content_length and not request.is_json:
         raise ApiProblem(415)
 

@@ -10,6 +10,9 @@ A dry run is applied at most once, also when several people (or tabs) apply it a
 moment: the evidence document keeps the upload's own key, and its unique ``storage_key`` is the
 claim. The first apply inserts it; every other one finds it (or waits for it at the unique
 index and then meets it) and is told the extract is already applied, having changed nothing.
+An upload is untrusted: its size, rows, and (XLSX) zip entries and declared uncompressed
+size are checked against the configured limits before it is parsed or kept anywhere
+(``checks.extract_limits``); a refused file leaves nothing behind.
 """
 from __future__ import annotations
 
@@ -21,14 +24,16 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import BinaryIO
 
+from babel.numbers import format_decimal
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from checks.extract import ExtractRow, parse_extract
+from checks.extract_limits import ExtractLimits, ExtractRefused, inspect_extract
 from vendor_registry import clock
 from vendor_registry.audit.context import current_actor
 from vendor_registry.background_checks import queries, services
@@ -51,6 +56,7 @@ from vendor_registry.codes import (
 from vendor_registry.database import utcnow
 from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
+from vendor_registry.formatting import format_filesize
 from vendor_registry.licences.models import Licence
 from vendor_registry.licences.verification import apply_register_answer, status_after
 from vendor_registry.providers.models import Provider
@@ -108,12 +114,45 @@ def _matches(licence: Licence, row: ExtractRow) -> bool:
     return licence.kind.value == row.kind
 
 
+def _limits() -> ExtractLimits:
+    return ExtractLimits.from_config(current_app.config)
+
+
+def _count(number: int | None) -> str:
+    locale = "sv_SE" if str(get_locale() or "sv") == "sv" else "en_GB"
+    return format_decimal(number or 0, format="#,##0", locale=locale)
+
+
+def refusal_message(refused: ExtractRefused) -> str:
+    """Why a file was refused as a whole, in the reader's language, with the limit."""
+    if refused.reason == "bytes":
+        return _("Filen är för stor (%(found)s); registret tar emot utdrag på högst %(limit)s.",
+                 found=format_filesize(refused.found), limit=format_filesize(refused.limit))
+    if refused.reason == "rows":
+        return _("Filen har fler rader än de %(limit)s som ett utdrag får ha. Dela upp den i flera filer.",
+                 limit=_count(refused.limit))
+    if refused.reason == "uncompressed":
+        return _("Excel-filen packas upp till %(found)s, mer än de %(limit)s som tas emot. "
+                 "Den lästes inte.", found=format_filesize(refused.found), limit=format_filesize(refused.limit))
+    if refused.reason == "entries":
+        return _("Excel-filen består av %(found)s delar, fler än de %(limit)s som ett registerutdrag "
+                 "kan ha. Den lästes inte.", found=_count(refused.found), limit=_count(refused.limit))
+    if refused.reason == "xml":
+        return _("Excel-filen innehåller XML-konstruktioner som inte tillåts (DTD eller entiteter). "
+                 "Den lästes inte.")
+    return _("Excel-filer kan inte läsas säkert på den här servern (skyddet mot XML-attacker saknas). "
+             "Kontakta systemförvaltaren.")
+
+
 def plan_import(data: bytes, filename: str | None) -> ImportPlan:
     """Classify every row: matched to one licence, unmatched (and why), or in error (and why).
 
     Two statements whatever the file's size: the providers named in it, then their licences.
     """
-    parsed = parse_extract(data, filename)
+    try:
+        parsed = parse_extract(data, filename, _limits())
+    except ExtractRefused as refused:
+        return ImportPlan([refusal_message(refused)], [], [], [])
     plan = ImportPlan(list(parsed.problems), [], [], [])
     if parsed.problems:
         return plan
@@ -162,17 +201,27 @@ def plan_import(data: bytes, filename: str | None) -> ImportPlan:
     return plan
 
 
-def receive_upload(stream: BinaryIO, filename: str | None) -> tuple[StoredObject, bytes]:
-    """Keep the uploaded extract in the pending folder; refuse what is not CSV or XLSX."""
-    head = stream.read(16)
-    if sniff_extract_type(head) is None:
+def read_upload(stream: BinaryIO) -> bytes:
+    """The uploaded extract's bytes, if it is CSV or XLSX and within every limit; nothing is
+    parsed or stored before these checks pass."""
+    limits = _limits()
+    data = stream.read(limits.max_bytes + 1)  # one byte over the limit is enough to refuse
+    if sniff_extract_type(data[:16]) is None:
         raise ValidationFailed({"file": [_l("Filen är inte en CSV- eller Excel-fil (xlsx).")]})
-    stream.seek(0)
+    try:
+        inspect_extract(data, limits)
+    except ExtractRefused as refused:
+        if refused.reason == "bytes" and stream.seekable():  # the whole upload's size, not what we read
+            refused.found = stream.seek(0, io.SEEK_END)
+        raise ValidationFailed({"file": [refusal_message(refused)]}) from None
+    return data
+
+
+def keep_pending(data: bytes) -> StoredObject:
+    """Keep a previewed extract until the person applies it (or for PENDING_MAX_AGE)."""
     storage = pending_storage(current_app.config)
     storage.prune_older_than(PENDING_MAX_AGE)
-    stored = storage.save(stream)
-    with storage.open(stored.key) as fh:
-        return stored, fh.read()
+    return storage.save(io.BytesIO(data))
 
 
 def load_pending(key: str, sha256: str) -> bytes:

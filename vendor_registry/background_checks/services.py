@@ -26,9 +26,10 @@ from vendor_registry.background_checks import queries
 from vendor_registry.background_checks.evidence import check_document_belongs
 from vendor_registry.background_checks.models import BackgroundCheck, EvidenceDocument
 from vendor_registry.background_checks.storage import (
-    DOCUMENT_TYPES,
     EXTENSIONS,
+    TYPE_NAMES,
     EvidenceStorage,
+    allowed_document_types,
     evidence_storage,
     sniff_content_type,
 )
@@ -68,19 +69,21 @@ def _actor_user_id() -> int | None:
 
 
 def store_document(stream: BinaryIO, filename: str | None, *, provider_id: int | None,
-                   description: str | None = None,
-                   allowed: frozenset[str] = DOCUMENT_TYPES) -> EvidenceDocument:
+                   description: str | None = None) -> EvidenceDocument:
     """Keep an uploaded file as evidence; its type is what its first bytes prove.
 
     A file named ``.pdf`` that is really a PNG is stored as a PNG (it is a valid image and
-    is served back as one); a file whose content is none of the allowed types is refused,
-    whatever its name. Raises ``storage.TooLarge`` above ``EVIDENCE_MAX_BYTES``.
+    is served back as one); a file whose content is none of the types allowed by
+    ``EVIDENCE_ALLOWED_TYPES`` is refused, whatever its name, before anything is stored.
+    Raises ``storage.TooLarge`` above ``EVIDENCE_MAX_BYTES``.
     """
+    allowed = allowed_document_types(current_app.config)
     head = stream.read(16)
     content_type = sniff_content_type(head)
     if content_type is None or content_type not in allowed:
-        raise ValidationFailed({"document": [_l(
-            "Filen är inte en PDF-, PNG- eller JPEG-fil (innehållet avgör, inte filnamnet).")]})
+        names = ", ".join(TYPE_NAMES[t] for t in sorted(allowed, key=list(TYPE_NAMES).index))
+        raise ValidationFailed({"document": [_(
+            "Filen är inte av en tillåten typ (%(types)s); innehållet avgör, inte filnamnet.", types=names)]})
     stream.seek(0)
     stored = _storage().save(stream)
     return add_document_row(stored.key, stored.size, stored.sha256, content_type, filename,

@@ -32,8 +32,10 @@ JPEG = "image/jpeg"
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-#: What a person may upload as evidence (certificates, e-mail replies printed to PDF, scans).
+#: What a person may upload as evidence (certificates, e-mail replies printed to PDF, scans):
+#: the types the content can prove, of which ``EVIDENCE_ALLOWED_TYPES`` allows some or all.
 DOCUMENT_TYPES = frozenset({PDF, PNG, JPEG})
+TYPE_NAMES = {PDF: "PDF", PNG: "PNG", JPEG: "JPEG"}
 EXTENSIONS = {PDF: "pdf", PNG: "png", JPEG: "jpg", CSV: "csv", XLSX: "xlsx",
               "text/html": "html", "application/json": "json", "text/plain": "txt"}
 
@@ -82,6 +84,18 @@ def sniff_extract_type(head: bytes) -> str | None:
     if head and b"\x00" not in head and sniff_content_type(head) is None and not head.startswith(b"MZ"):
         return CSV
     return None
+
+
+def allowed_document_types(config: Mapping[str, object]) -> frozenset[str]:
+    """``EVIDENCE_ALLOWED_TYPES``, refused at start when it names a type we cannot prove from
+    the content (a type decided by the file name would be no check at all)."""
+    configured = config.get("EVIDENCE_ALLOWED_TYPES") or ()
+    allowed = frozenset(str(t).strip().lower() for t in configured)  # type: ignore[union-attr]
+    unknown = sorted(allowed - DOCUMENT_TYPES)
+    if unknown or not allowed:
+        raise ValueError(f"EVIDENCE_ALLOWED_TYPES must name some of {sorted(DOCUMENT_TYPES)}, "
+                         f"not {unknown or 'nothing'}")
+    return allowed
 
 
 class LocalFolderStorage:
@@ -167,8 +181,9 @@ def pending_storage(config: Mapping[str, object]) -> LocalFolderStorage:
 
 def attachment_response(document, config: Mapping[str, object]):
     """A stored document as a download: always an attachment of the type its content proved,
-    never rendered in our origin (nosniff, sandboxed, not cached). The page and the API both
-    serve evidence through this, so the protective headers cannot drift apart.
+    never rendered in our origin (nosniff, sandboxed by ``security.download_headers``, not
+    cached). The page and the API both serve evidence through this, so the protective headers
+    cannot drift apart.
 
     Raises ``UnknownKey`` when the file is missing from storage."""
     from flask import send_file
@@ -182,5 +197,6 @@ def attachment_response(document, config: Mapping[str, object]):
                          download_name=name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # Content-Security-Policy and X-Frame-Options come from the view's ``security.download_headers``
+    # (Talisman sets them after the view, so a header set here would be overwritten).
     return response

@@ -33,7 +33,6 @@ from vendor_registry.background_checks.forms import (
 from vendor_registry.background_checks.models import EvidenceDocument
 from vendor_registry.background_checks.runner import build_checkers, run_check
 from vendor_registry.background_checks.storage import (
-    TooLarge,
     UnknownKey,
     attachment_response,
 )
@@ -42,14 +41,15 @@ from vendor_registry.editing import apply_field_errors
 from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
 from vendor_registry.providers.queries import get_provider_or_404
+from vendor_registry.security import download_headers
 
 bp = Blueprint("background_checks", __name__)
 MULTIPART_SLACK = 64 * 1024  # form fields and multipart boundaries around the file itself
 
 
-def _refuse_oversized() -> None:
+def _refuse_oversized(setting: str = "EVIDENCE_MAX_BYTES") -> None:
     """413 before reading a body that cannot fit (MAX_CONTENT_LENGTH is the outer bound)."""
-    limit = int(current_app.config.get("EVIDENCE_MAX_BYTES") or 20 * 1024 * 1024)
+    limit = int(current_app.config.get(setting) or 20 * 1024 * 1024)
     if request.content_length is not None and request.content_length > limit + MULTIPART_SLACK:
         abort(413)
 
@@ -147,6 +147,7 @@ def upload(provider_id: int):
 
 
 @bp.route("/evidence/<int:document_id>")
+@download_headers
 @require(Permission.VIEW_PROVIDERS)
 def download(document_id: int):
     """Always an attachment of the type the content proved, never rendered in our origin.
@@ -165,23 +166,23 @@ def download(document_id: int):
 @bp.route("/checks/ivo-extract", methods=["GET", "POST"])
 @require(Permission.RECORD_CHECK)
 def extract_upload():
-    _refuse_oversized()
+    _refuse_oversized("EXTRACT_MAX_BYTES")
     form = ExtractUploadForm()
     if form.validate_on_submit():
         file = _upload(form.file)
         try:
             if file is None:
                 raise ValidationFailed({"file": [_("Välj en fil.")]})
-            stored, data = extract_import.receive_upload(*file)
-        except TooLarge:
-            abort(413)
+            data = extract_import.read_upload(file[0])
         except ValidationFailed as exc:
             apply_field_errors(form, exc.errors)
         else:
             with editing.dry_run():  # nothing the preview loaded may be flushed
                 plan = extract_import.plan_import(data, file[1])
-                apply_form = ExtractApplyForm(formdata=None, key=stored.key, sha256=stored.sha256,
-                                              filename=file[1])
+            # Kept only when there is something to apply: a refused file leaves nothing behind.
+            stored = extract_import.keep_pending(data) if plan.matched and not plan.problems else None
+            apply_form = ExtractApplyForm(formdata=None, key=stored and stored.key,
+                                          sha256=stored and stored.sha256, filename=file[1])
             return render_template("background_checks/extract_report.html", plan=plan,
                                    apply_form=apply_form, filename=file[1])
     status = 422 if form.errors else 200
