@@ -293,6 +293,10 @@ def main() -> None:
         server_log = Path(args.server_log) if args.server_log else folder / "gunicorn.log"
         env = {**env, "APP_ENV": "production", "SECRET_KEY": secrets.token_hex(32), "DATABASE_URL": url,
                "INSTANCE_PATH": str(folder / "instance"), "SESSION_COOKIE_SECURE": "false",
+               # plain HTTP on loopback (no TLS to terminate here), and the shared store production
+               # requires for its rate limits (the sign-in throttle's address counts live there too)
+               "FORCE_HTTPS": "false",
+               "RATELIMIT_STORAGE_URI": os.environ.get("LOAD_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/14"),
                "PYTHONPATH": args.app_root}
         try:
             with server_log.open("w") as log:
