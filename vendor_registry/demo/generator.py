@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vendor_registry import clock
+from vendor_registry.audit.listener import insert_audited
 from vendor_registry.codes import (
     COUNTIES,
     DEFAULT_CHECK_INTERVAL_DAYS,
@@ -47,7 +48,6 @@ from vendor_registry.demo.reference import (  # noqa: F401 (DEMO_PASSWORDS: the 
     _profiles,
 )
 from vendor_registry.demo.story import TYPICAL_COUNTY, Slot, slot
-from vendor_registry.audit.listener import insert_audited
 from vendor_registry.flags.bulkwrite import paused_gc
 from vendor_registry.providers.orgnr import with_check_digit
 
