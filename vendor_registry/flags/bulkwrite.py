@@ -55,7 +55,8 @@ def executemany_rows(session: Session, stmt: Insert, columns: Sequence[str], row
     missing = [c.name for c in table.c if c.default is not None and c.name not in names]
     if missing:
         raise ValueError(f"executemany_rows needs values for the defaulted columns {missing}")
-    compiled = stmt.values({name: bindparam(name) for name in names}).compile(dialect=dialect)
+    # inline(): no implicit RETURNING of the primary key, nothing is read back.
+    compiled = stmt.values({name: bindparam(name) for name in names}).inline().compile(dialect=dialect)
 
     def processor(name: str) -> Any:
         return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
@@ -71,9 +72,26 @@ def executemany_rows(session: Session, stmt: Insert, columns: Sequence[str], row
             values[i] = proc(values[i])
         return values + tail
 
-    if compiled.positional:
+    if compiled.positional:  # SQLite: the cursor's executemany is a loop in C
         order = [names.index(name) for name in compiled.positiontup]
-        params: list[Any] = [tuple(values[i] for i in order) for values in map(prepared, rows)]
-    else:
-        params = [dict(zip(names, values, strict=True)) for values in map(prepared, rows)]
-    connection.exec_driver_sql(compiled.string, params)
+        connection.exec_driver_sql(compiled.string, [tuple(values[i] for i in order) for values in map(prepared, rows)])
+        return
+    # PostgreSQL: psycopg's executemany sends one statement per row (pipelined, several times
+    # slower), and multi-row VALUES would need a statement per few thousand rows (65,535
+    # parameters at most). One INSERT ... SELECT FROM unnest(one array per column) keeps it one
+    # statement whatever the number of rows.
+    suffix = compiled.string[compiled.string.rindex(")") + 1:]  # after the VALUES group: ON CONFLICT …
+    quote = dialect.identifier_preparer
+
+    def sql_type(name: str) -> str:
+        return table.c[name].type.compile(dialect=dialect)
+
+    aliases = [f"c{i}" for i in range(len(columns))]
+    selected = [f"u.{alias}" for alias in aliases] + [f"%s::{sql_type(name)}" for name in constants]
+    arrays = ", ".join(f"%s::{sql_type(name)}[]" for name in columns)
+    sql = (f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.format_column(table.c[n]) for n in names)}) "
+           f"SELECT {', '.join(selected)} FROM unnest({arrays}) AS u({', '.join(aliases)}){suffix}")
+    prepared_rows = [prepared(row) for row in rows]
+    # In the statement's order: the constants (in the SELECT list) come before the arrays.
+    params = tuple(tail) + tuple([values[i] for values in prepared_rows] for i in range(len(columns)))
+    connection.exec_driver_sql(sql, params)
