@@ -146,8 +146,8 @@ def main() -> None:
             for job, rules in rules_by_job().items():
                 statements.clear()
                 started = time.perf_counter()
-                with acting_as(job_actor(job.value)) as actor:
-                    counts = services.sweep(db.session, rules, settings=app.config, actor=actor)
+                with acting_as(job_actor(job.value)):
+                    counts = services.sweep(db.session, rules, settings=app.config)
                     db.session.commit()
                 elapsed = time.perf_counter() - started
                 total_time += elapsed

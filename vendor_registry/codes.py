@@ -7,6 +7,7 @@ their rank so that "at least" comparisons are one place, not scattered integer l
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 
 class Role(StrEnum):
@@ -60,7 +61,14 @@ class _Ranked(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(type(self)).index(self)
+        # Memoised per class: a sweep compares hundreds of thousands of severities.
+        ranks = _RANKS.get(type(self))
+        if ranks is None:
+            ranks = _RANKS[type(self)] = {member: position for position, member in enumerate(type(self))}
+        return ranks[self]
+
+
+_RANKS: dict[type, dict[Any, int]] = {}
 
 
 class ThreatLevel(_Ranked):

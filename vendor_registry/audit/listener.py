@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from vendor_registry.audit.context import current_actor
@@ -70,6 +70,51 @@ def _changes(obj: Any, action: str) -> dict[str, list[Any]]:
             after = REDACTED if after is not None else None
         changes[key] = [_plain(before), _plain(after)]
     return changes
+
+
+def insert_audited(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert plain ``rows`` of ``model`` in one ``INSERT ... RETURNING`` and write the audit
+    events the listener would have written had they been added as ORM objects (same changes,
+    same entity ids, same actor). Why: building, flushing and auditing one ORM object per row
+    made generated data (the demo's 20,000 providers, ~300,000 rows) take minutes (issue 15).
+    Nothing else may be pending for these rows: no after_flush sees them."""
+    if not rows:
+        return []
+    table = model.__table__
+    if "version" in table.c:  # the ORM's version counter starts at 1
+        rows = [{"version": 1, **row} for row in rows]
+    if session.get_bind().dialect.name == "sqlite":
+        # RETURNING in parameter order makes SQLAlchemy insert one row per statement on SQLite.
+        # Our INSERT holds the database's only write lock until the commit and each new rowid
+        # is the table's largest plus one, so the ``len(rows)`` largest ids are ours, in order.
+        session.execute(insert(model), rows)
+        ids = session.scalars(select(model.id).order_by(model.id.desc()).limit(len(rows))).all()[::-1]
+    else:
+        ids = session.execute(insert(model).returning(model.id, sort_by_parameter_order=True), rows).scalars().all()
+    mapper = inspect(model)
+    redact = set(getattr(model, "__audit_redact__", ()))
+    skipped = SKIPPED_FIELDS | set(getattr(model, "__audit_skip__", ()))
+    defaults = {attr.key: attr.columns[0].default.arg for attr in mapper.column_attrs
+                if attr.columns[0].default is not None and attr.columns[0].default.is_scalar}
+    keys = [attr.key for attr in mapper.column_attrs if attr.key not in skipped]
+    actor, now = current_actor(), utcnow()
+    events = []
+    for row_id, row in zip(ids, rows, strict=True):
+        changes: dict[str, list[Any]] = {}
+        for key in keys:
+            value = row.get("id", row_id) if key == "id" else row.get(key, defaults.get(key))
+            if value is None or value == []:
+                continue
+            changes[key] = [None, REDACTED if key in redact else _plain(value)]
+        events.append({"occurred_at": now, "actor_kind": actor.kind, "actor_user_id": actor.user_id,
+                       "actor_label": actor.label, "action": "insert", "entity_type": table.name,
+                       "entity_id": str(row_id),
+                       "provider_id": row_id if table.name == "providers" else row.get("provider_id"),
+                       "changes": changes})
+    from vendor_registry.audit.models import AuditEvent
+
+    session.execute(insert(AuditEvent.__table__), events)
+    return list(ids)
 
 
 def _event_rows(session: Session) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vendor_registry import clock
+from vendor_registry.audit.listener import insert_audited
 from vendor_registry.codes import (
     COUNTIES,
     DEFAULT_CHECK_INTERVAL_DAYS,
@@ -47,6 +48,7 @@ from vendor_registry.demo.reference import (  # noqa: F401 (DEMO_PASSWORDS: the 
     _profiles,
 )
 from vendor_registry.demo.story import TYPICAL_COUNTY, Slot, slot
+from vendor_registry.flags.bulkwrite import paused_gc
 from vendor_registry.providers.orgnr import with_check_digit
 
 _PREFIX = ["Trygga", "Nya", "Vägen", "Fristad", "Ankaret", "Brobyggarna", "Norrsken", "Klippan",
@@ -92,6 +94,18 @@ class _Builder:
         self.licence_seq = 0
         self.method_seq = 0
         self.used_org: set[str] = set(session.scalars(select(_provider_model().org_number)))
+        #: Rows nothing else refers to, per model, written in bulk at the end of each batch.
+        self.pending: dict[Any, list[dict[str, Any]]] = {}
+
+    def add_row(self, model: Any, **values: Any) -> None:
+        self.pending.setdefault(model, []).append(values)
+
+    def write_pending(self) -> None:
+        """One audited bulk insert per model instead of an ORM object (and its flush and
+        audit-listener work) per row: most of the demo's rows are checks and events."""
+        for model, rows in self.pending.items():
+            insert_audited(self.session, model, rows)
+        self.pending = {}
 
     def bump(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
@@ -173,13 +187,13 @@ def _approval_events(b: _Builder, provider: Any, part: Slot) -> None:
     from vendor_registry.providers.models import ApprovalEvent
 
     status, status_day = provider.status, provider.status_changed_at.date()
-    b.session.add(ApprovalEvent(provider_id=provider.id, from_status=None, to_status=ProviderStatus.DRAFT,
-                                actor_label="demo-data", reason="Registrerad (demodata)",
-                                created_at=_at(status_day - timedelta(days=30))))
+    b.add_row(ApprovalEvent, provider_id=provider.id, from_status=None, to_status=ProviderStatus.DRAFT,
+              actor_label="demo-data", reason="Registrerad (demodata)",
+              created_at=_at(status_day - timedelta(days=30)))
     if status != ProviderStatus.DRAFT:
-        b.session.add(ApprovalEvent(provider_id=provider.id, from_status=ProviderStatus.DRAFT, to_status=status,
-                                    actor_label="demo-data", reason=_REASONS.get(part.problem, "Beslut i demodata"),
-                                    created_at=_at(status_day)))
+        b.add_row(ApprovalEvent, provider_id=provider.id, from_status=ProviderStatus.DRAFT, to_status=status,
+                  actor_label="demo-data", reason=_REASONS.get(part.problem, "Beslut i demodata"),
+                  created_at=_at(status_day))
 
 
 _REASONS = {"revoked": "IVO har återkallat tillståndet (demo).", "appealed": "Återkallelsen är överklagad (demo).",
@@ -227,8 +241,8 @@ def _methods(b: _Builder, provider: Any, methods: list[Any], part: Slot) -> None
         cert = b.today + timedelta(days=b.rng.randint(60, 700)) if b.rng.random() < 0.5 else None
         if position == 0 and part.problem == "certification_expired":
             cert = b.today - timedelta(days=b.rng.randint(1, 60))
-        b.session.add(ProviderMethod(provider_id=provider.id, method_id=method.id,
-                                     trained_staff=b.rng.randint(1, 12), certification_ends_on=cert))
+        b.add_row(ProviderMethod, provider_id=provider.id, method_id=method.id,
+                  trained_staff=b.rng.randint(1, 12), certification_ends_on=cert)
         b.bump("offered_methods")
 
 
@@ -245,11 +259,12 @@ def _contracts(b: _Builder, provider: Any, part: Slot) -> None:
         ends = b.today - timedelta(days=b.rng.randint(1, 60))
         start = min(start, ends - timedelta(days=365))
     price = b.rng.randrange(2700, 3450, 50) if part.fits_typical_case else b.rng.randrange(2400, 3950, 50)
-    b.session.add(Contract(
+    b.add_row(
+        Contract,
         provider_id=provider.id, kind=b.rng.choice(list(ContractKind)), reference=f"KS-{start.year}-{b.rng.randint(100, 999)}",
         starts_on=start, ends_on=ends, price_per_day=Decimal(price),
         scope="Skyddat boende och stödinsatser enligt avtal (demo)",
-    ))
+    )
     b.bump("contracts")
 
 
@@ -291,13 +306,14 @@ def _add_check(b: _Builder, provider: Any, check_type: CheckType, performed: dat
                details: dict | None = None, summary: str | None = None) -> None:
     from vendor_registry.background_checks.models import BackgroundCheck
 
-    b.session.add(BackgroundCheck(
+    b.add_row(
+        BackgroundCheck,
         provider_id=provider.id, check_type=check_type, performed_at=_at(performed),
         performed_by_label="demo-data", automatic=check_type.automatic, result=result,
         summary=summary or _SUMMARIES[result], details=details,
         evidence=None if result == CheckOutcome.ERROR else "Demodokument",
         next_due_on=performed + timedelta(days=DEFAULT_CHECK_INTERVAL_DAYS[check_type]),
-    ))
+    )
     b.bump("checks")
 
 
@@ -335,8 +351,15 @@ _BATCH = 200
 
 
 def generate(session: Session, providers: int = 40, seed: int = 2026, today: date | None = None) -> dict[str, int]:
-    """Adds ``providers`` fictional providers with their records; returns what was added."""
-    today = today or clock.today()  # the Stockholm day the sweeps use
+    """Adds ``providers`` fictional providers with their records; returns what was added.
+
+    The cyclic garbage collector is paused meanwhile: the ORM objects of a large set (20,000
+    providers, ~300,000 rows) would otherwise be walked by every generation-2 collection."""
+    with paused_gc():
+        return _generate(session, providers, seed, today or clock.today())  # the Stockholm day the sweeps use
+
+
+def _generate(session: Session, providers: int, seed: int, today: date) -> dict[str, int]:
     builder = _Builder(session, seed, today)
     _ensure_users(session, builder.counts)
     methods = _ensure_catalogue(session)
@@ -354,6 +377,7 @@ def generate(session: Session, providers: int = 40, seed: int = 2026, today: dat
             _contracts(builder, provider, part)
             _checks(builder, provider, part, licence)
             _reviews(builder, provider, part)
+        builder.write_pending()
     session.flush()
     _profiles(session, builder.counts)
     return builder.counts

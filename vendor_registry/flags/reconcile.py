@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from vendor_registry.audit.context import Actor
 from vendor_registry.audit.models import AuditEvent
 from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagRule, FlagStatus
+from vendor_registry.flags.bulkwrite import executemany_rows
 from vendor_registry.flags.models import Flag, FlagRuleState
 from vendor_registry.flags.rules import Finding
 
@@ -78,6 +79,9 @@ def mark_rules_run(session: Session, rules: set[FlagRule], now: datetime) -> Non
 
 
 def _plain(value: Any) -> Any:
+    # Plain strings and None first: most of a sweep's million values are one or the other.
+    if value is None or type(value) is str:
+        return value
     if isinstance(value, datetime | date):
         return value.isoformat()
     return getattr(value, "value", value)
@@ -88,15 +92,14 @@ def record_flag_events(session: Session, actor: Actor, now: datetime, events: li
     bulk insert: the one place that replaces the ORM listener for bulk flag changes."""
     if not events:
         return
-    session.execute(insert(AuditEvent.__table__), [
-        {
-            "occurred_at": now, "actor_kind": actor.kind, "actor_user_id": actor.user_id,
-            "actor_label": actor.label, "action": action, "entity_type": Flag.__tablename__,
-            "entity_id": str(flag_id), "provider_id": provider_id,
-            "changes": {k: [_plain(b), _plain(a)] for k, (b, a) in changes.items()}, "note": None,
-        }
-        for action, flag_id, provider_id, changes in events
-    ])
+    plain = _plain
+    executemany_rows(
+        session, insert(AuditEvent.__table__), ("action", "entity_id", "provider_id", "changes"),
+        [(action, str(flag_id), provider_id, {k: [plain(b), plain(a)] for k, (b, a) in changes.items()})
+         for action, flag_id, provider_id, changes in events],
+        {"occurred_at": now, "actor_kind": actor.kind, "actor_user_id": actor.user_id, "actor_label": actor.label,
+         "entity_type": Flag.__tablename__, "note": None},
+    )
 
 
 def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now: datetime, today: date,
@@ -207,11 +210,12 @@ def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now:
     # Sorted, so concurrent sweeps take the index's row locks in the same order (no deadlock).
     new = [wanted[key] for key in sorted(wanted) if key not in live_by_key]
     if new:
-        session.execute(
-            dialect_insert(session, FLAGS).on_conflict_do_nothing(),
-            [{"provider_id": f.provider_id, "rule": rule, "subject_key": f.subject_key, "severity": f.severity,
-              "status": FlagStatus.OPEN, "message": f.message, "details": f.details or None,
-              "raised_at": now, "last_seen_at": now, "announced": first_run, "version": 1} for f in new],
+        executemany_rows(
+            session, dialect_insert(session, FLAGS).on_conflict_do_nothing(),
+            ("provider_id", "subject_key", "severity", "message", "details"),
+            [(f.provider_id, f.subject_key, f.severity, f.message, f.details or None) for f in new],
+            {"rule": rule, "status": FlagStatus.OPEN, "raised_at": now, "last_seen_at": now,
+             "announced": first_run, "version": 1},
         )
         inserted = session.execute(
             select(Flag.id, Flag.provider_id, Flag.subject_key, Flag.severity, Flag.message)

@@ -34,6 +34,7 @@ from vendor_registry import clock
 from vendor_registry.audit.context import SYSTEM, current_actor
 from vendor_registry.codes import FlagRule
 from vendor_registry.database import utcnow
+from vendor_registry.flags.bulkwrite import paused_gc
 from vendor_registry.flags.reconcile import ReconcileCounts, reconcile
 from vendor_registry.flags.rules import RuleContext, all_rules, remembered_translations
 
@@ -81,7 +82,7 @@ def refresh_provider_flags(session: Session, provider_ids: Iterable[int], *,
     today = today or clock.today(now)
     actor = current_actor()  # the flag changes are the writer's, like every other service's
     settings = settings or current_app.config
-    with suspended(session), force_locale("sv"), remembered_translations():
+    with suspended(session), force_locale("sv"), remembered_translations(), paused_gc():
         for start in range(0, len(ids), SCOPE_BATCH):
             scope = frozenset(ids[start:start + SCOPE_BATCH])
             ctx = RuleContext(session=session, today=today, settings=settings, provider_ids=scope)

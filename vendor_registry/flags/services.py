@@ -17,6 +17,7 @@ from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagRule, FlagStatus
 from vendor_registry.concurrency import check_version
 from vendor_registry.database import utcnow
 from vendor_registry.errors import ValidationFailed
+from vendor_registry.flags.bulkwrite import paused_gc
 from vendor_registry.flags.models import Flag
 from vendor_registry.flags.reconcile import (
     ReconcileCounts,
@@ -46,7 +47,7 @@ def sweep(session: Session, rules: Mapping[FlagRule, RuleFunction], *, settings:
     ctx = RuleContext(session=session, today=today, settings=settings)
     total = ReconcileCounts()
     new_rules = first_run_rules(session, list(rules))
-    with suspended(session), force_locale("sv"), remembered_translations():
+    with suspended(session), force_locale("sv"), remembered_translations(), paused_gc():
         for rule, compute in rules.items():
             counts = reconcile(session, rule, compute(ctx), now=now, today=today, actor=actor,
                                first_run=rule in new_rules)

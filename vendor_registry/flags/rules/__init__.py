@@ -92,10 +92,13 @@ local_date = clock.local_date
 RuleFunction = Callable[[RuleContext], list[Finding]]
 
 def text_label(code: Any) -> str:
-    """The display name of a code as plain text (labels.py caches it per language)."""
+    """The display name of a code as plain text. labels.py caches it per language, but finding
+    that language costs a Flask-Babel context look-up; inside a sweep's
+    ``remembered_translations`` the text is made once per code, not once per finding."""
+    from vendor_registry.i18n import remembered
     from vendor_registry.labels import label
 
-    return str(label(code))
+    return remembered(("label", type(code).__name__, str(code)), lambda: str(label(code)))
 
 
 def rules_by_job() -> dict[JobName, dict[FlagRule, RuleFunction]]:

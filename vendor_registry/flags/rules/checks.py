@@ -1,6 +1,8 @@
 """Background-check rules: overdue, failed (or with a concern), and repeatedly unanswered."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import and_, case, func, select
 
 from vendor_registry.background_checks.models import BackgroundCheck
@@ -71,13 +73,10 @@ def check_overdue(ctx: RuleContext) -> list[Finding]:
 
 
 def _as_datetime(value):
-    from datetime import datetime
-
-    from vendor_registry.database import UTCDateTime
-
+    """Aware UTC, as ``UTCDateTime`` reads it; inlined because it runs once per (provider, type)."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return UTCDateTime().process_result_value(value, None)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _ranked_checks(ctx: RuleContext, *extra_where):
