@@ -87,7 +87,7 @@ class ProviderSnapshot:
 def _by_provider(rows: Iterable) -> dict[int, list]:
     grouped: dict[int, list] = defaultdict(list)
     for row in rows:
-        grouped[row[0]].append(row[1:])
+        grouped[row[0]].append(tuple(row[1:]))
     return grouped
 
 
@@ -110,6 +110,27 @@ def _codes(memo: dict[str | None, frozenset[str]], raw: str | None) -> frozenset
     found = memo.get(raw)
     if found is None:
         found = memo[raw] = frozenset(code for code in (raw or "").split("|") if code)
+    return found
+
+
+def _licence_snaps(rows: tuple) -> tuple[LicenceSnap, ...]:
+    return tuple(LicenceSnap(k, s, e, f, verified, how or None) for k, s, e, f, verified, how in rows)
+
+
+def _method_snaps(rows: tuple) -> tuple[MethodSnap, ...]:
+    return tuple(MethodSnap(mid, name, ev, short, int(staff or 0), cert) for mid, name, ev, short, staff, cert in rows)
+
+
+def _shared(memo: dict[tuple, tuple], rows: list | None, make) -> tuple:
+    """One snapshot tuple per distinct set of rows: providers offering the same methods (or
+    holding equal licences) share it, so it is built once and the engine's per-value memo
+    compares it by identity."""
+    if not rows:
+        return ()
+    key = (make, *rows)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = make(rows)
     return found
 
 
@@ -157,6 +178,7 @@ def load_snapshots(session: Session, today: date, provider_ids: Iterable[int] | 
     # The rule of ``checks_current_map``, given a SELECT so that it costs two statements
     # whatever the number of providers (a list of ids would be sent in chunks).
     memo: dict[str | None, frozenset[str]] = {}
+    shared: dict[tuple, tuple] = {}
     not_current = checks_not_current({row[0]: _codes(memo, row[4]) for row in providers},
                                      _restrict(select(Provider.id), Provider.id, ids), now=now)
     snapshots = []
@@ -165,16 +187,13 @@ def load_snapshots(session: Session, today: date, provider_ids: Iterable[int] | 
         review = reviews.get(pid)
         flag = flags.get(pid)
         price = prices.get(pid)
-        own_methods = methods.get(pid)
         snapshots.append(ProviderSnapshot(
             id=pid, org_number=org_number, name=name, status=status,
             kinds=_codes(memo, kinds), counties_served=_codes(memo, counties),
             target_groups=_codes(memo, groups), housing_forms=_codes(memo, forms),
             service_areas=_codes(memo, areas), max_threat_level=threat or None,
-            licences=tuple(LicenceSnap(k, s, e, f, verified, how or None)
-                           for k, s, e, f, verified, how in licences.get(pid, ())),
-            methods=tuple(MethodSnap(mid, method_name, ev, short, int(staff or 0), cert)
-                          for mid, method_name, ev, short, staff, cert in own_methods) if own_methods else (),
+            licences=_shared(shared, licences.get(pid), _licence_snaps),
+            methods=_shared(shared, methods.get(pid), _method_snaps),
             latest_review_on=review[1] if review else None,
             latest_review_outcome=review[2] if review else None,
             open_flags=int(flag[1]) if flag else 0,
