@@ -15,9 +15,9 @@ from vendor_registry import codes as c
 from vendor_registry.background_checks.models import BackgroundCheck, CheckPolicy
 from vendor_registry.background_checks.queries import checks_current_map
 from vendor_registry.codes import RequirementKind as K
-from vendor_registry.demand.matching import match
+from vendor_registry.demand.matching import match, reason_summary
 from vendor_registry.demand.queries import with_labels
-from vendor_registry.demand.requirements import SERVES_COUNTY_OUTSIDE, Req
+from vendor_registry.demand.requirements import SERVES_COUNTY_OUTSIDE, Req, describe
 from vendor_registry.demand.snapshots import load_snapshots
 from vendor_registry.extensions import db
 from vendor_registry.licences.models import Licence
@@ -64,6 +64,17 @@ def _varied_rows(ids: list[int], rnd: random.Random, now: datetime) -> None:
     db.session.execute(insert(Licence), licences)
 
 
+def _summary_by_definition(excluded) -> list[tuple[str, int]]:
+    """``matching.reason_summary`` as first written (a description made per provider)."""
+    counts: dict[str, int] = {}
+    for item in excluded:
+        reasons = {describe(o.requirement) for o in item.outcomes if o.requirement.mandatory and not o.met}
+        reasons.update(item.reasons[item.failed:])
+        for reason in reasons:
+            counts[reason] = counts.get(reason, 0) + 1
+    return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
 def test_fast_loader_equals_the_reference_and_matches_identically(db_session):
     ids = bulk_providers(300, seed=21)
     _varied_rows(ids, random.Random(21), datetime.now(UTC))
@@ -77,8 +88,9 @@ def test_fast_loader_equals_the_reference_and_matches_identically(db_session):
         for reqs in PROFILES:
             for critical in (False, True):
                 labelled = with_labels(reqs)
-                assert match(fast, labelled, today=day, include_critical=critical) == \
-                    match(reference, labelled, today=day, include_critical=critical)
+                result = match(fast, labelled, today=day, include_critical=critical)
+                assert result == match(reference, labelled, today=day, include_critical=critical)
+                assert reason_summary(result.excluded) == _summary_by_definition(result.excluded)
     current = {s.id: s.checks_current for s in load_snapshots(db.session, today)}
     assert set(current.values()) == {True, False}, "the generated set should hold both answers"
     assert {pid: current[pid] for pid in ids} == checks_current_map(ids)

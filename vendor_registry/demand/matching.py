@@ -207,8 +207,15 @@ def reason_summary(excluded: Sequence[Excluded]) -> list[tuple[str, int]]:
     ska-krav counts under the requirement as the requirement table names it (its text can name
     the provider's own values), any other reason under its own text."""
     counts: dict[str, int] = {}
+    described: dict[int, str] = {}  # requirement object -> its description, made once (not per provider)
     for item in excluded:
-        reasons = {describe(o.requirement) for o in item.outcomes if o.requirement.mandatory and not o.met}
+        reasons = set()
+        for o in item.outcomes:
+            if not o.met and o.requirement.mandatory:
+                text = described.get(id(o.requirement))
+                if text is None:
+                    text = described[id(o.requirement)] = describe(o.requirement)
+                reasons.add(text)
         reasons.update(item.reasons[item.failed:])
         for reason in reasons:
             counts[reason] = counts.get(reason, 0) + 1
