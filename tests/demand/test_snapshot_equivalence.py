@@ -5,8 +5,10 @@ checks of every type, age and result around the policy intervals."""
 from __future__ import annotations
 
 import random
+from dataclasses import FrozenInstanceError
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import insert, select
 
 from tests.demand.reference_snapshots import reference_snapshots
@@ -96,3 +98,20 @@ def test_fast_loader_equals_the_reference_and_matches_identically(db_session):
     assert {pid: current[pid] for pid in ids} == checks_current_map(ids)
     subset = ids[::7]
     assert load_snapshots(db.session, today, subset) == reference_snapshots(db.session, today, subset)
+
+
+def test_loaded_snapshot_is_the_dataclass_with_every_field():
+    """``ProviderSnapshot.loaded`` skips ``__init__``: given every field it is equal to (and
+    hashes like) the dataclass built as usual, and stays frozen (a field the loader forgets
+    fails the equivalence test above)."""
+    from dataclasses import fields
+
+    from .helpers import snap
+
+    made = snap()
+    values = {f.name: getattr(made, f.name) for f in fields(made) if f.name != "extra"}
+    loaded = made.loaded(**values)
+    assert loaded == made and hash(loaded) == hash(made) and loaded.extra == {}
+    assert set(vars(loaded)) == {f.name for f in fields(made)}
+    with pytest.raises(FrozenInstanceError):
+        loaded.name = "x"

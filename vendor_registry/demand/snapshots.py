@@ -79,6 +79,15 @@ class ProviderSnapshot:
     capacity: int | None = None
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
+    @classmethod
+    def loaded(cls, **values: object) -> ProviderSnapshot:
+        """A snapshot from the loader's already checked values, without the frozen dataclass's
+        ``__init__`` (one guarded ``object.__setattr__`` per field: ~40 % of building 20,000
+        snapshots, issue 15). Every field must be given, ``extra`` aside."""
+        snapshot = object.__new__(cls)
+        snapshot.__dict__.update(values, extra={})
+        return snapshot
+
     @property
     def org_number_display(self) -> str:
         return format_org_number(self.org_number)
@@ -187,7 +196,7 @@ def load_snapshots(session: Session, today: date, provider_ids: Iterable[int] | 
         review = reviews.get(pid)
         flag = flags.get(pid)
         price = prices.get(pid)
-        snapshots.append(ProviderSnapshot(
+        snapshots.append(ProviderSnapshot.loaded(
             id=pid, org_number=org_number, name=name, status=status,
             kinds=_codes(memo, kinds), counties_served=_codes(memo, counties),
             target_groups=_codes(memo, groups), housing_forms=_codes(memo, forms),
