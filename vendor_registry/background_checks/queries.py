@@ -284,12 +284,14 @@ def checks_not_current(provider_kinds: dict[int, frozenset[str]], provider_ids: 
     intervals = sorted(set(policies.values()))
     fresh: dict[int, dict[str, int]] = defaultdict(dict)
     if intervals:
-        ranked = ranked_checks(BackgroundCheck.provider_id.in_(provider_ids))
+        # Only checks within the longest interval can count; ranking among them alone gives the
+        # same latest whenever the overall latest counts (if it is older, none of them exist).
+        oldest = literal(now - timedelta(days=intervals[-1]), UTCDateTime())
+        ranked = ranked_checks(BackgroundCheck.provider_id.in_(provider_ids), BackgroundCheck.performed_at >= oldest)
         within = case(*((ranked.c.performed_at >= literal(now - timedelta(days=days), UTCDateTime()), days)
                         for days in intervals))
         stmt = select(ranked.c.provider_id, type_coerce(ranked.c.check_type, String), within).where(
-            ranked.c.position == 1, ranked.c.result.not_in(FAILING_RESULTS),
-            ranked.c.performed_at >= literal(now - timedelta(days=intervals[-1]), UTCDateTime()))
+            ranked.c.position == 1, ranked.c.result.not_in(FAILING_RESULTS))
         for provider_id, check_type, days in db.session.execute(stmt):
             fresh[provider_id][check_type] = days
     required_for: dict[frozenset[str], tuple[tuple[str, int], ...]] = {}
