@@ -7,6 +7,7 @@ once, for the provider pages, exports, matching, the flag rules and the API alik
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    case,
     func,
     literal,
     or_,
@@ -36,7 +38,7 @@ from vendor_registry.codes import (
     CheckType,
     ProviderStatus,
 )
-from vendor_registry.database import utcnow
+from vendor_registry.database import UTCDateTime, utcnow
 from vendor_registry.extensions import db
 from vendor_registry.idsets import ProviderIds, in_set, materialise, result_map
 from vendor_registry.providers.models import Provider
@@ -264,4 +266,43 @@ def checks_current_map(
             and check.result not in FAILING_RESULTS
             for check_type, interval in required.get(provider_id, {}).items()
         )
+    return result
+
+
+
+def checks_not_current(provider_kinds: dict[int, frozenset[str]], provider_ids: Select, *,
+                       now: datetime | None = None) -> set[int]:
+    """The ids of ``provider_kinds`` (id -> kinds; ``provider_ids`` selects the same ids) whose
+    checks are NOT current: the rule of ``checks_current_map``, for matching over every
+    provider (issue 15: building a ``LatestCheck`` per check was most of a 20,000-provider
+    match). SQL gives, per latest check that is not fail/error, the shortest policy interval
+    it is still within (plain integers, no per-row type conversion); the required types come
+    from the policy once per distinct set of kinds. Two statements. Kept in step with
+    ``checks_current_map`` by tests/demand/test_snapshot_equivalence.py."""
+    now = now or utcnow()
+    policies = policy_intervals()
+    intervals = sorted(set(policies.values()))
+    fresh: dict[int, dict[str, int]] = defaultdict(dict)
+    if intervals:
+        # Only checks within the longest interval can count; ranking among them alone gives the
+        # same latest whenever the overall latest counts (if it is older, none of them exist).
+        oldest = literal(now - timedelta(days=intervals[-1]), UTCDateTime())
+        ranked = ranked_checks(BackgroundCheck.provider_id.in_(provider_ids), BackgroundCheck.performed_at >= oldest)
+        within = case(*((ranked.c.performed_at >= literal(now - timedelta(days=days), UTCDateTime()), days)
+                        for days in intervals))
+        stmt = select(ranked.c.provider_id, type_coerce(ranked.c.check_type, String), within).where(
+            ranked.c.position == 1, ranked.c.result.not_in(FAILING_RESULTS))
+        for provider_id, check_type, days in db.session.execute(stmt):
+            fresh[provider_id][check_type] = days
+    required_for: dict[frozenset[str], tuple[tuple[str, int], ...]] = {}
+    result = set()
+    for provider_id, kinds in provider_kinds.items():
+        required = required_for.get(kinds)
+        if required is None:
+            required = required_for[kinds] = tuple(
+                (str(check_type), days) for check_type, days in strictest_intervals(kinds, policies).items())
+        if required:
+            checks = fresh.get(provider_id, {})
+            if not all(checks.get(check_type, days + 1) <= days for check_type, days in required):
+                result.add(provider_id)
     return result

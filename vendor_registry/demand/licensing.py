@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from vendor_registry import codes as c
 from vendor_registry.demand.requirements import Req
@@ -75,8 +76,14 @@ def in_force(licence: LicenceSnap, today: date) -> bool:
 
 
 def needed(p: ProviderSnapshot) -> dict[str, tuple[str, ...]]:
-    """Licence kind → the forms that satisfy it, for what the provider's own kinds require."""
-    return {str(kind): tuple(str(f) for f in forms) for kind, forms in required_licences(sorted(p.kinds), p.ownership)}
+    """Licence kind → the forms that satisfy it, for what the provider's own kinds require
+    (shared per kinds and ownership: a match asks for each of 20,000 providers; read-only)."""
+    return _needed(frozenset(p.kinds), str(p.ownership))
+
+
+@lru_cache(maxsize=256)
+def _needed(kinds: frozenset[str], ownership: str) -> dict[str, tuple[str, ...]]:
+    return {str(kind): tuple(str(f) for f in forms) for kind, forms in required_licences(sorted(kinds), ownership)}
 
 
 def holds(p: ProviderSnapshot, licence_kind: str, forms: tuple[str, ...] | None, today: date) -> bool:

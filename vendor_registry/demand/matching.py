@@ -136,22 +136,27 @@ def _match(snapshots: Iterable[ProviderSnapshot], reqs: tuple[Req, ...], include
            include_critical: bool, today: date) -> MatchResult:
     included: list[Included] = []
     excluded: list[Excluded] = []
-    readers = [(req, attrgetter(*READS[str(req.kind)])) for req in reqs]
-    seen: dict[tuple, Outcome] = {}
+    # One memo per requirement, keyed by the snapshot fields its kind reads (``READS``): with
+    # the weight it adds when met, an outcome is made once per distinct value (issue 15).
+    readers = [(attrgetter(*READS[str(req.kind)]), {}, req, 0 if req.mandatory else req.weight) for req in reqs]
     deps = licensing.dependencies(reqs)
     licence_facts: dict[tuple, tuple[tuple[licensing.Problem, str], ...]] = {}
-    weights = [0 if req.mandatory else req.weight for req in reqs]
-    total = sum(weights)
+    total = sum(0 if req.mandatory else req.weight for req in reqs)
     for provider in snapshots:
         outcomes = []
-        for req, read in readers:
-            key = (req, read(provider))
-            outcome = seen.get(key)
+        unmet = []
+        met_weight = 0
+        for read, memo, req, weight in readers:
+            value = read(provider)
+            outcome = memo.get(value)
             if outcome is None:
-                outcome = seen[key] = evaluate(provider, req, today)
+                outcome = memo[value] = evaluate(provider, req, today)
             outcomes.append(outcome)
+            if outcome.met:
+                met_weight += weight
+            elif req.mandatory:
+                unmet.append(outcome)
         outcomes = tuple(outcomes)
-        unmet = [o for o in outcomes if o.requirement.mandatory and not o.met]
         failed = [o.text for o in unmet]
         facts_key = (provider.kinds, provider.ownership, provider.licences)
         facts = licence_facts.get(facts_key)
@@ -172,8 +177,7 @@ def _match(snapshots: Iterable[ProviderSnapshot], reqs: tuple[Req, ...], include
                 warnings.append(_("Varning: %(n)s öppen kritisk avvikelse", n=provider.critical_flags))
             else:
                 blocks.append(_("Har öppen kritisk avvikelse"))
-        points = 100 if not total else (200 * sum(w for o, w in zip(outcomes, weights) if w and o.met) + total) \
-            // (2 * total)  # ``score``, inlined: this loop runs once per provider
+        points = 100 if not total else (200 * met_weight + total) // (2 * total)  # ``score``, inlined
         if failed or blocks:
             excluded.append(Excluded(provider, (*failed, *blocks), outcomes, points, len(failed), len(blocks)))
             continue
@@ -203,8 +207,15 @@ def reason_summary(excluded: Sequence[Excluded]) -> list[tuple[str, int]]:
     ska-krav counts under the requirement as the requirement table names it (its text can name
     the provider's own values), any other reason under its own text."""
     counts: dict[str, int] = {}
+    described: dict[int, str] = {}  # requirement object -> its description, made once (not per provider)
     for item in excluded:
-        reasons = {describe(o.requirement) for o in item.outcomes if o.requirement.mandatory and not o.met}
+        reasons = set()
+        for o in item.outcomes:
+            if not o.met and o.requirement.mandatory:
+                text = described.get(id(o.requirement))
+                if text is None:
+                    text = described[id(o.requirement)] = describe(o.requirement)
+                reasons.add(text)
         reasons.update(item.reasons[item.failed:])
         for reason in reasons:
             counts[reason] = counts.get(reason, 0) + 1
