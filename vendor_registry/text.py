@@ -39,6 +39,20 @@ def printable(text: Any) -> str:
     return _SINGLE_LINE.sub("", str(text))
 
 
+def stored(value: Any) -> Any:
+    """An outside source's answer (a register page, a company API) as it may be stored: text
+    without the characters no stored text may hold, also inside JSON details (keys and values).
+    Input from people is refused instead (``refused_in``); what a source says cannot be sent back,
+    and a NUL in it made the whole check's save fail on PostgreSQL."""
+    if isinstance(value, str):
+        return _MULTILINE.sub("", value)
+    if isinstance(value, dict):
+        return {stored(key): stored(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [stored(item) for item in value]
+    return value
+
+
 def spreadsheet_cell(value: Any) -> Any:
     """A value as a CSV or XLSX cell: a text without the characters no file may hold (tab and
     line breaks stay: both formats quote them), and neutralised when a spreadsheet would read

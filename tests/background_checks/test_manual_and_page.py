@@ -161,3 +161,20 @@ def test_provider_page_has_run_now_button_for_recorders_only(client, as_role, pr
     as_role("social_worker")
     html = client.get(f"/providers/{provider.id}").get_data(as_text=True)
     assert "/checks/run" not in html and f"/providers/{provider.id}/checks\"" not in html
+
+
+def test_control_characters_in_an_outside_answer_are_stored_without_them(db_session, provider, client, as_role):
+    """A source's answer cannot be refused back to it: a NUL or ESC in a register's text is left
+    out when the check is stored (on PostgreSQL a NUL made the whole save fail) and the page and
+    export show the rest."""
+    answer = CheckResult.make("company_registry", CheckStatus.PASS, "Aktivt\x00 bolag\x1b[31m, F-skatt\x7f",
+                              details={"namn\x00": "Bolaget\x00 AB", "rader": ["a\x1bb", 3]})
+    check = services.record_check_result(provider, answer, automatic=True)
+    db.session.commit()
+    db.session.expire_all()
+    kept = db.session.get(BackgroundCheck, check.id)
+    assert kept.summary == "Aktivt bolag[31m, F-skatt"
+    assert kept.details == {"namn": "Bolaget AB", "rader": ["ab", 3]}
+    as_role("admin")
+    page = client.get(f"/providers/{provider.id}/checks")
+    assert page.status_code == 200 and "Aktivt bolag[31m, F-skatt" in page.get_data(as_text=True)

@@ -43,6 +43,7 @@ from vendor_registry.licences.verification import (
     apply_register_answer,
 )
 from vendor_registry.providers.models import Provider
+from vendor_registry.text import stored
 
 #: After an error the check is due again the next day: soon enough that three errors in a
 #: row show up within days, late enough that a restarted run the same day repeats nothing.
@@ -156,10 +157,10 @@ def record_check_result(provider: Provider, result: CheckResult, *, automatic: b
     check = BackgroundCheck(
         provider_id=provider.id, check_type=check_type, performed_at=performed_at,
         performed_by_id=actor.user_id, performed_by_label=actor.label[:254], automatic=automatic,
-        result=outcome, summary=result.summary or "", details=dict(result.details) or None,
+        result=outcome, summary=stored(result.summary or ""), details=stored(dict(result.details)) or None,
         evidence_document_id=document.id if document else None,
-        source_url=(evidence.source_url[:500] if evidence and evidence.source_url else None),
-        request_id=(evidence.request_id[:64] if evidence and evidence.request_id else None),
+        source_url=(stored(evidence.source_url)[:500] if evidence and evidence.source_url else None),
+        request_id=(stored(evidence.request_id)[:64] if evidence and evidence.request_id else None),
         response_sha256=evidence.sha256 if evidence else None,
         next_due_on=next_due_on(provider, check_type, clock.today(performed_at), outcome),
     )
