@@ -51,18 +51,35 @@ def users_list() -> None:
         click.echo(f"{user.email}\t{user.role.value}\t{state}\t{user.name}")
 
 
+def _existing_user(email: str):
+    from vendor_registry.auth import services
+
+    user = services.find_user(email)
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    return user
+
+
+def _change_as_cli(change) -> None:
+    """Run one account change as the CLI actor (audited), a refusal as a one-line error, then commit."""
+    from vendor_registry.auth import services
+
+    with acting_as(CLI_ACTOR):
+        try:
+            change()
+        except services.AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+
+
 @users_cli.command("deactivate")
 @click.argument("email")
 def users_deactivate(email: str) -> None:
     """Deactivate a user and end all of that user's sessions."""
     from vendor_registry.auth import services
 
-    user = services.find_user(email)
-    if user is None:
-        raise click.ClickException(f"no user {email}")
-    with acting_as(CLI_ACTOR):
-        services.deactivate_user(user)
-        db.session.commit()
+    user = _existing_user(email)
+    _change_as_cli(lambda: services.deactivate_user(user))
     click.echo(f"deactivated {user.email}")
 
 
@@ -72,17 +89,10 @@ def users_deactivate(email: str) -> None:
 def users_set_subject(email: str, subject: str) -> None:
     """Tie a user to the identity provider's subject (single sign-on with OIDC_USER_CLAIM=sub);
     without SUBJECT, untie it."""
-    from vendor_registry.auth import oidc_services, services
+    from vendor_registry.auth import oidc_services
 
-    user = services.find_user(email)
-    if user is None:
-        raise click.ClickException(f"no user {email}")
-    with acting_as(CLI_ACTOR):
-        try:
-            oidc_services.set_subject(user, subject)
-        except services.AccountError as exc:
-            raise click.ClickException(str(exc)) from exc
-        db.session.commit()
+    user = _existing_user(email)
+    _change_as_cli(lambda: oidc_services.set_subject(user, subject))
     click.echo(f"{user.email}\t{user.oidc_subject or '-'}")
 
 
@@ -93,16 +103,9 @@ def users_set_password(email: str) -> None:
     user's open sessions end."""
     from vendor_registry.auth import services
 
-    user = services.find_user(email)
-    if user is None:
-        raise click.ClickException(f"no user {email}")
+    user = _existing_user(email)
     password = _read_password()
-    with acting_as(CLI_ACTOR):
-        try:
-            services.set_password(user, password)
-        except services.AccountError as exc:
-            raise click.ClickException(str(exc)) from exc
-        db.session.commit()
+    _change_as_cli(lambda: services.set_password(user, password))
     click.echo(f"password set for {user.email}; their sessions have ended")
 
 
