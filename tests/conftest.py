@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 from pytest_httpserver import HTTPServer
+from werkzeug.serving import make_server
 
 from vendor_registry import create_app
 from vendor_registry.extensions import db
@@ -94,6 +96,20 @@ def db_session(app) -> Iterator:
     with rolled_back_session(app) as session:
         yield session
 
+
+
+@contextmanager
+def served_over_loopback(app, name: str = "live-server") -> Iterator[str]:
+    """``app`` served by werkzeug's threaded server on a free loopback port, for tests that need
+    real HTTP (a browser, parallel sessions); yields the base URL and stops the server after."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
 
 @contextmanager
 def rolled_back_session(app) -> Iterator:

@@ -7,16 +7,14 @@ hint, except in CI (the ``CI`` environment variable), where a missing browser is
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
-from tests.conftest import fresh_database_url, make_test_app
+from tests.conftest import fresh_database_url, make_test_app, served_over_loopback
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
@@ -88,14 +86,8 @@ def live_server(tmp_path_factory):
     with app.app_context():
         upgrade(revision="heads")
     ids = _seed(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app, ids)
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with served_over_loopback(app) as url:
+        yield LiveServer(url, app, ids)
 
 
 @pytest.fixture(scope="session")

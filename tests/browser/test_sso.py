@@ -8,13 +8,10 @@ it has no claims for gets ``{"email": subject}``.
 """
 from __future__ import annotations
 
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
 from tests.browser.conftest import LiveServer
-from tests.conftest import make_test_app
+from tests.conftest import make_test_app, served_over_loopback
 
 pytestmark = pytest.mark.browser
 
@@ -27,14 +24,8 @@ def sso_server(live_server, oidc_provider, tmp_path_factory):
                         tmp_path_factory.mktemp("sso-browser") / "instance", WTF_CSRF_ENABLED=True,
                         OIDC_DISCOVERY_URL=oidc_provider, OIDC_CLIENT_ID="utforarregistret",
                         OIDC_CLIENT_SECRET="hemligt-i-testet")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="sso-live-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app, live_server.ids)
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with served_over_loopback(app, "sso-live-server") as url:
+        yield LiveServer(url, app, live_server.ids)
 
 
 @pytest.fixture

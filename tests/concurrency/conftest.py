@@ -17,9 +17,8 @@ from typing import Any
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
-from tests.conftest import BACKENDS, drop_database
+from tests.conftest import BACKENDS, drop_database, served_over_loopback
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.jobs.conftest import build_app
 from vendor_registry.extensions import db
@@ -54,14 +53,10 @@ class Served:
 def serve(backend: str, tmp_path: Path, **config: Any) -> Iterator[Served]:
     """The app on a fresh migrated database, served over loopback by a threaded server."""
     app, url = build_app(backend, tmp_path, EVIDENCE_STORAGE_DIR=str(tmp_path / "evidence"), **config)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="concurrency-server", daemon=True)
-    thread.start()
     try:
-        yield Served(f"http://127.0.0.1:{server.server_port}", app, backend)
+        with served_over_loopback(app, "concurrency-server") as base:
+            yield Served(base, app, backend)
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -5,6 +5,7 @@ import pytest
 from flask_migrate import upgrade
 
 from tests.conftest import BACKENDS, drop_database, fresh_database_url, make_test_app
+from tests.factories import DEFAULT_PASSWORD, make_user
 from vendor_registry.extensions import db
 
 
@@ -26,3 +27,14 @@ def job_app(request, tmp_path):
     drop_database(url)
 
 
+
+
+def admin_client(app):
+    """A test client signed in as a new admin, through a real login on ``app``'s own database."""
+    with app.app_context():
+        email = make_user(role="admin").email
+        db.session.commit()
+        db.session.remove()
+    client = app.test_client()
+    assert client.post("/login", data={"email": email, "password": DEFAULT_PASSWORD}).status_code == 302
+    return client

@@ -13,8 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.factories import DEFAULT_PASSWORD, make_user
-from tests.jobs.conftest import build_app
+from tests.jobs.conftest import admin_client, build_app
 from tests.jobs.data import seed
 from vendor_registry.codes import JobName, JobRunStatus
 from vendor_registry.database import utcnow
@@ -105,13 +104,7 @@ def test_a_retry_abandoned_too_is_not_retried_and_the_page_says_so(job_app):
     again = _runs(job_app, "check_sweep")[1]
     assert "körs inte om automatiskt" in again.error and "Kör nu" in again.error
 
-    with job_app.app_context():
-        user = make_user(role="admin")
-        email = user.email
-        db.session.commit()
-        db.session.remove()
-    client = job_app.test_client()
-    assert client.post("/login", data={"email": email, "password": DEFAULT_PASSWORD}).status_code == 302
+    client = admin_client(job_app)
     page = client.get("/jobs/").get_data(as_text=True)
     section = page[page.index('id="job-check_sweep"'):page.index('id="job-review_sweep"')]
     assert "Avbruten – körs om" in section and "Avbruten igen – körs inte om automatiskt" in section

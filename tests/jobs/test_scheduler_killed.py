@@ -22,8 +22,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import BACKENDS, drop_database
-from tests.factories import DEFAULT_PASSWORD, make_user
-from tests.jobs.conftest import build_app
+from tests.jobs.conftest import admin_client, build_app
 from tests.jobs.data import seed
 from vendor_registry.codes import JobRunStatus
 from vendor_registry.database import utcnow
@@ -139,13 +138,7 @@ def test_a_killed_sweep_is_abandoned_and_its_night_runs_again_once(night, tmp_pa
     assert retry.counts["raised"] > 0 and retry.counts["errors"] == 0
     assert "abandoned" in output
 
-    with app.app_context():
-        user = make_user(role="admin")
-        email = user.email
-        db.session.commit()
-        db.session.remove()
-    client = app.test_client()
-    assert client.post("/login", data={"email": email, "password": DEFAULT_PASSWORD}).status_code == 302
+    client = admin_client(app)
     page = client.get("/jobs/").get_data(as_text=True)
     section = page[page.index('id="job-licence_sweep"'):page.index('id="job-check_sweep"')]
     assert "Avbruten – körs om" in section and "Lyckades" in section and "omkörning" in section
