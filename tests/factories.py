@@ -30,10 +30,22 @@ def next_org_number() -> str:
     return with_check_digit(f"559{next(_seq) + 100000:06d}")
 
 
+def make_organisation(name: str | None = None):
+    from vendor_registry.organisations.models import Organisation
+
+    organisation = Organisation(name=name or f"Testkommun {next(_seq)}")
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
 def make_user(role: str | Role = Role.PROCUREMENT_OFFICER, **kw):
     from vendor_registry.auth.models import User
 
     n = next(_seq)
+    organisation = kw.pop("organisation", None)
+    if organisation is not None:
+        kw["organisation_id"] = organisation.id
     user = User(
         email=kw.pop("email", f"user{n}@example.org"),
         name=kw.pop("name", f"Test User {n}"),

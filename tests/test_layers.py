@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "clock": SHARED, "codes": SHARED, "database": SHARED, "extensions": SHARED, "errors": SHARED,
     "editing": SHARED, "concurrency": SHARED, "forms_common": SHARED, "parsing": SHARED, "converters": SHARED, "text": SHARED,
     "idsets": SHARED, "labels": SHARED, "i18n": SHARED, "sqlite": SHARED, "auth": SHARED,
+    "organisations": SHARED,
     "security": SHARED,
     "audit.context": SHARED, "audit.listener": SHARED, "audit.models": SHARED,
     # the entity: the provider record, its org number, its writes and its own reads and pages;

@@ -105,6 +105,7 @@ def register_extensions(app: Flask) -> None:
     from vendor_registry.extensions import babel, bootstrap, csrf, db, migrate
     from vendor_registry.flags import refresh as flag_refresh
     from vendor_registry.i18n import select_locale, select_timezone
+    from vendor_registry.organisations import tenancy
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_resource_dir("migrations")), render_as_batch=True)
@@ -119,6 +120,7 @@ def register_extensions(app: Flask) -> None:
     init_login(app)
     init_oidc(app)  # municipal single sign-on, only when configured
     listener.install()
+    tenancy.install()
     flag_refresh.install()
     _sqlite_pragmas(app)
 

@@ -28,12 +28,19 @@ def _read_password() -> str:
 @click.argument("email")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--name", required=True)
-def users_create(email: str, role: str, name: str) -> None:
+@click.option("--organisation", default=None,
+              help="Organisation id or name (default: the first organisation).")
+def users_create(email: str, role: str, name: str, organisation: str | None) -> None:
     """Create a user; the password is read from standard input when it is not a terminal."""
     from vendor_registry.auth import services
+    from vendor_registry.organisations.queries import find_organisation
+    from vendor_registry.organisations.tenancy import default_organisation_id, within_organisation
 
+    found = find_organisation(organisation) if organisation else None
+    if organisation and found is None:
+        raise click.ClickException(f"no organisation {organisation}")
     password = _read_password()
-    with acting_as(CLI_ACTOR):
+    with acting_as(CLI_ACTOR), within_organisation(found.id if found else default_organisation_id()):
         try:
             user = services.create_user(email, name, role, password)
         except services.AccountError as exc:
@@ -46,9 +53,9 @@ def users_create(email: str, role: str, name: str) -> None:
 def users_list() -> None:
     from vendor_registry.auth.models import User
 
-    for user in db.session.scalars(select(User).order_by(User.email)):
+    for user in db.session.scalars(select(User).order_by(User.organisation_id, User.email)):
         state = "active" if user.active else "deactivated"
-        click.echo(f"{user.email}\t{user.role.value}\t{state}\t{user.name}")
+        click.echo(f"{user.email}\t{user.role.value}\t{state}\t{user.name}\torganisation {user.organisation_id}")
 
 
 def _existing_user(email: str):
@@ -193,6 +200,8 @@ def register_commands(app: Flask) -> None:
     from vendor_registry.auth.tokens_cli import tokens_cli
     from vendor_registry.background_checks.cli import checks_cli
     from vendor_registry.jobs.cli import jobs_cli, scheduler_command
+    from vendor_registry.organisations.cli import organisations_cli
 
-    for command in (users_cli, demo_data, preflight, tokens_cli, jobs_cli, scheduler_command, checks_cli, audit_cli):
+    for command in (users_cli, demo_data, preflight, tokens_cli, jobs_cli, scheduler_command, checks_cli, audit_cli,
+                    organisations_cli):
         app.cli.add_command(command)

@@ -12,11 +12,13 @@ from vendor_registry.flags.models import Flag, Notification
 from vendor_registry.jobs.models import JobRun
 from vendor_registry.licences.models import Licence
 from vendor_registry.methods.models import Method, ProviderMethod, ServiceArea
-from vendor_registry.providers.models import ApprovalEvent, Provider
+from vendor_registry.organisations.models import Organisation
+from vendor_registry.providers.models import ApprovalEvent, Provider, ProviderApproval
 from vendor_registry.reviews.models import Review, ReviewAction
 
 __all__ = [
     "ApiToken", "ApprovalEvent", "AuditEvent", "BackgroundCheck", "CheckPolicy", "Contract",
     "DemandProfile", "EvidenceDocument", "Flag", "JobRun", "Licence", "Method", "Notification",
-    "Provider", "ProviderMethod", "Requirement", "Review", "ReviewAction", "ServiceArea", "User",
+    "Organisation", "Provider", "ProviderApproval", "ProviderMethod", "Requirement", "Review", "ReviewAction",
+    "ServiceArea", "User",
 ]

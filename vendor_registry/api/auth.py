@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
 
 from vendor_registry.audit.context import Actor, acting_as
+from vendor_registry.organisations.tenancy import enter_request_scope
 from vendor_registry.auth import tokens
 from vendor_registry.auth.models import ApiToken, User
 from vendor_registry.auth.permissions import Permission, has_permission
@@ -72,6 +73,7 @@ def _authenticate() -> User:
                   if bearer_value() else _("Ange en API-nyckel i rubriken Authorization: Bearer <nyckel>."))
         raise ApiProblem(401, detail)
     user = token.user
+    enter_request_scope(user)  # the call acts within its user's organisation
     if tokens.touch_due(token):
         _stamp_use(token)
     return user

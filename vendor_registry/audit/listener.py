@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from vendor_registry.audit.context import current_actor
 from vendor_registry.database import utcnow
+from vendor_registry.organisations.models import OwnedByOrganisation
+from vendor_registry.organisations.tenancy import current_organisation_id, organisation_for_writes
 
 #: Tables that are operational logs, not domain records.
 NOT_AUDITED = {"audit_events", "job_runs", "notifications", "sign_ins"}
@@ -41,6 +43,13 @@ def _provider_id(obj: Any) -> int | None:
     if obj.__tablename__ == "providers":
         return obj.id
     return getattr(obj, "provider_id", None)
+
+
+def _actor_organisation_id(actor: Any) -> int | None:
+    """The acting person's organisation (None for a job or the command line acting for all)."""
+    if actor.user is not None:
+        return getattr(actor.user, "organisation_id", None)
+    return current_organisation_id()
 
 
 def _changes(obj: Any, action: str) -> dict[str, list[Any]]:
@@ -81,6 +90,9 @@ def insert_audited(session: Session, model: Any, rows: list[dict[str, Any]]) -> 
     if not rows:
         return []
     table = model.__table__
+    if issubclass(model, OwnedByOrganisation):  # as the before-flush stamp does for ORM rows
+        organisation_id = organisation_for_writes()
+        rows = [{"organisation_id": organisation_id, **row} for row in rows]
     if "version" in table.c:  # the ORM's version counter starts at 1
         rows = [{"version": 1, **row} for row in rows]
     if session.get_bind().dialect.name == "sqlite":
@@ -98,6 +110,7 @@ def insert_audited(session: Session, model: Any, rows: list[dict[str, Any]]) -> 
                 if attr.columns[0].default is not None and attr.columns[0].default.is_scalar}
     keys = [attr.key for attr in mapper.column_attrs if attr.key not in skipped]
     actor, now = current_actor(), utcnow()
+    actor_org = _actor_organisation_id(actor)
     events = []
     for row_id, row in zip(ids, rows, strict=True):
         changes: dict[str, list[Any]] = {}
@@ -110,6 +123,7 @@ def insert_audited(session: Session, model: Any, rows: list[dict[str, Any]]) -> 
                        "actor_label": actor.label, "action": "insert", "entity_type": table.name,
                        "entity_id": str(row_id),
                        "provider_id": row_id if table.name == "providers" else row.get("provider_id"),
+                       "actor_organisation_id": actor_org, "organisation_id": row.get("organisation_id"),
                        "changes": changes})
     from vendor_registry.audit.models import AuditEvent
 
@@ -119,6 +133,7 @@ def insert_audited(session: Session, model: Any, rows: list[dict[str, Any]]) -> 
 
 def _event_rows(session: Session) -> list[dict[str, Any]]:
     actor = current_actor()
+    actor_org = _actor_organisation_id(actor)
     now = utcnow()
     rows = []
     for action, objects in (("insert", session.new), ("update", session.dirty), ("delete", session.deleted)):
@@ -142,6 +157,10 @@ def _event_rows(session: Session) -> list[dict[str, Any]]:
                     "entity_type": table,
                     "entity_id": ",".join(str(part) for part in identity),
                     "provider_id": _provider_id(obj),
+                    # The record's organisation (empty for a shared record) decides who may read
+                    # the event; the actor's says who made it.
+                    "organisation_id": getattr(obj, "organisation_id", None),
+                    "actor_organisation_id": actor_org,
                     "changes": changes,
                 }
             )

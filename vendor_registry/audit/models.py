@@ -20,6 +20,11 @@ class AuditEvent(db.Model):
     actor_kind: Mapped[str] = mapped_column(String(10))  # user | job | api | system
     actor_user_id: Mapped[int | None]  # no FK: the log outlives the account
     actor_label: Mapped[str] = mapped_column(String(254))
+    # The acting person's organisation (empty for a job or the command line): no FK, as above.
+    actor_organisation_id: Mapped[int | None]
+    # The changed record's organisation; empty for a shared record (a provider, a licence, an
+    # automatic check), whose events every organisation's auditors read.
+    organisation_id: Mapped[int | None] = mapped_column(index=True)
     action: Mapped[str] = mapped_column(String(10))  # insert | update | delete
     entity_type: Mapped[str] = mapped_column(String(60))
     entity_id: Mapped[str] = mapped_column(String(40))

@@ -12,13 +12,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from vendor_registry.codes import Role
 from vendor_registry.database import TimestampMixin, VersionedMixin, enum_type, utcnow
 from vendor_registry.extensions import db
+from vendor_registry.organisations.models import OwnedByOrganisation
 
 
 def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
+class User(OwnedByOrganisation, UserMixin, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "users"
     __audit_redact__ = ("password_hash", "session_token")
     # Bookkeeping, not a change anyone made to the account: logins are in the sign-in log.

@@ -18,6 +18,7 @@ from vendor_registry.auth import services
 from vendor_registry.auth.emails import normalise_email
 from vendor_registry.auth.models import SignIn, User
 from vendor_registry.extensions import db
+from vendor_registry.organisations.tenancy import CROSS
 
 METHOD = "oidc"
 
@@ -35,7 +36,7 @@ def find_account(claim: str, value: str) -> User | None:
     """``sub`` is matched with the subject an administrator stored on the user; any other claim
     (email, upn, preferred_username) with the user's e-mail address."""
     if claim == "sub":
-        return db.session.execute(db.select(User).filter_by(oidc_subject=value)).scalar_one_or_none()
+        return db.session.execute(db.select(User).filter_by(oidc_subject=value), execution_options=CROSS).scalar_one_or_none()
     return services.find_user(value)
 
 
@@ -96,7 +97,8 @@ def set_subject(user: User, subject: str | None) -> None:
     if subject is not None and len(subject) > 255:
         raise services.AccountError(_l("Identiteten får vara högst 255 tecken."))
     if subject is not None:
-        holder = db.session.execute(db.select(User).filter_by(oidc_subject=subject)).scalar_one_or_none()
+        holder = db.session.execute(db.select(User).filter_by(oidc_subject=subject),
+                                    execution_options=CROSS).scalar_one_or_none()
         if holder is not None and holder.id != user.id:
             raise services.AccountError(_l("Identiteten %(subject)s hör redan till %(email)s.", subject=subject,
                                            email=holder.email))

@@ -13,6 +13,7 @@ from vendor_registry.auth.passwords import password_problem
 from vendor_registry.codes import Role
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
+from vendor_registry.organisations.tenancy import CROSS
 from vendor_registry.sqlite import end_reads, write_intent
 
 # Compared against when the e-mail is unknown, so a login takes as long either way.
@@ -48,7 +49,9 @@ class SignInRefused(Exception):
 
 
 def find_user(email: str) -> User | None:
-    return db.session.execute(db.select(User).filter_by(email=normalise_email(email))).scalar_one_or_none()
+    # E-mail addresses are unique in the installation: the sign-in looks across organisations.
+    return db.session.execute(db.select(User).filter_by(email=normalise_email(email)),
+                              execution_options=CROSS).scalar_one_or_none()
 
 
 def create_user(email: str, name: str, role: Role | str, password: str) -> User:
@@ -119,7 +122,7 @@ def stamp_login(user: User) -> None:
     # updated_at keeps its value (a Core UPDATE would otherwise apply its onupdate): not an edit.
     db.session.execute(update(User).where(User.id == user.id)
                        .values(last_login_at=now, updated_at=User.updated_at)
-                       .execution_options(synchronize_session=False))
+                       .execution_options(synchronize_session=False, **CROSS))
     set_committed_value(user, "last_login_at", now)
 
 

@@ -20,6 +20,7 @@ from vendor_registry.auth.models import ApiToken, User
 from vendor_registry.database import utcnow
 from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
+from vendor_registry.organisations.tenancy import CROSS
 
 TOKEN_PREFIX = "vr_"
 PREFIX_LENGTH = 11  # "vr_" + 8 characters: enough to recognise a token in a list
@@ -91,7 +92,8 @@ def lookup(plain: str | None) -> ApiToken | None:
     if not plain or not plain.startswith(TOKEN_PREFIX) or len(plain) > 200:
         return None
     token = db.session.scalar(
-        select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == hash_token(plain))
+        select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == hash_token(plain)),
+        execution_options=CROSS,  # the token says which organisation: found before any scope
     )
     if token is None or not is_usable(token):
         return None

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from vendor_registry.codes import CheckOutcome, CheckType, ProviderKind
 from vendor_registry.database import TimestampMixin, VersionedMixin, enum_type, utcnow
 from vendor_registry.extensions import db
+from vendor_registry.organisations.models import SharedOrOwned
 from vendor_registry.providers.models import Provider
 
 
@@ -29,7 +30,7 @@ class CheckPolicy(TimestampMixin, VersionedMixin, db.Model):
     required: Mapped[bool] = mapped_column(default=True)
 
 
-class EvidenceDocument(db.Model):
+class EvidenceDocument(SharedOrOwned, db.Model):
     """A stored file (certificate, declaration, raw source response) kept as evidence."""
 
     __tablename__ = "evidence_documents"
@@ -46,7 +47,7 @@ class EvidenceDocument(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class BackgroundCheck(VersionedMixin, db.Model):
+class BackgroundCheck(SharedOrOwned, VersionedMixin, db.Model):
     __tablename__ = "background_checks"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -37,6 +37,7 @@ from vendor_registry.codes import CheckOutcome, CheckType, VerificationMethod
 from vendor_registry.database import utcnow
 from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
+from vendor_registry.organisations.tenancy import mark_shared
 from vendor_registry.licences.models import Licence
 from vendor_registry.licences.verification import (
     VerificationOutcome,
@@ -164,6 +165,9 @@ def record_check_result(provider: Provider, result: CheckResult, *, automatic: b
         response_sha256=evidence.sha256 if evidence else None,
         next_due_on=next_due_on(provider, check_type, clock.today(performed_at), outcome),
     )
+    mark_shared(check)  # an answer from a public register is a fact every organisation sees
+    if document is not None:
+        mark_shared(document)
     db.session.add(check)
     if result.status is not CheckStatus.ERROR and check_type is CheckType.IVO_REGISTER:
         outcomes = _definite_licence_answers(provider, result, verified_at=performed_at,

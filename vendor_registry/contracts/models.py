@@ -10,10 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from vendor_registry.codes import ContractKind
 from vendor_registry.database import TimestampMixin, VersionedMixin, enum_type
 from vendor_registry.extensions import db
+from vendor_registry.organisations.models import OwnedByOrganisation
 from vendor_registry.providers.models import Provider
 
 
-class Contract(TimestampMixin, VersionedMixin, db.Model):
+class Contract(OwnedByOrganisation, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "contracts"
 
     id: Mapped[int] = mapped_column(primary_key=True)

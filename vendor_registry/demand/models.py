@@ -1,22 +1,25 @@
 """Demand profiles (kravprofiler): named, versioned sets of requirements."""
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vendor_registry.codes import ProfileStatus, RequirementKind
 from vendor_registry.database import TimestampMixin, VersionedMixin, enum_type
 from vendor_registry.extensions import db
+from vendor_registry.organisations.models import OwnedByOrganisation
 
 
-class DemandProfile(TimestampMixin, VersionedMixin, db.Model):
+class DemandProfile(OwnedByOrganisation, TimestampMixin, VersionedMixin, db.Model):
     """``version`` doubles as the profile version a match records; services bump it
     whenever a requirement changes, so the number identifies the requirement set."""
 
     __tablename__ = "demand_profiles"
+    # Names are unique within an organisation: Malmö and Lund may both have "Skyddat boende".
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     status: Mapped[ProfileStatus] = mapped_column(enum_type(ProfileStatus), default=ProfileStatus.ACTIVE)
     copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("demand_profiles.id", ondelete="SET NULL"))
@@ -26,7 +29,7 @@ class DemandProfile(TimestampMixin, VersionedMixin, db.Model):
     )
 
 
-class Requirement(db.Model):
+class Requirement(OwnedByOrganisation, db.Model):
     """``{"kind", "value", "mandatory": true}`` or ``{"kind", "value", "weight": 1..10}``."""
 
     __tablename__ = "requirements"

@@ -49,6 +49,7 @@ from vendor_registry.demo.reference import (  # noqa: F401 (DEMO_PASSWORDS: the 
 )
 from vendor_registry.demo.story import TYPICAL_COUNTY, Slot, slot
 from vendor_registry.flags.bulkwrite import paused_gc
+from vendor_registry.organisations.tenancy import organisation_for_writes
 from vendor_registry.providers.orgnr import with_check_digit
 
 _PREFIX = ["Trygga", "Nya", "Vägen", "Fristad", "Ankaret", "Brobyggarna", "Norrsken", "Klippan",
@@ -310,6 +311,8 @@ def _add_check(b: _Builder, provider: Any, check_type: CheckType, performed: dat
         BackgroundCheck,
         provider_id=provider.id, check_type=check_type, performed_at=_at(performed),
         performed_by_label="demo-data", automatic=check_type.automatic, result=result,
+        # a public register's answer is shared; a manual check is the organisation's own
+        organisation_id=None if check_type.automatic else organisation_for_writes(),
         summary=summary or _SUMMARIES[result], details=details,
         evidence=None if result == CheckOutcome.ERROR else "Demodokument",
         next_due_on=performed + timedelta(days=DEFAULT_CHECK_INTERVAL_DAYS[check_type]),

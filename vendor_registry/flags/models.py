@@ -21,6 +21,7 @@ from vendor_registry.auth.models import User
 from vendor_registry.codes import FlagRule, FlagSeverity, FlagStatus
 from vendor_registry.database import VersionedMixin, enum_type, utcnow
 from vendor_registry.extensions import db
+from vendor_registry.organisations.models import OwnedByOrganisation, SharedOrOwned
 from vendor_registry.providers.models import Provider
 
 # A flag "holds its slot" while open or acknowledged, and while dismissed until the condition
@@ -28,7 +29,7 @@ from vendor_registry.providers.models import Provider
 LIVE_FLAG_PREDICATE = "status IN ('open', 'acknowledged') OR (status = 'dismissed' AND cleared_at IS NULL)"
 
 
-class Flag(VersionedMixin, db.Model):
+class Flag(SharedOrOwned, VersionedMixin, db.Model):
     __tablename__ = "flags"
     __table_args__ = (
         Index(
@@ -87,7 +88,7 @@ Flag.__table__.append_column(Column("severity_sort", SmallInteger, Computed(SEVE
 Index("ix_flags_queue_order", Flag.__table__.c.severity_sort, Flag.__table__.c.raised_at, Flag.__table__.c.id)
 
 
-class Notification(db.Model):
+class Notification(OwnedByOrganisation, db.Model):
     """An in-app notice to one user about a flag relevant to their role."""
 
     __tablename__ = "notifications"

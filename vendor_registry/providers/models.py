@@ -1,9 +1,31 @@
-"""The provider (utförare) and the history of its approval status."""
+"""The provider (utförare), each organisation's approval of it, and the history of approvals.
+
+The provider record is a shared fact: one row, seen by every organisation. Approval is each
+organisation's own judgement (a provider may be approved in Malmö and rejected in Lund): a
+``ProviderApproval`` row per organisation that has decided anything. ``Provider.status`` and its
+companions read the acting organisation's row (``tenancy.reading_organisation_id``), as a Python
+attribute and as an SQL expression, so the pages, filters and rules that ask for "approved
+providers" keep one spelling and get the organisation's own answer.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    func,
+    select,
+    type_coerce,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vendor_registry.codes import Ownership, ProviderStatus, ThreatLevel
@@ -15,6 +37,8 @@ from vendor_registry.database import (
     utcnow,
 )
 from vendor_registry.extensions import db
+from vendor_registry.organisations.models import OwnedByOrganisation
+from vendor_registry.organisations.tenancy import organisation_for_writes, reading_organisation_id
 
 
 def format_org_number(digits: str) -> str:
@@ -23,7 +47,6 @@ def format_org_number(digits: str) -> str:
 
 class Provider(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "providers"
-    __table_args__ = (Index("ix_providers_status_name", "status", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_number: Mapped[str] = mapped_column(String(10), unique=True)
@@ -46,18 +69,28 @@ class Provider(TimestampMixin, VersionedMixin, db.Model):
     address: Mapped[str | None] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(Text)
 
-    status: Mapped[ProviderStatus] = mapped_column(
-        enum_type(ProviderStatus), default=ProviderStatus.DRAFT, index=True
+    # Each organisation's decision; the acting organisation's is read through the properties
+    # below. Loaded with the provider in one more statement per query (never one per row).
+    approvals: Mapped[list[ProviderApproval]] = relationship(
+        back_populates="provider", cascade="all, delete-orphan", lazy="selectin"
     )
-    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # When the provider was (last) approved: the start of the "review within 90 days" clock.
-    approved_at: Mapped[datetime | None]
-    conditions: Mapped[str | None] = mapped_column(Text)
-    conditions_until: Mapped[date | None]
 
     approval_events: Mapped[list[ApprovalEvent]] = relationship(
         back_populates="provider", order_by="ApprovalEvent.created_at.desc()", cascade="all, delete-orphan"
     )
+
+    def approval(self, *, create: bool = False) -> ProviderApproval | None:
+        """The acting organisation's approval row (made, as a draft, when ``create``)."""
+        organisation_id = organisation_for_writes() if create else reading_organisation_id()
+        for approval in self.approvals:
+            if approval.organisation_id == organisation_id:
+                return approval
+        if not create:
+            return None
+        approval = ProviderApproval(organisation_id=organisation_id, status=ProviderStatus.DRAFT,
+                                    status_changed_at=utcnow())
+        self.approvals.append(approval)
+        return approval
 
     @property
     def org_number_display(self) -> str:
@@ -67,8 +100,8 @@ class Provider(TimestampMixin, VersionedMixin, db.Model):
         return f"<Provider {self.org_number} {self.name!r}>"
 
 
-class ApprovalEvent(db.Model):
-    """One transition of a provider's approval status: who, when, why (append-only)."""
+class ApprovalEvent(OwnedByOrganisation, db.Model):
+    """One transition of an organisation's approval of a provider: who, when, why (append-only)."""
 
     __tablename__ = "approval_events"
 
@@ -85,3 +118,64 @@ class ApprovalEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     provider: Mapped[Provider] = relationship(back_populates="approval_events")
+
+
+class ProviderApproval(OwnedByOrganisation, db.Model):
+    """One organisation's approval status of a provider, with its conditions and clock."""
+
+    __tablename__ = "provider_approvals"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "provider_id"),
+        Index("ix_provider_approvals_org_status", "organisation_id", "status", "provider_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    status: Mapped[ProviderStatus] = mapped_column(enum_type(ProviderStatus), default=ProviderStatus.DRAFT)
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the provider was (last) approved: the start of the "review within 90 days" clock.
+    approved_at: Mapped[datetime | None]
+    conditions: Mapped[str | None] = mapped_column(Text)
+    conditions_until: Mapped[date | None]
+
+    provider: Mapped[Provider] = relationship(back_populates="approvals")
+
+
+def _approval_attribute(name: str, default: Callable[[Any], Any], sql_default: Callable[[Any], Any] | None = None,
+                        sql_type: Any = None) -> hybrid_property:
+    """``Provider.<name>``: the acting organisation's value, in Python and in SQL (a correlated
+    subquery on the (organisation, provider) key); ``default`` when it has decided nothing."""
+
+    def fget(self: Provider) -> Any:
+        approval = self.approval()
+        return getattr(approval, name) if approval is not None else default(self)
+
+    def fset(self: Provider, value: Any) -> None:
+        setattr(self.approval(create=True), name, value)
+
+    def expr(cls: type[Provider]) -> Any:
+        column = getattr(ProviderApproval, name)
+        value = (select(column)
+                 .where(ProviderApproval.provider_id == cls.id,
+                        # evaluated at each execution: an expression built at import time
+                        # still reads the organisation acting when the statement runs
+                        ProviderApproval.organisation_id == bindparam(
+                            "reading_organisation_id", callable_=reading_organisation_id, type_=Integer))
+                 .correlate_except(ProviderApproval)
+                 .scalar_subquery())
+        if sql_default is not None:
+            value = func.coalesce(value, sql_default(cls))
+        # labelled, so a row selected with ``Provider.status`` still has ``row.status``
+        return type_coerce(value, sql_type if sql_type is not None else column.type).label(name)
+
+    return hybrid_property(fget, fset, expr=expr)
+
+
+Provider.status = _approval_attribute(
+    "status", lambda p: ProviderStatus.DRAFT, lambda cls: ProviderStatus.DRAFT.value,
+    enum_type(ProviderStatus))
+Provider.status_changed_at = _approval_attribute(
+    "status_changed_at", lambda p: p.created_at, lambda cls: cls.created_at)
+Provider.approved_at = _approval_attribute("approved_at", lambda p: None)
+Provider.conditions = _approval_attribute("conditions", lambda p: None)
+Provider.conditions_until = _approval_attribute("conditions_until", lambda p: None)

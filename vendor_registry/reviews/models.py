@@ -9,10 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from vendor_registry.codes import RatingDimension, ReviewKind, ReviewOutcome
 from vendor_registry.database import TimestampMixin, VersionedMixin, enum_type
 from vendor_registry.extensions import db
+from vendor_registry.organisations.models import OwnedByOrganisation
 from vendor_registry.providers.models import Provider
 
 
-class Review(TimestampMixin, VersionedMixin, db.Model):
+class Review(OwnedByOrganisation, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "reviews"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,7 +42,7 @@ class Review(TimestampMixin, VersionedMixin, db.Model):
         return getattr(self, f"rating_{dimension.value}")
 
 
-class ReviewAction(TimestampMixin, VersionedMixin, db.Model):
+class ReviewAction(OwnedByOrganisation, TimestampMixin, VersionedMixin, db.Model):
     """A required action from a review, with a deadline the review sweep watches."""
 
     __tablename__ = "review_actions"
