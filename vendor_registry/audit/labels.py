@@ -30,6 +30,8 @@ ENTITY_LABELS: dict[str, LazyString] = {
     "check_policies": _l("Kontrollpolicy"),
     "demand_profiles": _l("Kravprofil"),
     "requirements": _l("Krav i kravprofil"),
+    "provider_approvals": _l("Godkännande"),
+    "organisations": _l("Organisation"),
 }
 
 #: Column name -> label, for every audited table; TABLE_FIELD_LABELS overrides per table.
@@ -57,6 +59,7 @@ FIELD_LABELS: dict[str, LazyString] = {
     "notes": _l("Anteckningar"),
     "status": _l("Status"),
     "status_changed_at": _l("Status ändrad"),
+    "organisation_id": _l("Organisation"),
     "approved_at": _l("Godkänd den"),
     "conditions": _l("Villkor"),
     "conditions_until": _l("Villkor gäller till"),
@@ -174,6 +177,7 @@ TABLE_FIELD_LABELS: dict[tuple[str, str], LazyString] = {
     ("reviews", "kind"): _l("Typ av uppföljning"),
     ("requirements", "kind"): _l("Kravtyp"),
     ("providers", "status"): _l("Godkännandestatus"),
+    ("provider_approvals", "status"): _l("Godkännandestatus"),
     ("flags", "status"): _l("Avvikelsens status"),
     ("demand_profiles", "status"): _l("Profilens status"),
 }

@@ -20,13 +20,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     bindparam,
     func,
     select,
     type_coerce,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from vendor_registry.codes import Ownership, ProviderStatus, ThreatLevel
 from vendor_registry.database import (
@@ -69,10 +70,20 @@ class Provider(TimestampMixin, VersionedMixin, db.Model):
     address: Mapped[str | None] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(Text)
 
-    # Each organisation's decision; the acting organisation's is read through the properties
-    # below. Loaded with the provider in one more statement per query (never one per row).
+    # Each organisation's decision (loaded only when written to) ...
     approvals: Mapped[list[ProviderApproval]] = relationship(
-        back_populates="provider", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="provider", cascade="all, delete-orphan"
+    )
+    # ... and the acting organisation's, joined to every query that loads providers (one LEFT
+    # JOIN on the unique (organisation, provider) key: no extra statement, none per row). The
+    # organisation is a parameter evaluated when the statement runs.
+    acting_approval: Mapped[ProviderApproval | None] = relationship(
+        primaryjoin=lambda: and_(
+            Provider.id == foreign(ProviderApproval.provider_id),
+            ProviderApproval.organisation_id == bindparam(
+                "acting_organisation_id", callable_=reading_organisation_id, type_=Integer),
+        ),
+        viewonly=True, uselist=False, lazy="joined",
     )
 
     approval_events: Mapped[list[ApprovalEvent]] = relationship(
@@ -82,7 +93,11 @@ class Provider(TimestampMixin, VersionedMixin, db.Model):
     def approval(self, *, create: bool = False) -> ProviderApproval | None:
         """The acting organisation's approval row (made, as a draft, when ``create``)."""
         organisation_id = organisation_for_writes() if create else reading_organisation_id()
-        for approval in self.approvals:
+        current = self.acting_approval
+        if current is not None and current.organisation_id == organisation_id:
+            return current
+        # a decision made in this session and not yet reloaded (never loads the collection to read)
+        for approval in (self.approvals if create else self.__dict__.get("approvals") or ()):
             if approval.organisation_id == organisation_id:
                 return approval
         if not create:
