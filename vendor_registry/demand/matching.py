@@ -278,3 +278,23 @@ def reason_summary(excluded: Sequence[Excluded]) -> list[tuple[str, int]]:
         for reason in reasons:
             counts[reason] = counts.get(reason, 0) + 1
     return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+@dataclass(frozen=True)
+class MatchPage:
+    """What the match page shows of a result: the first ``SHOWN`` matches and nearest misses,
+    both counts and the other misses per reason. Rendering this, not the result, lets the
+    20,000-provider result be freed as the view returns (a template context can sit in a
+    reference cycle, which would keep it for the next collection to walk, issue 15)."""
+
+    included: tuple[Included, ...]
+    excluded: tuple[Excluded, ...]
+    requirements: tuple[Req, ...]
+    included_count: int
+    excluded_count: int
+    rest_reasons: list[tuple[str, int]]
+
+
+def page_of(result: MatchResult, shown: int = SHOWN) -> MatchPage:
+    return MatchPage(result.included[:shown], result.excluded[:shown], result.requirements,
+                     len(result.included), len(result.excluded), reason_summary(result.excluded[shown:]))

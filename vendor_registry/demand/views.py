@@ -202,9 +202,10 @@ def _match_page():
             result, meta = _run(form)
         else:
             status = 422
-    rest = matching.reason_summary(result.excluded[matching.SHOWN:]) if result else []
-    return render_template("demand/match.html", form=form, result=result, meta=meta, need_args=_need_args(),
-                           describe=describe, shown=matching.SHOWN, rest_reasons=rest), status
+    page = matching.page_of(result) if result else None
+    del result
+    return render_template("demand/match.html", form=form, result=page, meta=meta, need_args=_need_args(),
+                           describe=describe, shown=matching.SHOWN, rest_reasons=page.rest_reasons if page else []), status
 
 
 @bp.route("/match/explain/<int:provider_id>")
