@@ -295,6 +295,7 @@ class MatchPage:
     rest_reasons: list[tuple[str, int]]
 
 
-def page_of(result: MatchResult, shown: int = SHOWN) -> MatchPage:
+def page_of(result: MatchResult, shown: int | None = None) -> MatchPage:
+    shown = SHOWN if shown is None else shown
     return MatchPage(result.included[:shown], result.excluded[:shown], result.requirements,
                      len(result.included), len(result.excluded), reason_summary(result.excluded[shown:]))
