@@ -170,7 +170,7 @@ def _made(cls, **values):
     """An instance of a frozen result dataclass without its ``__init__`` (one guarded
     ``object.__setattr__`` per field, 20,000 times per match); every field is given."""
     item = object.__new__(cls)
-    item.__dict__.update(values)
+    object.__setattr__(item, "__dict__", values)  # the call's own dict, not a copy
     return item
 
 

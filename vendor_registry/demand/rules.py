@@ -328,7 +328,7 @@ def evaluate(provider: ProviderSnapshot, req: Req, today: date) -> Outcome:
     # ``Outcome(req, met, have, text)`` without the frozen dataclass's guarded ``__init__``:
     # a 20,000-provider match makes ~50,000 outcomes (issue 15).
     outcome = object.__new__(Outcome)
-    outcome.__dict__.update(requirement=req, met=met, provider_value=have, text=text)
+    object.__setattr__(outcome, "__dict__", {"requirement": req, "met": met, "provider_value": have, "text": text})
     return outcome
 
 

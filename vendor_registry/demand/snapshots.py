@@ -85,7 +85,8 @@ class ProviderSnapshot:
         ``__init__`` (one guarded ``object.__setattr__`` per field: ~40 % of building 20,000
         snapshots, issue 15). Every field must be given, ``extra`` aside."""
         snapshot = object.__new__(cls)
-        snapshot.__dict__.update(values, extra={})
+        values["extra"] = {}
+        object.__setattr__(snapshot, "__dict__", values)  # the call's own dict, not a copy
         return snapshot
 
     @property
