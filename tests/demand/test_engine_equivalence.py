@@ -15,7 +15,11 @@ from vendor_registry.codes import RequirementKind as K
 from vendor_registry.demand import rules
 from vendor_registry.demand.matching import Excluded, Included, match, reason_summary
 from vendor_registry.demand.queries import match_requirements, with_labels
-from vendor_registry.demand.requirements import SERVES_COUNTY_AMONG, SERVES_COUNTY_OUTSIDE, Req
+from vendor_registry.demand.requirements import (
+    SERVES_COUNTY_AMONG,
+    SERVES_COUNTY_OUTSIDE,
+    Req,
+)
 from vendor_registry.demand.snapshots import OPTIONAL, load_snapshots
 from vendor_registry.extensions import db
 

@@ -205,11 +205,12 @@ def _match(snapshots: Iterable[ProviderSnapshot], reqs: tuple[Req, ...], include
     critical_text = _("Har öppen kritisk avvikelse") if not include_critical else ""
     included: list[Included] = []
     excluded: list[Excluded] = []
+    near: list[tuple] = []
     for provider, outcomes, met, fails in zip(snaps, rows, met_weight, failing):
         failed: list[str] = []
         unmet = ()
         if fails:
-            unmet = [o for o in (outcomes[j] for j in mandatory) if not o.met]
+            unmet = [outcomes[j] for j in mandatory if not outcomes[j].met]
             failed = [o.text for o in unmet]
         facts_key = (provider.kinds, provider.ownership, id(provider.licences))
         facts = licence_facts.get(facts_key)
@@ -238,6 +239,8 @@ def _match(snapshots: Iterable[ProviderSnapshot], reqs: tuple[Req, ...], include
         if failed or blocks:
             excluded.append(_made(Excluded, provider=provider, reasons=(*failed, *blocks), outcomes=outcomes,
                                   score=points, failed=len(failed), blocked=len(blocks)))
+            name = provider.name  # ``_near_key``, made here rather than by a call per provider
+            near.append((len(blocks), len(failed), -points, name.casefold(), name, provider.id))
             continue
         chosen = [outcomes[j] for j in optional]
         included.append(_made(
@@ -248,8 +251,8 @@ def _match(snapshots: Iterable[ProviderSnapshot], reqs: tuple[Req, ...], include
             outcomes=outcomes,
         ))
     included.sort(key=_rank_key)
-    excluded.sort(key=_near_key)
-    return MatchResult(tuple(included), tuple(excluded), reqs)
+    order = sorted(range(len(excluded)), key=near.__getitem__)
+    return MatchResult(tuple(included), tuple(map(excluded.__getitem__, order)), reqs)
 
 
 __all__ = ["Excluded", "Included", "MatchResult", "Outcome", "evaluate", "kind_label", "match", "score"]
