@@ -1,9 +1,10 @@
 """Provider snapshots: everything matching needs, read in a fixed number of queries.
 
 Matching is a pure function over these frozen values, so the database is read once per match
-(eight statements, whatever the number of providers: providers, licences, offered methods
-with their evidence, latest review, flag counts, current contract prices, check policy,
-latest check per type) and the engine can be tested and benchmarked without one.
+(at most eight statements, whatever the number of providers: providers, licences, offered
+methods with their evidence, latest review, flag counts, current contract prices, check
+policy, latest check per type; a match over every provider skips those for facts no
+requirement reads) and the engine can be tested and benchmarked without one.
 """
 from __future__ import annotations
 
