@@ -1,10 +1,12 @@
 """page_bench on a copy of the cached 20,000-provider SQLite database (no 2-minute rebuild).
 
     python benchmarks/cached_page_bench.py [--db ~/.cache/vendor-registry-bench/sqlite-20000/0005_sqlitejobs.db]
+    python benchmarks/cached_page_bench.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/<demo db>
 
 Copies the database to a temporary file, upgrades it to the current heads (so a new index is
 in place), logs in as the demo supervisor and requests each page of page_bench 5 times after
-one warm-up; prints statements and the median time.
+one warm-up; prints statements and the median time. ``--database-url`` runs on a PostgreSQL
+database built the same way (``flask demo-data`` and the sweeps), in place: the pages only read.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ EXTRA = ["/providers/?q=vård&county=12&kind=hvb", "/flags/?page=3"]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
+    parser.add_argument("--database-url", help="a PostgreSQL demo database, used in place instead of --db")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--only", default="", help="only the pages whose path contains this")
     parser.add_argument("--sql", action="store_true", help="print each statement's time")
@@ -37,8 +40,11 @@ def main() -> None:
     from vendor_registry.extensions import db
 
     tmp = Path(tempfile.mkdtemp(prefix="cached-bench-"))
-    shutil.copy(args.db, tmp / "bench.db")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.db'}", "INSTANCE_PATH": str(tmp / "i"),
+    url = args.database_url
+    if not url:
+        shutil.copy(args.db, tmp / "bench.db")
+        url = f"sqlite:///{tmp / 'bench.db'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp / "i"),
                       "APP_ENV": "testing", "TESTING": True, "WTF_CSRF_ENABLED": False})
     statements: list[str] = []
     timer: list[float] = []

@@ -8,7 +8,9 @@ the ``_check_*`` function of the same name in ``rules.py``; each says what count
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
@@ -132,33 +134,85 @@ def match(snapshots: Iterable[ProviderSnapshot], requirements: Iterable[Req], *,
         return _match(snapshots, tuple(requirements), include_unapproved, include_critical, today)
 
 
+#: Snapshot fields holding tuples of snapshot dataclasses: the loader shares one tuple among the
+#: providers with equal rows, so a memo keys them by identity (hashing such a tuple calls the
+#: generated ``__hash__`` of every element, each time).
+_BY_IDENTITY = frozenset({"licences", "methods"})
+
+
+def _memo_key(fields: tuple[str, ...]):
+    """The key of a requirement's outcome memo: the snapshot fields its kind reads (``READS``)."""
+    get = attrgetter(*fields)
+    if not _BY_IDENTITY.intersection(fields):
+        return get
+    if len(fields) == 1:
+        return lambda p: id(get(p))
+    marks = tuple(name in _BY_IDENTITY for name in fields)
+    return lambda p: tuple(id(v) if by_id else v for v, by_id in zip(get(p), marks))
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic garbage collector off for one match (reference counting still frees
+    everything): a 20,000-provider load and match allocate ~10^6 objects that all live until
+    the result is made, and every generation-2 collection walked them again, ~30 % of a
+    match (issue 15; the sweeps do the same, ``flags.bulkwrite.paused_gc``)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _made(cls, **values):
+    """An instance of a frozen result dataclass without its ``__init__`` (one guarded
+    ``object.__setattr__`` per field, 20,000 times per match); every field is given."""
+    item = object.__new__(cls)
+    object.__setattr__(item, "__dict__", values)  # the call's own dict, not a copy
+    return item
+
+
+def _column(snaps: list[ProviderSnapshot], req: Req, today: date) -> list[Outcome]:
+    """Every provider's outcome for one requirement, made once per distinct value it reads."""
+    memo: dict = {}
+    get, put = memo.get, memo.setdefault
+    return [get(k) or put(k, evaluate(p, req, today))
+            for k, p in zip(map(_memo_key(READS[str(req.kind)]), snaps), snaps)]
+
+
 def _match(snapshots: Iterable[ProviderSnapshot], reqs: tuple[Req, ...], include_unapproved: bool,
            include_critical: bool, today: date) -> MatchResult:
-    included: list[Included] = []
-    excluded: list[Excluded] = []
-    # One memo per requirement, keyed by the snapshot fields its kind reads (``READS``): with
-    # the weight it adds when met, an outcome is made once per distinct value (issue 15).
-    readers = [(attrgetter(*READS[str(req.kind)]), {}, req, 0 if req.mandatory else req.weight) for req in reqs]
+    """Column by column (issue 15, second pass): each requirement's outcomes for every provider
+    first (``_column``), then the met weights and failed ska-krav summed across the columns, and
+    only then, per provider, the reasons and the result object. The same result as the loop
+    over providers it replaced (``tests/demand/reference_matching.py``)."""
+    snaps = snapshots if isinstance(snapshots, list) else list(snapshots)
+    columns = [_column(snaps, req, today) for req in reqs]
+    weights = [(column, req.weight) for column, req in zip(columns, reqs) if not req.mandatory and req.weight]
+    met_weight = (list(map(sum, zip(*([weight if o.met else 0 for o in column] for column, weight in weights))))
+                  if weights else [0] * len(snaps))
+    mandatory = [j for j, req in enumerate(reqs) if req.mandatory]
+    failing = (list(map(any, zip(*([not o.met for o in columns[j]] for j in mandatory))))
+               if mandatory else [False] * len(snaps))
+    rows = zip(*columns) if columns else ((),) * len(snaps)
+    optional = [j for j, req in enumerate(reqs) if not req.mandatory]
+    total = sum(0 if req.mandatory else req.weight for req in reqs)
     deps = licensing.dependencies(reqs)
     licence_facts: dict[tuple, tuple[tuple[licensing.Problem, str], ...]] = {}
-    total = sum(0 if req.mandatory else req.weight for req in reqs)
-    for provider in snapshots:
-        outcomes = []
-        unmet = []
-        met_weight = 0
-        for read, memo, req, weight in readers:
-            value = read(provider)
-            outcome = memo.get(value)
-            if outcome is None:
-                outcome = memo[value] = evaluate(provider, req, today)
-            outcomes.append(outcome)
-            if outcome.met:
-                met_weight += weight
-            elif req.mandatory:
-                unmet.append(outcome)
-        outcomes = tuple(outcomes)
-        failed = [o.text for o in unmet]
-        facts_key = (provider.kinds, provider.ownership, provider.licences)
+    not_approved: dict[str, str] = {}
+    critical_text = _("Har öppen kritisk avvikelse") if not include_critical else ""
+    included: list[Included] = []
+    excluded: list[Excluded] = []
+    near: list[tuple] = []
+    for provider, outcomes, met, fails in zip(snaps, rows, met_weight, failing):
+        failed: list[str] = []
+        unmet = ()
+        if fails:
+            unmet = [outcomes[j] for j in mandatory if not outcomes[j].met]
+            failed = [o.text for o in unmet]
+        facts_key = (provider.kinds, provider.ownership, id(provider.licences))
         facts = licence_facts.get(facts_key)
         if facts is None:
             facts = licence_facts[facts_key] = tuple(
@@ -169,29 +223,36 @@ def _match(snapshots: Iterable[ProviderSnapshot], reqs: tuple[Req, ...], include
             blocks = [text for problem, text in facts
                       if not (problem.why == "missing" and problem.licence_kind in covered)]
         warnings: list[str] = []
-        if provider.status not in APPROVED and not include_unapproved:
-            blocks.append(_("Inte godkänd (status: %(status)s)",
-                            status=_lc(enum_label(c.ProviderStatus, provider.status))))
+        status = provider.status
+        if status not in APPROVED and not include_unapproved:
+            text = not_approved.get(status)
+            if text is None:
+                text = not_approved[status] = _("Inte godkänd (status: %(status)s)",
+                                                 status=_lc(enum_label(c.ProviderStatus, status)))
+            blocks.append(text)
         if provider.critical_flags:
             if include_critical:
                 warnings.append(_("Varning: %(n)s öppen kritisk avvikelse", n=provider.critical_flags))
             else:
-                blocks.append(_("Har öppen kritisk avvikelse"))
-        points = 100 if not total else (200 * met_weight + total) // (2 * total)  # ``score``, inlined
+                blocks.append(critical_text)
+        points = 100 if not total else (200 * met + total) // (2 * total)  # ``score``, inlined
         if failed or blocks:
-            excluded.append(Excluded(provider, (*failed, *blocks), outcomes, points, len(failed), len(blocks)))
+            excluded.append(_made(Excluded, provider=provider, reasons=(*failed, *blocks), outcomes=outcomes,
+                                  score=points, failed=len(failed), blocked=len(blocks)))
+            name = provider.name  # ``_near_key``, made here rather than by a call per provider
+            near.append((len(blocks), len(failed), -points, name.casefold(), name, provider.id))
             continue
-        weighted = [o for o in outcomes if not o.requirement.mandatory]
-        included.append(Included(
-            provider, points,
-            met=tuple(o.text for o in weighted if o.met),
-            unmet=tuple(o.text for o in weighted if not o.met),
+        chosen = [outcomes[j] for j in optional]
+        included.append(_made(
+            Included, provider=provider, score=points,
+            met=tuple(o.text for o in chosen if o.met),
+            unmet=tuple(o.text for o in chosen if not o.met),
             warnings=tuple(warnings),
             outcomes=outcomes,
         ))
     included.sort(key=_rank_key)
-    excluded.sort(key=_near_key)
-    return MatchResult(tuple(included), tuple(excluded), reqs)
+    order = sorted(range(len(excluded)), key=near.__getitem__)
+    return MatchResult(tuple(included), tuple(map(excluded.__getitem__, order)), reqs)
 
 
 __all__ = ["Excluded", "Included", "MatchResult", "Outcome", "evaluate", "kind_label", "match", "score"]
@@ -220,3 +281,24 @@ def reason_summary(excluded: Sequence[Excluded]) -> list[tuple[str, int]]:
         for reason in reasons:
             counts[reason] = counts.get(reason, 0) + 1
     return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+@dataclass(frozen=True)
+class MatchPage:
+    """What the match page shows of a result: the first ``SHOWN`` matches and nearest misses,
+    both counts and the other misses per reason. Rendering this, not the result, lets the
+    20,000-provider result be freed as the view returns (a template context can sit in a
+    reference cycle, which would keep it for the next collection to walk, issue 15)."""
+
+    included: tuple[Included, ...]
+    excluded: tuple[Excluded, ...]
+    requirements: tuple[Req, ...]
+    included_count: int
+    excluded_count: int
+    rest_reasons: list[tuple[str, int]]
+
+
+def page_of(result: MatchResult, shown: int | None = None) -> MatchPage:
+    shown = SHOWN if shown is None else shown
+    return MatchPage(result.included[:shown], result.excluded[:shown], result.requirements,
+                     len(result.included), len(result.excluded), reason_summary(result.excluded[shown:]))

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from vendor_registry import clock
 from vendor_registry.audit.models import AuditEvent
 from vendor_registry.codes import ProfileStatus, RequirementKind
-from vendor_registry.demand.matching import MatchResult, match
+from vendor_registry.demand import rules
+from vendor_registry.demand.matching import MatchResult, match, paused_gc
 from vendor_registry.demand.models import DemandProfile
 from vendor_registry.demand.requirements import Req, RequirementError, parse_requirement
 from vendor_registry.demand.snapshots import load_snapshots
@@ -121,9 +122,14 @@ def match_requirements(reqs: Iterable[Req], *, include_critical: bool = False, i
     fixed number of statements; only ``provider_ids`` when given) and run the pure engine.
     ``labelled`` says the requirements already carry their method names."""
     today = today or clock.today()
-    snapshots = load_snapshots(db.session, today, provider_ids)
-    return match(snapshots, list(reqs) if labelled else with_labels(reqs), include_critical=include_critical,
-                 include_unapproved=include_unapproved, today=today)
+    reqs = list(reqs) if labelled else with_labels(reqs)
+    # Every provider: only the facts the requirements read (``rules.reads``); a few chosen ones
+    # (explanation, comparison): every fact, which those pages show.
+    reads = rules.reads(reqs) if provider_ids is None else None
+    with paused_gc():
+        snapshots = load_snapshots(db.session, today, provider_ids, reads)
+        return match(snapshots, reqs, include_critical=include_critical,
+                     include_unapproved=include_unapproved, today=today)
 
 
 def run_match(requirements: list[dict] | None = None, profile_id: int | None = None,

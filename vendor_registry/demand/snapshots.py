@@ -1,19 +1,20 @@
 """Provider snapshots: everything matching needs, read in a fixed number of queries.
 
 Matching is a pure function over these frozen values, so the database is read once per match
-(eight statements, whatever the number of providers: providers, licences, offered methods
-with their evidence, latest review, flag counts, current contract prices, check policy,
-latest check per type) and the engine can be tested and benchmarked without one.
+(at most eight statements, whatever the number of providers: providers, licences, offered
+methods with their evidence, latest review, flag counts, current contract prices, check
+policy, latest check per type; a match over every provider skips those for facts no
+requirement reads) and the engine can be tested and benchmarked without one.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import String, and_, case, func, or_, select, type_coerce
+from sqlalchemy import String, and_, case, func, null, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from vendor_registry import clock
@@ -85,7 +86,8 @@ class ProviderSnapshot:
         ``__init__`` (one guarded ``object.__setattr__`` per field: ~40 % of building 20,000
         snapshots, issue 15). Every field must be given, ``extra`` aside."""
         snapshot = object.__new__(cls)
-        snapshot.__dict__.update(values, extra={})
+        values["extra"] = {}
+        object.__setattr__(snapshot, "__dict__", values)  # the call's own dict, not a copy
         return snapshot
 
     @property
@@ -143,25 +145,46 @@ def _shared(memo: dict[tuple, tuple], rows: list | None, make) -> tuple:
     return found
 
 
-def load_snapshots(session: Session, today: date, provider_ids: Iterable[int] | None = None
-                   ) -> list[ProviderSnapshot]:
+#: The snapshot fields that cost a statement of their own which only some requirement kinds read
+#: (``rules.READS``): a match whose requirements read none of them skips the statement.
+OPTIONAL = ("methods", "lowest_price", "checks_current")
+
+
+def load_snapshots(session: Session, today: date, provider_ids: Iterable[int] | None = None,
+                   reads: Collection[str] | None = None) -> list[ProviderSnapshot]:
     """Snapshots of every provider (or of ``provider_ids``), in id order.
+
+    ``reads`` (the fields the requirements read, ``rules.reads``) leaves out the ``OPTIONAL``
+    fields not in it: they keep their empty value (no methods, no price, checks not current)
+    and the engine never looks at them; nor at a licence's verification, also left out. The checks alone are ~70 % of a 20,000-provider load
+    (one window over every recent check, issue 15). None loads everything (the explanation
+    and comparison pages show every fact).
 
     Core selects of plain columns (no ORM entities, no per-value type conversion where the
     stored text is what the snapshot holds), and "checks current" from one row of plain values
     per fresh latest check (``checks_not_current``): a fixed number of statements."""
     ids = None if provider_ids is None else sorted({int(i) for i in provider_ids})
-    providers = session.execute(_restrict(
+    if session.autoflush:  # what ``session.execute`` would do first
+        session.flush()
+    # On the session's connection, not through the ORM's result machinery: the same Core rows
+    # without its per-row overhead (~70 ms of a 20,000-provider load, issue 15 second pass).
+    execute = session.connection().execute
+    providers = execute(_restrict(
         select(Provider.id, Provider.org_number, Provider.name, _raw(Provider.status), _raw(Provider.kinds),
                _raw(Provider.counties_served), _raw(Provider.target_groups), _raw(Provider.housing_forms),
                _raw(Provider.service_areas), _raw(Provider.max_threat_level), Provider.county,
                Provider.municipality, _raw(Provider.ownership), Provider.capacity)
         .order_by(Provider.id), Provider.id, ids)).all()
-    licences = _by_provider(session.execute(_restrict(
+    # When and how a licence was last verified is shown by the explanation, never judged: a lean
+    # load leaves it out, so equal licences are one shared tuple and judged once (``_shared``).
+    verified = ((Licence.last_verified_at, _raw(Licence.verification_method)) if reads is None
+                else (null(), null()))
+    licences = _by_provider(execute(_restrict(
         select(Licence.provider_id, _raw(Licence.kind), _raw(Licence.status), Licence.ends_on, _raw(Licence.form),
-               Licence.last_verified_at, _raw(Licence.verification_method))
+               *verified)
         .order_by(Licence.provider_id, Licence.kind, Licence.id), Licence.provider_id, ids)))
-    methods = _by_provider(session.execute(_restrict(
+    wanted = set(OPTIONAL) if reads is None else set(reads)
+    methods = {} if "methods" not in wanted else _by_provider(execute(_restrict(
         select(ProviderMethod.provider_id, Method.id, Method.name, _raw(Method.evidence_level), Method.short_name,
                ProviderMethod.trained_staff, ProviderMethod.certification_ends_on)
         .join(Method, Method.id == ProviderMethod.method_id)
@@ -171,13 +194,13 @@ def load_snapshots(session: Session, today: date, provider_ids: Iterable[int] | 
         func.row_number().over(partition_by=Review.provider_id,
                                order_by=(Review.performed_on.desc(), Review.id.desc())).label("rn"),
     ), Review.provider_id, ids).subquery()
-    reviews = {row[0]: row for row in session.execute(
+    reviews = {row[0]: row for row in execute(
         select(ranked.c.provider_id, ranked.c.performed_on, ranked.c.outcome).where(ranked.c.rn == 1))}
-    flags = {row[0]: row for row in session.execute(_restrict(
+    flags = {row[0]: row for row in execute(_restrict(
         select(Flag.provider_id, func.count(),
                func.sum(case((Flag.severity == FlagSeverity.CRITICAL, 1), else_=0)))
         .where(Flag.status.in_(LIVE_FLAG_STATUSES)).group_by(Flag.provider_id), Flag.provider_id, ids))}
-    prices = dict(session.execute(_restrict(
+    prices = {} if "lowest_price" not in wanted else dict(execute(_restrict(
         select(Contract.provider_id, func.min(Contract.price_per_day))
         .where(Contract.price_per_day.is_not(None), Contract.starts_on <= today,
                or_(Contract.ends_on.is_(None), and_(Contract.ends_on >= today)))
@@ -188,8 +211,8 @@ def load_snapshots(session: Session, today: date, provider_ids: Iterable[int] | 
     # whatever the number of providers (a list of ids would be sent in chunks).
     memo: dict[str | None, frozenset[str]] = {}
     shared: dict[tuple, tuple] = {}
-    not_current = checks_not_current({row[0]: _codes(memo, row[4]) for row in providers},
-                                     _restrict(select(Provider.id), Provider.id, ids), now=now)
+    not_current = None if "checks_current" not in wanted else checks_not_current(
+        {row[0]: _codes(memo, row[4]) for row in providers}, _restrict(select(Provider.id), Provider.id, ids), now=now)
     snapshots = []
     for (pid, org_number, name, status, kinds, counties, groups, forms, areas, threat, county, municipality,
          ownership, capacity) in providers:
@@ -208,7 +231,7 @@ def load_snapshots(session: Session, today: date, provider_ids: Iterable[int] | 
             open_flags=int(flag[1]) if flag else 0,
             critical_flags=int(flag[2] or 0) if flag else 0,
             lowest_price=Decimal(price) if price is not None else None,
-            checks_current=pid not in not_current,
+            checks_current=not_current is not None and pid not in not_current,
             county=county, municipality=municipality,
             ownership=ownership, capacity=capacity,
         ))
