@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, defer, joinedload
 from sqlalchemy.sql.functions import FunctionElement
 
 from vendor_registry import clock
@@ -35,6 +35,9 @@ from vendor_registry.licences.models import Licence
 from vendor_registry.parsing import bounded_int, record_id
 from vendor_registry.providers.models import Provider
 
+# What a queue row shows of its provider and people: only these are loaded (a provider's code
+# lists and a flag's details would be converted for 50 rows and never shown).
+QUEUE_PROVIDER_COLUMNS = (Provider.id, Provider.name, Provider.status, Provider.county)
 SEVERITY_ORDER = case({s.value: s.rank for s in FlagSeverity}, value=Flag.severity)
 # The queue's order, as ix_flags_queue_order holds it (severity_sort is 0 for critical).
 QUEUE_ORDER = (Flag.__table__.c.severity_sort.asc(), Flag.raised_at.asc(), Flag.id.asc())
@@ -151,7 +154,9 @@ def paginate_flags(filters: FlagFilters, page: int, per_page: int, current_user_
     """One count and one page query (the provider from the queue's join; assignee and acknowledger
     joined in); the count runs on the flags alone unless a filter needs the provider."""
     query = flag_query(filters, current_user_id).options(
-        contains_eager(Flag.provider), joinedload(Flag.assignee), joinedload(Flag.acknowledged_by))
+        contains_eager(Flag.provider).load_only(*QUEUE_PROVIDER_COLUMNS), defer(Flag.details),
+        joinedload(Flag.assignee).load_only(User.id, User.name),
+        joinedload(Flag.acknowledged_by).load_only(User.id, User.name))
     pagination = db.paginate(query, page=page, per_page=per_page, error_out=False, count=False)
     pagination.total = count_flags(filters, current_user_id)
     return pagination

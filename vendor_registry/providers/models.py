@@ -85,3 +85,9 @@ class ApprovalEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     provider: Mapped[Provider] = relationship(back_populates="approval_events")
+
+
+# The list's other sorts (standing.listing.SORTS) read a page from an index instead of sorting
+# every provider: "updated" (updated_at desc, id desc) and "county" (county, name, id) (issue 15).
+Index("ix_providers_updated_at_id", Provider.updated_at, Provider.id)
+Index("ix_providers_county_name_id", Provider.county, Provider.name, Provider.id)
