@@ -15,7 +15,12 @@ from vendor_registry.codes import FlagRule, FlagSeverity, FlagStatus, Role
 from vendor_registry.extensions import db
 from vendor_registry.flags import whats_new
 from vendor_registry.flags.queries import FlagFilters, paginate_flags
-from vendor_registry.standing.listing import LIST_COLUMNS, ProviderFilters, paginate_providers, provider_query
+from vendor_registry.standing.listing import (
+    LIST_COLUMNS,
+    ProviderFilters,
+    paginate_providers,
+    provider_query,
+)
 
 
 @contextmanager
