@@ -14,7 +14,7 @@ from vendor_registry import clock
 from vendor_registry.codes import FlagRule, FlagSeverity, FlagStatus, Role
 from vendor_registry.extensions import db
 from vendor_registry.flags import whats_new
-from vendor_registry.flags.queries import FlagFilters, paginate_flags
+from vendor_registry.flags.queries import FlagFilters, flag_query, paginate_flags
 from vendor_registry.standing.listing import (
     LIST_COLUMNS,
     ProviderFilters,
@@ -105,3 +105,23 @@ def test_queue_rows_load_no_more_statements_than_a_page(app, db_session, stateme
         shown = [(f.provider.name, f.provider.status, f.provider.county, f.assignee.name, f.acknowledged_by.name,
                   f.message, f.version) for f in page.items]
     assert len(statements) == 2 and len(shown) == 3
+
+
+def test_queue_pages_pick_ids_first_and_keep_the_order(app, db_session, statement_counter):
+    """A deep page joins only its own rows (the ids come from a subquery in the queue's order)
+    and holds the same flags, in the same order, as LIMIT/OFFSET over the whole queue."""
+    now = clock.utcnow()
+    for i, severity in enumerate([FlagSeverity.LOW, FlagSeverity.CRITICAL, FlagSeverity.HIGH] * 4):
+        make_flag(severity=severity, raised_at=now - timedelta(days=i), subject_key=f"deep{i}",
+                  provider=make_provider(county="12" if i % 2 else "01"))
+    make_flag(status=FlagStatus.RESOLVED, subject_key="gone")
+    for filters in (FlagFilters(), FlagFilters(county="12")):
+        whole = [f.id for f in db.session.scalars(
+            flag_query(filters))]
+        pages = []
+        for page in (1, 2, 3):
+            with statement_counter() as statements:
+                pages.append([f.id for f in paginate_flags(filters, page, 5).items])
+            assert len(statements) == 2
+            assert " in (select " in " ".join(statements[0].lower().split())
+        assert pages == [whole[0:5], whole[5:10], whole[10:15]]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import contains_eager, defer, joinedload
@@ -150,14 +151,30 @@ def count_flags(filters: FlagFilters, current_user_id: int | None = None) -> int
     return db.session.scalar(stmt) or 0
 
 
+class _QueuePagination(SelectPagination):
+    """A page of the queue as one statement with a deferred join: the page's flag ids are picked
+    in the queue's order (LIMIT/OFFSET over ix_flags_queue_order), and only those rows are joined
+    to their provider and people. A plain OFFSET joined every skipped flag first (page 100 of the
+    20,000-provider demo: 12.8 -> 1.0 ms on SQLite)."""
+
+    def _query_items(self) -> list:
+        ids = self._query_args["ids"].limit(self.per_page).offset(self._query_offset).subquery()
+        stmt = self._query_args["select"].where(Flag.id.in_(select(ids.c.id)))
+        return list(self._query_args["session"].execute(stmt).unique().scalars())
+
+
 def paginate_flags(filters: FlagFilters, page: int, per_page: int, current_user_id: int | None = None):
     """One count and one page query (the provider from the queue's join; assignee and acknowledger
     joined in); the count runs on the flags alone unless a filter needs the provider."""
+    ids = select(Flag.id).where(*_flag_conditions(filters, current_user_id)).order_by(*QUEUE_ORDER)
+    if _provider_conditions(filters):
+        ids = ids.join(Provider, Provider.id == Flag.provider_id).where(*_provider_conditions(filters))
     query = flag_query(filters, current_user_id).options(
         contains_eager(Flag.provider).load_only(*QUEUE_PROVIDER_COLUMNS), defer(Flag.details),
         joinedload(Flag.assignee).load_only(User.id, User.name),
         joinedload(Flag.acknowledged_by).load_only(User.id, User.name))
-    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False, count=False)
+    pagination = _QueuePagination(select=query, ids=ids, session=db.session(), page=page, per_page=per_page,
+                                  max_per_page=None, error_out=False, count=False)
     pagination.total = count_flags(filters, current_user_id)
     return pagination
 
