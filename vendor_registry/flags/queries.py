@@ -136,7 +136,9 @@ def _provider_conditions(filters: FlagFilters) -> list:
 
 def flag_query(filters: FlagFilters, current_user_id: int | None = None):
     """The queue, most severe first, oldest first: one join to providers (its filters, and the
-    row's provider loaded from the same join), in the order of ix_flags_queue_order."""
+    row's provider loaded from the same join), in the order of ix_flags_queue_order. A new
+    condition belongs in ``_flag_conditions`` or ``_provider_conditions``: the count and the
+    page's id subquery (``paginate_flags``) are built from those, not from this statement."""
     return (select(Flag).join(Provider, Provider.id == Flag.provider_id)
             .where(*_flag_conditions(filters, current_user_id), *_provider_conditions(filters))
             .order_by(*QUEUE_ORDER))
