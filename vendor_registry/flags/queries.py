@@ -157,7 +157,7 @@ class _QueuePagination(SelectPagination):
     """A page of the queue as one statement with a deferred join: the page's flag ids are picked
     in the queue's order (LIMIT/OFFSET over ix_flags_queue_order), and only those rows are joined
     to their provider and people. A plain OFFSET joined every skipped flag first (page 100 of the
-    20,000-provider demo: 12.8 -> 1.0 ms on SQLite)."""
+    20,000-provider demo: 13.7 -> 1.4 ms on SQLite, 422 -> 39 ms on PostgreSQL)."""
 
     def _query_items(self) -> list:
         ids = self._query_args["ids"].limit(self.per_page).offset(self._query_offset).subquery()
