@@ -104,7 +104,11 @@ def register_extensions(app: Flask) -> None:
     from vendor_registry.auth.oidc import init_oidc
     from vendor_registry.extensions import babel, bootstrap, csrf, db, migrate
     from vendor_registry.flags import refresh as flag_refresh
-    from vendor_registry.i18n import select_locale, select_timezone
+    from vendor_registry.i18n import (
+        install_template_gettext,
+        select_locale,
+        select_timezone,
+    )
     from vendor_registry.organisations import tenancy
 
     db.init_app(app)
@@ -116,6 +120,7 @@ def register_extensions(app: Flask) -> None:
         timezone_selector=select_timezone,
         default_translation_directories=str(PACKAGE_DIR / "translations"),
     )
+    install_template_gettext(app)
     bootstrap.init_app(app)
     init_login(app)
     init_oidc(app)  # municipal single sign-on, only when configured

@@ -7,10 +7,11 @@ from __future__ import annotations
 from enum import Enum
 from functools import lru_cache
 
-from flask_babel import LazyString, get_locale
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from vendor_registry import codes as c
+from vendor_registry.i18n import locale_code
 
 _LABELS: list[tuple[Enum, LazyString]] = [
     (c.Role.ADMIN, _l("Systemförvaltare")),
@@ -177,7 +178,7 @@ def label(value: object) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, Enum):
-        return _translated(type(value), str(value.value), str(get_locale()))
+        return _translated(type(value), str(value.value), locale_code())
     text = str(value)
     if text in c.COUNTIES:
         return c.COUNTIES[text]

@@ -6,7 +6,9 @@ every audited table has one, so a new column cannot reach the page as a code.
 """
 from __future__ import annotations
 
-from flask_babel import LazyString
+from functools import lru_cache
+
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 
 from vendor_registry import codes as c
@@ -197,16 +199,33 @@ ACTION_LABELS: dict[str, LazyString] = {
 }
 
 
-def entity_label(table: str) -> str:
+# One catalogue lookup per name and language: the provider page's 50 newest changes name
+# ~150 fields, and each lazy string's translation otherwise walks Flask-Babel's context anew.
+@lru_cache(maxsize=4096)
+def _entity_label(table: str, locale: str) -> str:
     found = ENTITY_LABELS.get(table)
     return str(found) if found is not None else table
 
 
-def field_label(table: str, field: str) -> str:
+@lru_cache(maxsize=8192)
+def _field_label(table: str, field: str, locale: str) -> str:
     found = TABLE_FIELD_LABELS.get((table, field)) or FIELD_LABELS.get(field)
     return str(found) if found is not None else field
 
 
-def action_label(action: str) -> str:
+@lru_cache(maxsize=64)
+def _action_label(action: str, locale: str) -> str:
     found = ACTION_LABELS.get(action)
     return str(found) if found is not None else action
+
+
+def entity_label(table: str) -> str:
+    return _entity_label(table, str(get_locale()))
+
+
+def field_label(table: str, field: str) -> str:
+    return _field_label(table, field, str(get_locale()))
+
+
+def action_label(action: str) -> str:
+    return _action_label(action, str(get_locale()))

@@ -45,6 +45,11 @@ class Flag(SharedOrOwned, VersionedMixin, db.Model):
         # Per-provider live-flag counts (list badges, exports) read only this index; without it
         # SQLite walks every live flag through ix_flags_status_severity (issue 15).
         Index("ix_flags_provider_status_severity", "provider_id", "status", "severity"),
+        # The navigation badge on every page (flags.whats_new.badge_count): a person's assigned live
+        # flags, and the urgent live flags of the role's rules since the person last looked, are
+        # counted from these two indexes alone instead of walking every live flag (issue 15).
+        Index("ix_flags_assignee_status", "assignee_id", "status"),
+        Index("ix_flags_urgent", "severity", "status", "rule", "raised_at", "escalated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

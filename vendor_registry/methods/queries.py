@@ -19,8 +19,9 @@ def service_area_names() -> dict[str, str]:
 
 
 def service_area_choices() -> list[tuple[str, str]]:
-    names = service_area_names()
-    return [(a.code, names[a.code]) for a in active_service_areas()]
+    """(code, name in the user's language) of the active entries: one statement."""
+    english = str(get_locale() or "sv") == "en"
+    return [(a.code, a.name_en if english else a.name_sv) for a in active_service_areas()]
 
 
 def active_methods() -> list[Method]:

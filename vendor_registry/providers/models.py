@@ -194,3 +194,8 @@ Provider.status_changed_at = _approval_attribute(
 Provider.approved_at = _approval_attribute("approved_at", lambda p: None)
 Provider.conditions = _approval_attribute("conditions", lambda p: None)
 Provider.conditions_until = _approval_attribute("conditions_until", lambda p: None)
+
+# The list's other sorts (standing.listing.SORTS) read a page from an index instead of sorting
+# every provider: "updated" (updated_at desc, id desc) and "county" (county, name, id) (issue 15).
+Index("ix_providers_updated_at_id", Provider.updated_at, Provider.id)
+Index("ix_providers_county_name_id", Provider.county, Provider.name, Provider.id)

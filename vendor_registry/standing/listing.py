@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from sqlalchemy import Select, String, exists, func, or_, select, type_coerce
+from sqlalchemy.orm import load_only
 
 from vendor_registry.codes import (
     LIVE_FLAG_STATUSES,
@@ -142,9 +143,6 @@ def _known(enum_cls, values: list[str]) -> list:
 
 def provider_query(filters: ProviderFilters) -> Select[tuple[Provider]]:
     stmt = select(Provider)
-    q = _printable(filters.q).strip()
-    if q:
-        stmt = stmt.where(_text_condition(q))
     # Unknown codes match nothing (an API caller asking for status "bogus" gets no rows, not a 500).
     if filters.statuses:
         stmt = stmt.where(Provider.status.in_(_known(ProviderStatus, filters.statuses)))
@@ -159,6 +157,12 @@ def provider_query(filters: ProviderFilters) -> Select[tuple[Provider]]:
     ):
         if values:
             stmt = stmt.where(_any_code(column, values))
+    # The text search after the code filters: on SQLite the terms are tested in this order, and
+    # a provider the cheaper code tests exclude is never lowered and searched (count 11 -> 5.5 ms
+    # for a text and two codes at 20,000 providers; the same rows either way).
+    q = _printable(filters.q).strip()
+    if q:
+        stmt = stmt.where(_text_condition(q))
     if filters.methods:
         stmt = stmt.where(exists().where(ProviderMethod.provider_id == Provider.id,
                                          ProviderMethod.method_id.in_(filters.methods)))
@@ -184,8 +188,18 @@ def count_providers(filters: ProviderFilters) -> int:
     return db.session.scalar(select(func.count()).select_from(ids)) or 0
 
 
-def paginate_providers(filters: ProviderFilters, page: int, per_page: int):
-    """One page query and one cheap count; the row facts are then computed for the shown rows only."""
-    pagination = db.paginate(provider_query(filters), page=page, per_page=per_page, error_out=False, count=False)
+# What a row of the provider list page shows of the provider itself (the API's list wants all).
+LIST_COLUMNS = (Provider.id, Provider.name, Provider.municipality, Provider.org_number, Provider.kinds,
+                Provider.county)  # the status comes with the acting organisation's approval (joined)
+
+
+def paginate_providers(filters: ProviderFilters, page: int, per_page: int, columns=None):
+    """One page query and one cheap count; the row facts are then computed for the shown rows only.
+    ``columns``: load only these of each provider (the others are not converted for a page that
+    never shows them)."""
+    stmt = provider_query(filters)
+    if columns:
+        stmt = stmt.options(load_only(*columns))
+    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=False)
     pagination.total = count_providers(filters)
     return pagination

@@ -47,10 +47,10 @@ def _filter_options() -> dict:
 def index():
     filters = listing.ProviderFilters.from_args(request.args)
     page = page_number(request.args.get("page"))
-    pagination = listing.paginate_providers(filters, page, current_app.config["PROVIDERS_PER_PAGE"])
+    pagination = listing.paginate_providers(filters, page, current_app.config["PROVIDERS_PER_PAGE"],
+                                            columns=listing.LIST_COLUMNS)
     return render_template("providers/list.html", pagination=pagination, filters=filters,
-                           facts=row_facts(pagination.items), options=_filter_options(),
-                           area_names=service_area_names())
+                           facts=row_facts(pagination.items), options=_filter_options())
 
 
 @bp.route("/export.<any(csv, xlsx):fmt>")
