@@ -243,6 +243,8 @@ def unpublish_review(review: Review) -> None:
     user = acting_user()
     if not may_record(user, review.kind):
         raise PermissionError(review.kind)
-    if review.publication is not None:
+    publication = review.publication
+    if publication is not None:
+        db.session.delete(publication)  # explicitly: an orphan removed by the cascade alone is not audited
         review.publication = None
         db.session.flush()
