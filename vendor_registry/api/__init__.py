@@ -60,7 +60,6 @@ def openapi_json():
 
 def _setup(state) -> None:
     from vendor_registry.api.registry import init_api
-
     from vendor_registry.api.sharing import document
 
     api = init_api(state.app, resource_blueprints())

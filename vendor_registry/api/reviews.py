@@ -15,19 +15,19 @@ from flask_babel import gettext as _
 from vendor_registry.api import schemas as s
 from vendor_registry.api.auth import api_require
 from vendor_registry.api.errors import RECORD_SERIALIZERS, ApiProblem
+from vendor_registry.api.providers import provider_items, provider_or_404
 from vendor_registry.api.published import (
     PublishedListSchema,
     PublishedReviewSchema,
     PublishSchema,
     summary_of,
 )
-from vendor_registry.api.providers import provider_items, provider_or_404
 from vendor_registry.api.registry import make_blueprint
 from vendor_registry.auth.permissions import Permission
 from vendor_registry.codes import RatingDimension, ReviewKind, ReviewOutcome
 from vendor_registry.extensions import db
-from vendor_registry.reviews import queries, services
 from vendor_registry.organisations.tenancy import current_organisation_id
+from vendor_registry.reviews import queries, services
 from vendor_registry.reviews.models import PublishedReview, Review, ReviewAction
 
 bp = make_blueprint("api_reviews", "Uppföljningar av utförare, med betyg och krav på åtgärder.")

@@ -37,12 +37,12 @@ from vendor_registry.codes import CheckOutcome, CheckType, VerificationMethod
 from vendor_registry.database import utcnow
 from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
-from vendor_registry.organisations.tenancy import mark_shared, organisation_for_writes
 from vendor_registry.licences.models import Licence
 from vendor_registry.licences.verification import (
     VerificationOutcome,
     apply_register_answer,
 )
+from vendor_registry.organisations.tenancy import mark_shared, organisation_for_writes
 from vendor_registry.providers.models import Provider
 from vendor_registry.text import stored
 

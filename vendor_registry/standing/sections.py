@@ -38,8 +38,8 @@ from vendor_registry.flags.models import Flag
 from vendor_registry.flags.visibility import ShownFlag, shown_flags
 from vendor_registry.licences.queries import licence_state_map, licences_for_provider
 from vendor_registry.methods.models import ProviderMethod
-from vendor_registry.providers.models import ApprovalEvent, Provider
 from vendor_registry.organisations.tenancy import current_organisation_id
+from vendor_registry.providers.models import ApprovalEvent, Provider
 from vendor_registry.reviews.models import Review
 from vendor_registry.reviews.queries import PublishedSummary, published_summary
 
