@@ -182,3 +182,15 @@ def test_edits_follow_and_withdrawal_removes(client, login, db_session):
     login(make_user(role="supervisor", organisation=lund))
     assert client.get(f"/published-reviews/{published_id}").status_code == 404
     assert "Ingen annan organisation har publicerat" in client.get(f"/providers/{provider.id}").get_data(as_text=True)
+
+
+def test_matchings_explanation_shows_what_the_others_published(client, login, db_session):
+    malmo, lund = _organisations()
+    provider = make_provider(counties_served=["12"])
+    _publish(_review(provider, malmo, outcome=ReviewOutcome.DEFICIENCIES), make_user(role="supervisor", organisation=malmo))
+    worker = make_user(role="social_worker", organisation=lund)
+    db_session.commit()
+    login(worker)
+    page = client.get(f"/demand/match/explain/{provider.id}?run=1&target_group=adults")
+    assert page.status_code == 200
+    assert "1 annan organisation har följt upp utföraren det senaste året: 1 brister." in page.get_data(as_text=True)
