@@ -57,8 +57,12 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("background_checks") as batch:
-        batch.drop_column("shared_by_organisation_id")
+    # As 0011 drops organisation_id: a native DROP COLUMN (a batch copy of the table would turn
+    # the inline references into table-level ones that 0011's downgrade then cannot drop).
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint("fk_background_checks_shared_by_organisation_id_organisations", "background_checks",
+                           type_="foreignkey")
+    op.drop_column("background_checks", "shared_by_organisation_id")
     op.drop_index("ix_published_reviews_performed_on", table_name="published_reviews")
     op.drop_index("ix_published_reviews_publisher_organisation_id", table_name="published_reviews")
     op.drop_index("ix_published_reviews_provider_id", table_name="published_reviews")
