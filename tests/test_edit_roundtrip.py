@@ -58,6 +58,7 @@ NOT_EDIT_FORMS = {
     "offered_methods.create": "adds an offered method",
     "providers.create": "registers a provider",
     "reviews.create": "records a review",
+    "reviews.publish": "publishes a review for the other organisations (a preview and one button)",
 }
 
 

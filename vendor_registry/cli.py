@@ -145,9 +145,16 @@ def demo_data(force: bool, if_empty: bool, provider_count: int, seed: int, quiet
 
 
 def _print_demo_logins(passwords: dict[str, str]) -> None:
+    from vendor_registry.demo.second import SECOND_ORGANISATION, SECOND_PASSWORDS
+    from vendor_registry.organisations.queries import find_organisation
+
     click.echo("Demo logins (one per role):")
     for email, password in passwords.items():
         click.echo(f"  {email}  /  {password}")
+    if find_organisation(SECOND_ORGANISATION) is not None:
+        click.echo(f"Second demo organisation, {SECOND_ORGANISATION} (one per role; sharing between the two):")
+        for email, password in SECOND_PASSWORDS.items():
+            click.echo(f"  {email}  /  {password}")
 
 
 @click.command("preflight")

@@ -14,11 +14,12 @@ from vendor_registry.licences.models import Licence
 from vendor_registry.methods.models import Method, ProviderMethod, ServiceArea
 from vendor_registry.organisations.models import Organisation
 from vendor_registry.providers.models import ApprovalEvent, Provider, ProviderApproval
-from vendor_registry.reviews.models import Review, ReviewAction
+from vendor_registry.reviews.models import PublishedReview, Review, ReviewAction
 
 __all__ = [
     "ApiToken", "ApprovalEvent", "AuditEvent", "BackgroundCheck", "CheckPolicy", "Contract",
     "DemandProfile", "EvidenceDocument", "Flag", "JobRun", "Licence", "Method", "Notification",
-    "Organisation", "Provider", "ProviderApproval", "ProviderMethod", "Requirement", "Review", "ReviewAction",
+    "Organisation", "Provider", "ProviderApproval", "ProviderMethod", "PublishedReview", "Requirement", "Review",
+    "ReviewAction",
     "ServiceArea", "User",
 ]

@@ -30,6 +30,9 @@ def _make(model_name, provider, user):
         "EvidenceDocument": lambda: m.EvidenceDocument(storage_key="k1", content_type="application/pdf", size_bytes=1, sha256="b" * 64),
         "BackgroundCheck": lambda: f.make_check(provider),
         "Review": lambda: f.make_review(provider),
+        "PublishedReview": lambda: m.PublishedReview(
+            review_id=f.make_review(provider).id, provider_id=provider.id, publisher_organisation_id=_first_org(),
+            kind="annual_quality", performed_on=date.today(), outcome="satisfactory"),
         "ReviewAction": lambda: m.ReviewAction(review_id=f.make_review(provider).id, provider_id=provider.id,
                                                description="Åtgärd", deadline=date.today() + timedelta(days=5)),
         "DemandProfile": lambda: m.DemandProfile(name="Profil för test"),
@@ -44,6 +47,12 @@ def _make(model_name, provider, user):
     db.session.add(obj)
     db.session.flush()
     return obj
+
+
+def _first_org():
+    from vendor_registry.organisations.tenancy import default_organisation_id
+
+    return default_organisation_id()
 
 
 def _profile():
@@ -61,7 +70,7 @@ UPDATES = {
     "ApprovalEvent": ("reason", "skäl"), "Licence": ("scope", "Vuxna"), "Method": ("description", "d"),
     "ProviderMethod": ("trained_staff", 5), "ServiceArea": ("name_en", "Changed"), "Contract": ("scope", "s"),
     "CheckPolicy": ("interval_days", 40), "EvidenceDocument": ("description", "d"), "BackgroundCheck": ("summary", "ny"),
-    "Review": ("summary", "ny"), "ReviewAction": ("description", "ny"), "DemandProfile": ("description", "ny"),
+    "Review": ("summary", "ny"), "PublishedReview": ("summary", "ny"), "ReviewAction": ("description", "ny"), "DemandProfile": ("description", "ny"),
     "Requirement": ("value", "03"), "Flag": ("message", "ny"),
     "Organisation": ("name", "Omdöpt kommun"), "ProviderApproval": ("conditions", "Nytt villkor"),
 }

@@ -91,8 +91,12 @@ ACCESS: dict[str, str] = {
 
     "api_reviews.complete_action": "APSW",
     "api_reviews.create_review": "APSW",
+    "api_reviews.get_published": "APSW",
     "api_reviews.get_review": "APSW",
+    "api_reviews.list_published": "APSW",
     "api_reviews.list_reviews": "APSW",
+    "api_reviews.publish_review": "APS",
+    "api_reviews.unpublish_review": "APS",
     "api_reviews.update_review": "APSW",
 
     "api_tokens.list_tokens": "APSW",
@@ -174,4 +178,7 @@ ACCESS: dict[str, str] = {
     "reviews.complete_action": "APSW",
     "reviews.create": "APSW",
     "reviews.edit": "APSW",
+    "reviews.publish": "APS",
+    "reviews.published": "APSW",
+    "reviews.unpublish": "APS",
 }

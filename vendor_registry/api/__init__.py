@@ -51,13 +51,19 @@ def resource_blueprints() -> list:
 @bp.route("/openapi.json")
 @public
 def openapi_json():
-    return current_app.extensions["vendor_registry_api"].spec.to_dict()
+    from vendor_registry.api.sharing import document
+
+    spec = current_app.extensions["vendor_registry_api"].spec
+    document(spec)  # idempotent: a schema registered after set-up is classified too
+    return spec.to_dict()
 
 
 def _setup(state) -> None:
     from vendor_registry.api.registry import init_api
+    from vendor_registry.api.sharing import document
 
     api = init_api(state.app, resource_blueprints())
+    document(api.spec)  # x-shared on every property: what is shared, what is the organisation's own
     rule = next(state.app.url_map.iter_rules("api.openapi_json"))
     api.spec.path(rule=rule, operations=OPENAPI_OPERATION)
     api.spec.tag({"name": "api", "description": "API-beskrivningen (OpenAPI 3)."})

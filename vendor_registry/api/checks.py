@@ -27,17 +27,38 @@ from vendor_registry.background_checks.runner import (
 )
 from vendor_registry.codes import CheckOutcome, CheckType
 from vendor_registry.extensions import db
+from vendor_registry.organisations.tenancy import current_organisation_id
 
 bp = make_blueprint("api_checks", "Bakgrundskontroller: historik och manuellt utförda kontroller.")
 HISTORY_LIMIT = 200
+
+
+class _PerformedBy(s.Str):
+    """The person (or job) of the caller's own organisation; for a check another organisation
+    shared, that organisation's name (its people are not the caller's to know)."""
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
+        if obj.shared_by_organisation_id and obj.shared_by_organisation_id != current_organisation_id():
+            return obj.shared_by.name
+        return obj.performed_by_label
+
+
+class _SharedBy(s.Text):
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
+        return obj.shared_by.name if obj.shared_by_organisation_id else None
 
 
 class CheckSchema(s.ApiSchema):
     id = s.Int(required=True)
     type = s.Str(required=True, attribute="check_type", validate=s.one_of(CheckType))
     performed_at = s.DateTime(required=True)
-    performed_by = s.Str(required=True, attribute="performed_by_label")
+    performed_by = _PerformedBy(required=True, metadata={
+        "description": "Vem som gjorde kontrollen; för en kontroll som en annan organisation delat, dess namn."})
     automatic = s.Bool(required=True)
+    shared = s.Bool(required=True, metadata={
+        "description": "Delad med alla organisationer: automatiska kontroller och manuella som markerats delbara."})
+    shared_by = _SharedBy(required=True, allow_none=True, metadata={
+        "description": "Organisationen som delade en manuell kontroll; null för automatiska och egna."})
     result = s.Str(required=True, validate=s.one_of(CheckOutcome))
     summary = s.Text(required=True)
     evidence = s.Text(required=True, allow_none=True)
@@ -65,6 +86,9 @@ class CheckCreateSchema(s.ApiSchema):
                      metadata={"description": "Länk eller dokumentreferens till underlaget."})
     next_due = s.Date(allow_none=True, attribute="next_due_on", metadata=s.rule(
         "Efter performed_on. Utelämnas: beräknas från kontrollpolicyn."))
+    shareable = s.Bool(load_default=False, metadata={
+        "description": "true delar kontrollen med alla organisationer (typ, datum, resultat, sammanfattning, "
+                       "referens och er organisations namn; inte filen eller vem som gjorde den)."})
 
 
 _REQUEST_NAMES = {field.attribute: field.data_key or name

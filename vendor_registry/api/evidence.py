@@ -46,6 +46,8 @@ class EvidenceSchema(s.ApiSchema):
     sha256 = s.Str(required=True)
     description = s.Str(required=True, allow_none=True)
     uploaded_at = s.DateTime(required=True)
+    shared = s.Bool(required=True, metadata={
+        "description": "Delat med alla organisationer (tillståndsbevis, källors svar); annars er organisations eget."})
 
 
 class EvidenceListSchema(s.ApiSchema):
@@ -61,7 +63,7 @@ class UploadQuerySchema(s.QuerySchema):
 def _dump(document: EvidenceDocument, org_number: str | None) -> dict[str, Any]:
     return {**{key: getattr(document, key) for key in (
         "id", "original_filename", "content_type", "size_bytes", "sha256", "description", "uploaded_at")},
-        "provider_org_number": org_number}
+        "provider_org_number": org_number, "shared": document.organisation_id is None}
 
 
 def _spooled_body() -> BinaryIO:

@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from vendor_registry.api import schemas as s
 from vendor_registry.api.auth import api_require
 from vendor_registry.api.errors import RECORD_SERIALIZERS, ApiProblem, flatten_messages
+from vendor_registry.api.published import PublishedSummaryField
 from vendor_registry.api.registry import make_blueprint
 from vendor_registry.auth.permissions import Permission
 from vendor_registry.codes import (
@@ -66,6 +67,14 @@ class ProviderSchema(s.ApiSchema):
     created_at = s.DateTime(required=True)
     updated_at = s.DateTime(required=True)
     version = s.Int(required=True, metadata={"description": "Skicka med vid ändring (optimistisk låsning)."})
+
+
+class ProviderDetailSchema(ProviderSchema):
+    """One provider as ``GET /providers/{org_number}`` answers: with what other organisations
+    have published about it (shared on purpose)."""
+
+    published_reviews = PublishedSummaryField(required=True, metadata={
+        "description": "Vad andra organisationer har publicerat om utföraren det senaste året."})
 
 
 def _writable_fields(create: bool) -> dict[str, Any]:
@@ -214,12 +223,13 @@ def create_provider(data: dict[str, Any]):
 
 @bp.route("/providers/<orgnr:org_number>", methods=["GET"])
 @api_require(Permission.VIEW_PROVIDERS)
-@bp.response(200, ProviderSchema)
+@bp.response(200, ProviderDetailSchema)
 @bp.alt_response(404, response="NOT_FOUND")
 def get_provider(org_number: str):
     """Läs en utförare
 
-    Organisationsnumret kan anges med eller utan bindestreck.
+    Organisationsnumret kan anges med eller utan bindestreck. `published_reviews` sammanfattar
+    vad andra organisationer har publicerat om utföraren.
     """
     return provider_or_404(org_number)
 

@@ -16,12 +16,19 @@ from vendor_registry.api import schemas as s
 from vendor_registry.api.auth import api_require
 from vendor_registry.api.errors import RECORD_SERIALIZERS, ApiProblem
 from vendor_registry.api.providers import provider_items, provider_or_404
+from vendor_registry.api.published import (
+    PublishedListSchema,
+    PublishedReviewSchema,
+    PublishSchema,
+    summary_of,
+)
 from vendor_registry.api.registry import make_blueprint
 from vendor_registry.auth.permissions import Permission
 from vendor_registry.codes import RatingDimension, ReviewKind, ReviewOutcome
 from vendor_registry.extensions import db
+from vendor_registry.organisations.tenancy import current_organisation_id
 from vendor_registry.reviews import queries, services
-from vendor_registry.reviews.models import Review, ReviewAction
+from vendor_registry.reviews.models import PublishedReview, Review, ReviewAction
 
 bp = make_blueprint("api_reviews", "Uppföljningar av utförare, med betyg och krav på åtgärder.")
 _MAY_RECORD = (Permission.RECORD_REVIEW, Permission.RECORD_PLACEMENT_FOLLOW_UP)
@@ -44,6 +51,11 @@ class _Ratings(s.Nested):
         return {d.value: obj.rating(d) for d in RatingDimension}
 
 
+class _Published(s.Bool):
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
+        return obj.publication is not None
+
+
 class ActionSchema(s.ApiSchema):
     id = s.Int(required=True)
     review_id = s.Int(required=True)
@@ -64,6 +76,8 @@ class ReviewSchema(s.ApiSchema):
     ratings = _Ratings(RatingsSchema, required=True,
                        metadata={"description": "Betyg 1–5 per dimension; null = ej bedömt."})
     actions = s.List(s.Nested(ActionSchema), required=True, metadata={"description": "Efter sista dag."})
+    published = _Published(required=True, metadata={
+        "description": "Publicerad för andra organisationer (PUT /reviews/{id}/publication)."})
     created_at = s.DateTime(required=True)
     updated_at = s.DateTime(required=True)
     version = s.Int(required=True)
@@ -215,3 +229,70 @@ def complete_action(data: dict[str, Any], action_id: int):
     services.complete_action(action, data["version"])
     db.session.commit()
     return action
+
+
+@bp.route("/reviews/<id:review_id>/publication", methods=["PUT"])
+@api_require(Permission.RECORD_REVIEW)
+@bp.arguments(PublishSchema)
+@bp.response(200, PublishedReviewSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+def publish_review(data: dict[str, Any], review_id: int):
+    """Publicera en uppföljning för andra organisationer
+
+    Alla andra organisationer ser då typ, datum, resultat, betyg och (om `include_summary`)
+    sammanfattningen, med er organisations namn; aldrig åtgärder, avtal, underlag eller vem
+    som gjorde uppföljningen. Att publicera igen uppdaterar det som visas. Uppföljningar efter
+    placering kan inte publiceras (422).
+    """
+    review = queries.get_review_or_404(review_id)
+    if not services.may_record(g.api_user, review.kind):
+        raise _kind_refused()
+    publication = services.publish_review(review, include_summary=data["include_summary"])
+    db.session.commit()
+    return publication
+
+
+@bp.route("/reviews/<id:review_id>/publication", methods=["DELETE"])
+@api_require(Permission.RECORD_REVIEW)
+@bp.response(204)
+@bp.alt_response(404, response="NOT_FOUND")
+def unpublish_review(review_id: int):
+    """Dra tillbaka en publicering
+
+    Andra organisationer ser inte längre uppföljningen. Att dra tillbaka en opublicerad ändrar inget.
+    """
+    review = queries.get_review_or_404(review_id)
+    if not services.may_record(g.api_user, review.kind):
+        raise _kind_refused()
+    services.unpublish_review(review)
+    db.session.commit()
+
+
+@bp.route("/providers/<orgnr:org_number>/published-reviews", methods=["GET"])
+@api_require(Permission.VIEW_PROVIDERS)
+@bp.response(200, PublishedListSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+def list_published(org_number: str):
+    """Lista vad andra organisationer har publicerat om en utförare
+
+    Sammanfattningen räknar varje organisation en gång under det senaste året, med resultatet
+    av dess senaste publicerade uppföljning; listan har alla andra organisationers publiceringar.
+    """
+    provider = provider_or_404(org_number)
+    summary = queries.published_summary(provider.id, excluding_organisation_id=current_organisation_id())
+    return {"summary": summary_of(provider, summary), "items": summary.items}
+
+
+@bp.route("/published-reviews/<id:published_id>", methods=["GET"])
+@api_require(Permission.VIEW_PROVIDERS)
+@bp.response(200, PublishedReviewSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+def get_published(published_id: int):
+    """Läs en publicerad uppföljning
+
+    Publicerade uppföljningar är delade: alla organisationer läser samma post.
+    """
+    return queries.get_published_or_404(published_id)
+
+
+RECORD_SERIALIZERS[PublishedReview] = PublishedReviewSchema().dump

@@ -34,6 +34,7 @@ ENTITY_LABELS: dict[str, LazyString] = {
     "requirements": _l("Krav i kravprofil"),
     "provider_approvals": _l("Godkännande"),
     "organisations": _l("Organisation"),
+    "published_reviews": _l("Publicerad uppföljning"),
 }
 
 #: Column name -> label, for every audited table; TABLE_FIELD_LABELS overrides per table.
@@ -169,6 +170,8 @@ FIELD_LABELS: dict[str, LazyString] = {
     "value": _l("Värde"),
     "mandatory": _l("Ska-krav"),
     "weight": _l("Vikt"),
+    "publisher_organisation_id": _l("Publicerad av"),
+    "shared_by_organisation_id": _l("Delad av"),
 }
 
 TABLE_FIELD_LABELS: dict[tuple[str, str], LazyString] = {
@@ -177,6 +180,7 @@ TABLE_FIELD_LABELS: dict[tuple[str, str], LazyString] = {
     ("licences", "ends_on"): _l("Gäller till"),
     ("contracts", "kind"): _l("Avtalsform"),
     ("reviews", "kind"): _l("Typ av uppföljning"),
+    ("published_reviews", "kind"): _l("Typ av uppföljning"),
     ("requirements", "kind"): _l("Kravtyp"),
     ("providers", "status"): _l("Godkännandestatus"),
     ("provider_approvals", "status"): _l("Godkännandestatus"),

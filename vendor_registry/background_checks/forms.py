@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
 from vendor_registry.codes import CheckOutcome, CheckType
@@ -39,6 +39,10 @@ class ManualCheckForm(AppForm):
         description=_l("Används när ingen ny fil väljs ovan."))
     next_due_on = DateField(_l("Nästa kontroll senast"), validators=[Optional()],
                             description=_l("Lämna tomt för att använda intervallet i kontrollpolicyn."))
+    shareable = BooleanField(_l("Dela kontrollen med andra organisationer"), default=False,
+                             description=_l("Andra organisationer ser då kontrolltyp, datum, resultat, sammanfattning "
+                                            "och referens, med er organisations namn. Filen och vem som gjorde "
+                                            "kontrollen delas inte."))
 
     def __init__(self, *args, evidence_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,7 +50,8 @@ class ManualCheckForm(AppForm):
 
     def to_data(self) -> dict:
         return {name: getattr(self, name).data for name in (
-            "check_type", "performed_on", "result", "summary", "evidence", "next_due_on", "evidence_document_id")}
+            "check_type", "performed_on", "result", "summary", "evidence", "next_due_on", "evidence_document_id",
+            "shareable")}
 
 
 class EvidenceUploadForm(AppForm):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from vendor_registry.codes import CheckOutcome, CheckType, ProviderKind
 from vendor_registry.database import TimestampMixin, VersionedMixin, enum_type, utcnow
 from vendor_registry.extensions import db
-from vendor_registry.organisations.models import SharedOrOwned
+from vendor_registry.organisations.models import Organisation, SharedOrOwned
 from vendor_registry.providers.models import Provider
 
 
@@ -67,6 +67,16 @@ class BackgroundCheck(SharedOrOwned, VersionedMixin, db.Model):
     response_sha256: Mapped[str | None] = mapped_column(String(64))
     next_due_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A manual check its organisation marked shareable: shared (``organisation_id`` empty) and
+    # shown to the others as "delad av <organisation>". Empty for own and automatic checks.
+    shared_by_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
 
     provider: Mapped[Provider] = relationship()
     evidence_document: Mapped[EvidenceDocument | None] = relationship()
+    # Joined (a tiny table): the history shows "delad av …" without a statement per check.
+    shared_by: Mapped[Organisation | None] = relationship(foreign_keys=[shared_by_organisation_id], lazy="joined")
+
+    @property
+    def shared(self) -> bool:
+        """Seen by every organisation: an automatic register answer, or a manual check marked shareable."""
+        return self.organisation_id is None

@@ -37,12 +37,12 @@ from vendor_registry.codes import CheckOutcome, CheckType, VerificationMethod
 from vendor_registry.database import utcnow
 from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
-from vendor_registry.organisations.tenancy import mark_shared
 from vendor_registry.licences.models import Licence
 from vendor_registry.licences.verification import (
     VerificationOutcome,
     apply_register_answer,
 )
+from vendor_registry.organisations.tenancy import mark_shared, organisation_for_writes
 from vendor_registry.providers.models import Provider
 from vendor_registry.text import stored
 
@@ -222,14 +222,18 @@ def validate_manual(data: Mapping[str, Any], provider_id: int | None = None) -> 
         raise ValidationFailed(errors)
     return {"check_type": check_type, "result": result, "performed_on": performed_on,
             "summary": summary, "evidence": (data.get("evidence") or "").strip() or None,
-            "next_due_on": due, "evidence_document_id": document_id}
+            "next_due_on": due, "evidence_document_id": document_id, "shareable": data.get("shareable") is True}
 
 
 def record_manual_check(provider: Provider, data: Mapping[str, Any], *,
                         upload: tuple[BinaryIO, str | None] | None = None) -> BackgroundCheck:
     """A check a person made (tax, debts, staff records, declarations…), with its evidence.
 
-    Everything is validated before the document is stored, so bad input keeps nothing.
+    Everything is validated before the document is stored, so bad input keeps nothing. The
+    check is the recording organisation's own unless ``shareable`` is true: then it is shared
+    (every organisation sees it, and counts it for "checks current") and names the organisation
+    that recorded it. Its file stays the organisation's own either way: check evidence may hold
+    personal data (a staff member's register extract), and the result and summary are the fact.
     """
     values = validate_manual(data, provider.id)
     document = None
@@ -247,6 +251,14 @@ def record_manual_check(provider: Provider, data: Mapping[str, Any], *,
         next_due_on=values["next_due_on"] or next_due_on(provider, values["check_type"], performed_on,
                                                           values["result"]),
     )
+    organisation_id = organisation_for_writes()
+    if document is not None:
+        document.organisation_id = organisation_id
+    if values["shareable"]:
+        mark_shared(check)
+        check.shared_by_organisation_id = organisation_id
+    else:  # own, also when a job or the command line records it (fail closed)
+        check.organisation_id = organisation_id
     db.session.add(check)
     db.session.flush()
     return check

@@ -34,7 +34,9 @@ from vendor_registry.demand.requirements import (
 )
 from vendor_registry.extensions import db
 from vendor_registry.methods.queries import active_methods, service_area_choices
+from vendor_registry.organisations.tenancy import current_organisation_id
 from vendor_registry.parsing import record_id, record_ids
+from vendor_registry.reviews.queries import published_summary
 
 bp = Blueprint("demand", __name__, url_prefix="/demand")
 
@@ -218,8 +220,10 @@ def match_explain(provider_id: int):
     item = result.outcome_for(provider_id)
     if item is None:
         abort(404)
+    # what the other organisations published about it (shared on purpose): one statement
+    published = published_summary(provider_id, excluding_organisation_id=current_organisation_id())
     return render_template("demand/explain.html", item=item, result=result, meta=meta, need_args=_need_args(),
-                           describe=describe, kind_label=kind_label)
+                           describe=describe, kind_label=kind_label, published=published)
 
 
 @bp.route("/match/compare")

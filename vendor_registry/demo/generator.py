@@ -47,6 +47,7 @@ from vendor_registry.demo.reference import (  # noqa: F401 (DEMO_PASSWORDS: the 
     _ensure_users,
     _profiles,
 )
+from vendor_registry.demo.second import add_second_organisation
 from vendor_registry.demo.story import TYPICAL_COUNTY, Slot, slot
 from vendor_registry.flags.bulkwrite import paused_gc
 from vendor_registry.organisations.tenancy import organisation_for_writes
@@ -367,11 +368,14 @@ def _generate(session: Session, providers: int, seed: int, today: date) -> dict[
     _ensure_users(session, builder.counts)
     methods = _ensure_catalogue(session)
     start = session.scalar(select(func.count()).select_from(_provider_model())) or 0
+    first_ids: list[int] = []  # the run's first providers: the second organisation decides on them
     # In batches, with two flushes each (provider ids, then licence ids), not one per provider.
     for first in range(0, providers, _BATCH):
         cast = [(start + offset, slot(start + offset)) for offset in range(first, min(first + _BATCH, providers))]
         made = [(_provider(builder, index, part), part) for index, part in cast]
         session.flush()
+        if not first_ids:
+            first_ids = [provider.id for provider, _part in made]
         licences = [_licences(builder, provider, part) for provider, part in made]
         session.flush()  # an IVO register answer names our licence by id
         for (provider, part), licence in zip(made, licences, strict=True):
@@ -383,4 +387,5 @@ def _generate(session: Session, providers: int, seed: int, today: date) -> dict[
         builder.write_pending()
     session.flush()
     _profiles(session, builder.counts)
+    add_second_organisation(session, first_ids, today, builder.counts)
     return builder.counts

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     FieldList,
     Form,
     FormField,
@@ -105,3 +106,12 @@ class ReviewForm(AppForm):
     @classmethod
     def initial_from(cls, review) -> dict:
         return {"version": review.version, "kind": review.kind.value, "outcome": review.outcome.value}
+
+
+class PublishForm(AppForm):
+    """Publishing a review for the other organisations: the page shows exactly what they will see."""
+
+    include_summary = BooleanField(_l("Ta med sammanfattningen"), default=True,
+                                   description=_l("Andra organisationer ser då texten ovan. Den får inte "
+                                                  "innehålla något som kan peka ut en person."))
+    publish = SubmitField(_l("Publicera för andra organisationer"))

@@ -25,14 +25,22 @@ from vendor_registry.contracts.models import Contract
 from vendor_registry.errors import ValidationFailed
 from vendor_registry.extensions import db
 from vendor_registry.providers.models import Provider
-from vendor_registry.reviews.models import Review, ReviewAction
+from vendor_registry.reviews.models import PublishedReview, Review, ReviewAction
 
 RATING_FIELDS = tuple(f"rating_{d.value}" for d in RatingDimension)
 # YYMMDD-NNNN, YYYYMMDDNNNN and the like: a personal identity number has no place here.
 _PERSONAL_NUMBER = re.compile(r"(?<!\d)(?:\d{2})?\d{6}[-+ ]?\d{4}(?!\d)")
 _NO_PERSONAL_DATA = _l("Texten ser ut att innehålla ett personnummer. Skriv inga uppgifter om den placerade personen.")
 
-__all__ = ["ValidationFailed", "allowed_kinds", "complete_action", "create_review", "may_record", "update_review"]
+__all__ = ["ValidationFailed", "allowed_kinds", "complete_action", "create_review", "may_publish", "may_record",
+           "publish_review", "unpublish_review", "update_review"]
+
+#: What may be published for the other organisations. A follow-up after a placement may not: its
+#: date, the provider and the publishing municipality together say where and when that
+#: municipality placed someone (for a person under threat, the very thing to keep secret).
+PUBLISHABLE_KINDS = tuple(kind for kind in ReviewKind if kind is not ReviewKind.PLACEMENT_FOLLOW_UP)
+_NOT_PUBLISHABLE = _l("En uppföljning efter placering kan inte publiceras: datum, utförare och kommun "
+                      "tillsammans kan röja en placering.")
 
 
 def allowed_kinds(user: Any) -> list[ReviewKind]:
@@ -164,11 +172,16 @@ def update_review(review: Review, data: Mapping[str, Any], seen_version: int | s
     errors: dict[str, list[Any]] = {}
     values = _clean(review.provider, data, user, errors)
     rows = _clean_actions(data, values.get("performed_on"), errors)
+    if review.publication is not None and values.get("kind") not in (None, *PUBLISHABLE_KINDS):
+        _add(errors, "kind", _l("Uppföljningen är publicerad och kan inte bli en uppföljning efter placering. "
+                                "Dra tillbaka publiceringen först."))
     if errors:
         raise ValidationFailed(errors)
     for key, value in values.items():
         setattr(review, key, value)
     _apply_actions(review, rows)
+    if review.publication is not None:  # what the others see follows the correction
+        _copy_published(review, review.publication, include_summary=review.publication.summary is not None)
     db.session.flush()
     return review
 
@@ -185,3 +198,53 @@ def complete_action(action: ReviewAction, seen_version: int | str | None,
         db.session.flush()
     return action
 
+
+
+def may_publish(user: Any, review: Review) -> bool:
+    """Who may record the review's kind may publish it, if the kind may be published at all."""
+    return review.kind in PUBLISHABLE_KINDS and may_record(user, review.kind)
+
+
+def _copy_published(review: Review, publication: PublishedReview, *, include_summary: bool) -> None:
+    publication.provider_id = review.provider_id
+    publication.kind = review.kind
+    publication.performed_on = review.performed_on
+    publication.outcome = review.outcome
+    publication.summary = review.summary if include_summary else None
+    for name in RATING_FIELDS:
+        setattr(publication, name, getattr(review, name))
+
+
+def publish_review(review: Review, *, include_summary: bool = True) -> PublishedReview:
+    """Show the review's outcome (and, if wished, its summary) to every other organisation,
+    under the name of the organisation that made it; publishing again refreshes what is shown.
+
+    Only the review's own organisation can reach it (it is an own record), and the publisher is
+    the review's organisation, never something a request names. The summary passes the
+    personal-data guard again (a review saved before the guard existed is checked here too)."""
+    user = acting_user()
+    if review.kind not in PUBLISHABLE_KINDS:
+        raise ValidationFailed({"kind": [_NOT_PUBLISHABLE]})
+    if not may_publish(user, review):
+        raise PermissionError(review.kind)
+    if include_summary and review.summary and _PERSONAL_NUMBER.search(review.summary):
+        raise ValidationFailed({"summary": [_NO_PERSONAL_DATA]})
+    publication = review.publication
+    if publication is None:
+        publication = PublishedReview(publisher_organisation_id=review.organisation_id)
+        review.publication = publication
+    _copy_published(review, publication, include_summary=include_summary)
+    db.session.flush()
+    return publication
+
+
+def unpublish_review(review: Review) -> None:
+    """Withdraw what was published; withdrawing twice is harmless."""
+    user = acting_user()
+    if not may_record(user, review.kind):
+        raise PermissionError(review.kind)
+    publication = review.publication
+    if publication is not None:
+        db.session.delete(publication)  # explicitly: an orphan removed by the cascade alone is not audited
+        review.publication = None
+        db.session.flush()

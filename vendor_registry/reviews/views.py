@@ -8,9 +8,10 @@ from flask_login import current_user
 from vendor_registry import editing
 from vendor_registry.auth.permissions import Permission, require
 from vendor_registry.background_checks.evidence import document_choices
+from vendor_registry.organisations.queries import names_by_id
 from vendor_registry.providers.queries import get_provider_or_404
 from vendor_registry.reviews import queries, services
-from vendor_registry.reviews.forms import ReviewForm
+from vendor_registry.reviews.forms import PublishForm, ReviewForm
 
 bp = Blueprint("reviews", __name__)
 
@@ -75,6 +76,46 @@ def complete_action(action_id: int):
                    lambda exc: _("Åtgärden ändrades av %(who)s %(when)s. Kontrollera den och försök igen.",
                                  who=exc.changed_by or _("okänd"), when=_format_when(exc.changed_at)))
     return redirect(url_for("reviews.edit", review_id=action.review_id)), 303
+
+
+@bp.route("/reviews/<int:review_id>/publish", methods=["GET", "POST"])
+@require(Permission.RECORD_REVIEW)
+def publish(review_id: int):
+    """Show what the other organisations would see, then publish it (or refresh what they see)."""
+    review = queries.get_review_or_404(review_id)  # an own record: another organisation's is 404
+    if not services.may_publish(current_user, review):
+        abort(403)
+    form = PublishForm(data={"include_summary": review.publication is None or review.publication.summary is not None}
+                       if request.method == "GET" else None)
+    if form.validate_on_submit():
+        outcome = editing.save(form, lambda: services.publish_review(review, include_summary=form.include_summary.data),
+                               _("Uppföljningen är publicerad för andra organisationer."))
+        if outcome.saved:
+            return redirect(url_for("providers.detail", provider_id=review.provider_id, _anchor="reviews"))
+    publisher_name = names_by_id({review.organisation_id}).get(review.organisation_id, "")
+    return render_template("reviews/publish.html", form=form, review=review, provider=review.provider,
+                           publisher_name=publisher_name), editing.page_status(form)
+
+
+@bp.route("/reviews/<int:review_id>/unpublish", methods=["POST"])
+@require(Permission.RECORD_REVIEW)
+def unpublish(review_id: int):
+    review = queries.get_review_or_404(review_id)
+    form = PublishForm()  # the CSRF token only
+    if not form.validate_on_submit():
+        abort(400)
+    editing.delete(lambda: services.unpublish_review(review),
+                   _("Publiceringen är tillbakadragen: andra organisationer ser inte längre uppföljningen."), "")
+    return redirect(url_for("providers.detail", provider_id=review.provider_id, _anchor="reviews")), 303
+
+
+@bp.route("/published-reviews/<int:published_id>")
+@require(Permission.VIEW_PROVIDERS)
+def published(published_id: int):
+    """A review another organisation published (a shared record: every organisation may read it)."""
+    item = queries.get_published_or_404(published_id)
+    return render_template("reviews/published.html", item=item, provider=item.provider,
+                           own=item.publisher_organisation_id == current_user.organisation_id)
 
 
 def _format_when(value) -> str:

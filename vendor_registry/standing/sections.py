@@ -38,8 +38,10 @@ from vendor_registry.flags.models import Flag
 from vendor_registry.flags.visibility import ShownFlag, shown_flags
 from vendor_registry.licences.queries import licence_state_map, licences_for_provider
 from vendor_registry.methods.models import ProviderMethod
+from vendor_registry.organisations.tenancy import current_organisation_id
 from vendor_registry.providers.models import ApprovalEvent, Provider
 from vendor_registry.reviews.models import Review
+from vendor_registry.reviews.queries import PublishedSummary, published_summary
 
 RECENT_FLAG_DAYS = 90
 CHECK_HISTORY_LIMIT = 200
@@ -73,6 +75,7 @@ class ProviderPage:
     check_history: list | None = None  # None: the viewer may not see check details
     checks_due: list[CheckDue] | None = None
     reviews: list = field(default_factory=list)
+    published: PublishedSummary | None = None  # what other organisations published about the provider
     open_flags: list[ShownFlag] = field(default_factory=list)  # as the viewer may read them
     recent_flags: list[ShownFlag] = field(default_factory=list)
     approval_events: list = field(default_factory=list)
@@ -116,7 +119,8 @@ def checks_due(provider_id: int, history: list[BackgroundCheck]) -> list[CheckDu
 
 def reviews_for_provider(provider_id: int) -> list[Review]:
     stmt = (select(Review).where(Review.provider_id == provider_id)
-            .options(selectinload(Review.actions)).order_by(Review.performed_on.desc(), Review.id.desc()))
+            .options(selectinload(Review.actions), selectinload(Review.publication))
+            .order_by(Review.performed_on.desc(), Review.id.desc()))
     return list(db.session.scalars(stmt))
 
 
@@ -153,6 +157,8 @@ def load_provider_page(provider: Provider, user: Any) -> ProviderPage:
         page.check_history = check_history(provider.id)
         page.checks_due = checks_due(provider.id, page.check_history)
     page.reviews = reviews_for_provider(provider.id)
+    # shared on purpose: the others' publications (the viewer's own reviews are listed in full)
+    page.published = published_summary(provider.id, excluding_organisation_id=current_organisation_id())
     page.evidence = evidence_for_provider(provider.id, user)
     live, recent = flags_for_provider(provider.id)
     page.open_flags, page.recent_flags = shown_flags(live, user), shown_flags(recent, user)
