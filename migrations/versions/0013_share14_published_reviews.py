@@ -2,14 +2,14 @@
 for the others) and background_checks.shared_by_organisation_id (a manual check marked
 shareable: shared, naming the organisation that recorded it).
 
-Revision ID: 0100_share14
-Revises: 0011_organisations
+Revision ID: 0013_share14
+Revises: 0012_pages15
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0100_share14"
-down_revision = "0011_organisations"
+revision = "0013_share14"
+down_revision = "0012_pages15"
 branch_labels = None
 depends_on = None
 
