@@ -1,0 +1,93 @@
+"""Each organisation's own view of a shared flag (issue 14).
+
+A flag raised from shared facts (a revoked permit, a failed register check) is one row that
+every organisation sees; whether it is acknowledged, assigned, snoozed, resolved or dismissed is
+each organisation's own judgement, kept in a ``FlagHandling`` row per (flag, organisation).
+An organisation's own flags (its contracts, its reviews, its manual checks) keep their handling
+in the flag row itself, as before. Code acting for the whole installation (a job, the command
+line, a test) reads and writes the flag row.
+
+What an organisation sees (``FlagView``), for a shared flag with its handling ``h``:
+its own closing (resolved, dismissed) first; then the rule's resolving (the condition cleared:
+resolved for everybody); then its acknowledgement; else the flag row's status (open).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagStatus
+from vendor_registry.flags.models import CLOSED_STATUSES, Flag, FlagHandling
+from vendor_registry.organisations.tenancy import current_organisation_id
+
+
+@dataclass(frozen=True)
+class FlagView:
+    status: FlagStatus
+    acknowledged_at: datetime | None
+    acknowledged_by: Any
+    ack_comment: str | None
+    snoozed_until: date | None
+    assignee_id: int | None
+    assignee: Any
+    resolved_at: datetime | None
+    resolved_by_label: str | None
+    resolution_note: str | None
+    #: The version an edit form carries: the organisation's handling's for a shared flag it has
+    #: acted on, the flag row's otherwise.
+    version: int
+    #: True where the organisation's handling row applies (a shared flag, in an organisation).
+    handled_apart: bool
+
+
+def handled_apart(flag: Flag) -> bool:
+    """Whether a person's action on ``flag`` goes to their organisation's handling row."""
+    return flag.organisation_id is None and current_organisation_id() is not None
+
+
+def _loaded_handling(flag: Flag) -> FlagHandling | None:
+    handling = flag.__dict__.get("acting_handling")
+    if handling is None and "acting_handling" not in flag.__dict__:
+        handling = flag.acting_handling
+    return handling
+
+
+def effective_status(row_status: FlagStatus, handling_status: FlagStatus | None) -> FlagStatus:
+    if handling_status in CLOSED_STATUSES:
+        return handling_status
+    if row_status not in LIVE_FLAG_STATUSES or handling_status is None:
+        return row_status
+    return handling_status
+
+
+def flag_view(flag: Flag) -> FlagView:
+    apart = handled_apart(flag)
+    h = _loaded_handling(flag) if apart else None
+    if h is None:
+        return FlagView(flag.status, flag.acknowledged_at, flag.acknowledged_by, flag.ack_comment,
+                        flag.snoozed_until, flag.assignee_id, flag.assignee, flag.resolved_at,
+                        flag.resolved_by_label, flag.resolution_note, flag.version, apart)
+    closer = h if h.status in CLOSED_STATUSES else flag
+    return FlagView(effective_status(flag.status, h.status), h.acknowledged_at, h.acknowledged_by, h.ack_comment,
+                    h.snoozed_until, h.assignee_id, h.assignee, closer.resolved_at, closer.resolved_by_label,
+                    closer.resolution_note, h.version, True)
+
+
+def handling_target(flag: Flag, session: Session | None = None) -> Flag | FlagHandling:
+    """Where a person's action on ``flag`` is written: the acting organisation's handling of a
+    shared flag (made, open, on the first action), else the flag row. Both have the same
+    handling columns (status, acknowledged_*, ack_comment, snoozed_until, assignee_id, resolved_*,
+    resolution_note), so the services write either alike."""
+    if not handled_apart(flag):
+        return flag
+    handling = _loaded_handling(flag)
+    if handling is None:
+        session = session or object_session(flag)
+        handling = FlagHandling(flag_id=flag.id, organisation_id=current_organisation_id(), status=FlagStatus.OPEN)
+        session.add(handling)
+        set_committed_value(flag, "acting_handling", handling)
+    return handling
