@@ -35,21 +35,27 @@ class FlagSchema(s.ApiSchema):
     subject = s.Str(required=True, attribute="subject_key",
                     metadata={"description": "Vad avvikelsen gäller, t.ex. licence:12 eller check:insurance."})
     severity = s.Str(required=True, validate=s.one_of(FlagSeverity))
-    status = s.Str(required=True, validate=s.one_of(FlagStatus))
+    shared = s.Bool(required=True, metadata={"description": (
+        "true: avvikelsen bygger på delade uppgifter (tillstånd, registerkontroller) och syns för alla "
+        "organisationer; kvittens, ansvarig och avslut nedan är din organisations egna. false: din "
+        "organisations egen avvikelse (avtal, uppföljning, manuella kontroller).")})
+    status = s.Str(required=True, validate=s.one_of(FlagStatus), attribute="view.status",
+                   metadata={"description": "Status som din organisation ser den."})
     raised_at = s.DateTime(required=True)
     last_seen_at = s.DateTime(required=True)
     message = s.Str(required=True)
-    acknowledged_at = s.DateTime(required=True, allow_none=True)
-    ack_comment = s.Str(required=True, allow_none=True)
-    snoozed_until = s.Date(required=True, allow_none=True)
-    resolved_at = s.DateTime(required=True, allow_none=True)
-    resolution_note = s.Str(required=True, allow_none=True)
-    resolved_by = s.Str(required=True, allow_none=True, attribute="resolved_by_label")
-    assignee_id = s.Int(required=True, allow_none=True, metadata={"description": "Ansvarig användare."})
+    acknowledged_at = s.DateTime(required=True, allow_none=True, attribute="view.acknowledged_at")
+    ack_comment = s.Str(required=True, allow_none=True, attribute="view.ack_comment")
+    snoozed_until = s.Date(required=True, allow_none=True, attribute="view.snoozed_until")
+    resolved_at = s.DateTime(required=True, allow_none=True, attribute="view.resolved_at")
+    resolution_note = s.Str(required=True, allow_none=True, attribute="view.resolution_note")
+    resolved_by = s.Str(required=True, allow_none=True, attribute="view.resolved_by_label")
+    assignee_id = s.Int(required=True, allow_none=True, attribute="view.assignee_id",
+                        metadata={"description": "Ansvarig användare."})
     escalated_at = s.DateTime(required=True, allow_none=True)
     details = s.Dict(required=True, allow_none=True,
                      metadata={"description": "Regelns underlag, t.ex. tillståndets slutdatum eller kontrollens id."})
-    version = s.Int(required=True)
+    version = s.Int(required=True, attribute="view.version")
 
 
 class FlagQuerySchema(s.PageQuerySchema):

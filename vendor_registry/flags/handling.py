@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -91,3 +92,47 @@ def handling_target(flag: Flag, session: Session | None = None) -> Flag | FlagHa
         session.add(handling)
         set_committed_value(flag, "acting_handling", handling)
     return handling
+
+
+def apply_handlings(session: Session, flags: list[Flag], values: dict[str, Any]) -> None:
+    """The bulk path (``flags.bulk``) for shared flags: the acting organisation's handlings that
+    exist are changed with one UPDATE, the missing ones made with one INSERT; both audited in
+    bulk. The loaded flags are brought up to date (their ``acting_handling``) without reloading."""
+    if not flags:
+        return
+    from vendor_registry.audit.context import current_actor
+    from vendor_registry.audit.listener import insert_audited
+    from vendor_registry.database import utcnow
+    from vendor_registry.flags.reconcile import record_flag_events
+
+    organisation_id = current_organisation_id()
+    existing = [flag for flag in flags if _loaded_handling(flag) is not None]
+    missing = [flag for flag in flags if _loaded_handling(flag) is None]
+    table = FlagHandling.__table__
+    if existing:
+        handlings = [_loaded_handling(flag) for flag in existing]
+        session.execute(update(table).where(table.c.id.in_([h.id for h in handlings]))
+                        .values(**values, version=table.c.version + 1))
+        events = []
+        for flag, handling in zip(existing, handlings, strict=True):
+            changes = {key: [getattr(handling, key), value] for key, value in values.items()
+                       if _plain(getattr(handling, key)) != _plain(value)}
+            if changes:
+                events.append(("update", handling.id, flag.provider_id, changes, organisation_id))
+            for key, value in values.items():
+                set_committed_value(handling, key, value)
+            set_committed_value(handling, "version", handling.version + 1)
+        record_flag_events(session, current_actor(), utcnow(), events, entity_type=FlagHandling.__tablename__)
+    if missing:
+        rows = [{"flag_id": flag.id, "provider_id": flag.provider_id, "organisation_id": organisation_id,
+                 "status": FlagStatus.OPEN, **values} for flag in missing]
+        insert_audited(session, FlagHandling, [{k: v for k, v in row.items() if k != "provider_id"} for row in rows])
+        made = {h.flag_id: h for h in session.scalars(
+            select(FlagHandling).where(FlagHandling.flag_id.in_([flag.id for flag in missing]),
+                                       FlagHandling.organisation_id == organisation_id))}
+        for flag in missing:
+            set_committed_value(flag, "acting_handling", made.get(flag.id))
+
+
+def _plain(value: Any) -> Any:
+    return getattr(value, "value", value)

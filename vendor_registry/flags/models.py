@@ -104,6 +104,11 @@ class Flag(SharedOrOwned, VersionedMixin, db.Model):
     )
 
     @property
+    def shared(self) -> bool:
+        """Raised from shared facts, seen by every organisation (issue 14)."""
+        return self.organisation_id is None
+
+    @property
     def view(self) -> FlagView:
         """The flag as the acting organisation handles it (``flags.handling``)."""
         from vendor_registry.flags.handling import flag_view

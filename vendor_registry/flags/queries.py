@@ -104,8 +104,9 @@ class FlagFilters:
 
 def _flag_conditions(filters: FlagFilters, current_user_id: int | None) -> list:
     """The filters on the flag's own columns (the count needs no join for these)."""
-    conditions = [_unindexed(Flag.status).in_(LIVE_FLAG_STATUSES) if filters.status == "active"
-                  else Flag.status == filters.status]
+    # The status as the acting organisation sees it (its own handling of a shared flag, issue 14).
+    conditions = [Flag.view_status.in_(LIVE_FLAG_STATUSES) if filters.status == "active"
+                  else Flag.view_status == filters.status]
     if filters.severity:
         conditions.append(Flag.severity == filters.severity)
     if filters.rule:
@@ -113,11 +114,11 @@ def _flag_conditions(filters: FlagFilters, current_user_id: int | None) -> list:
     if filters.min_age_days is not None:
         conditions.append(Flag.raised_at <= utcnow() - timedelta(days=filters.min_age_days))
     if filters.assignee == "none":
-        conditions.append(Flag.assignee_id.is_(None))
+        conditions.append(Flag.view_assignee_id.is_(None))
     elif filters.assignee == "me":
-        conditions.append(Flag.assignee_id == current_user_id)
+        conditions.append(Flag.view_assignee_id == current_user_id)
     elif filters.assignee:
-        conditions.append(Flag.assignee_id == record_id(filters.assignee))
+        conditions.append(Flag.view_assignee_id == record_id(filters.assignee))
     return conditions
 
 
@@ -173,7 +174,7 @@ def assignable_users() -> list[User]:
 def overview(today: date | None = None, lapse_days: int = 60) -> dict[str, Any]:
     """The supervisors' overview, in five aggregate queries."""
     today = today or clock.today()
-    active = Flag.status.in_(LIVE_FLAG_STATUSES)
+    active = Flag.view_status.in_(LIVE_FLAG_STATUSES)
     by_severity = dict(db.session.execute(
         select(Flag.severity, func.count()).where(active).group_by(Flag.severity)).all())
     by_rule = dict(db.session.execute(select(Flag.rule, func.count()).where(active).group_by(Flag.rule)).all())
@@ -236,7 +237,7 @@ def open_flag_counts(provider_ids: ProviderIds) -> dict[int, FlagCounts]:
     for condition in in_set(Flag.provider_id, ids):
         stmt = (
             select(Flag.provider_id, Flag.severity, func.count())
-            .where(condition, Flag.status.in_(LIVE_FLAG_STATUSES))
+            .where(condition, Flag.view_status.in_(LIVE_FLAG_STATUSES))
             .group_by(Flag.provider_id, Flag.severity)
         )
         for provider_id, severity, count in db.session.execute(stmt):
