@@ -20,6 +20,7 @@ ENTITY_LABELS: dict[str, LazyString] = {
     "reviews": _l("Uppföljning"),
     "review_actions": _l("Åtgärd från uppföljning"),
     "flags": _l("Avvikelse"),
+    "flag_handlings": _l("Organisationens hantering av en delad avvikelse"),
     "flag_rule_states": _l("Regelns första körning"),
     "approval_events": _l("Statusändring"),
     "evidence_documents": _l("Underlagsdokument"),
@@ -179,6 +180,8 @@ TABLE_FIELD_LABELS: dict[tuple[str, str], LazyString] = {
     ("providers", "status"): _l("Godkännandestatus"),
     ("provider_approvals", "status"): _l("Godkännandestatus"),
     ("flags", "status"): _l("Avvikelsens status"),
+    ("flag_handlings", "status"): _l("Avvikelsens status hos organisationen"),
+    ("flag_handlings", "flag_id"): _l("Avvikelse"),
     ("demand_profiles", "status"): _l("Profilens status"),
 }
 
