@@ -14,11 +14,11 @@ from vendor_registry.api.auth import api_require
 from vendor_registry.api.errors import RECORD_SERIALIZERS, ApiProblem
 from vendor_registry.api.providers import MAX_ID
 from vendor_registry.api.registry import make_blueprint
-from vendor_registry.audit.queries import events_for_entity
 from vendor_registry.auth.permissions import Permission, has_permission
 from vendor_registry.codes import FlagRule, FlagSeverity, FlagStatus
 from vendor_registry.extensions import db
 from vendor_registry.flags import bulk, queries, services
+from vendor_registry.flags.handling import history_of
 from vendor_registry.flags.models import Flag
 from vendor_registry.providers.orgnr import OrgNumberError, normalise_org_number
 from vendor_registry.providers.queries import get_provider_by_org_number
@@ -167,7 +167,10 @@ def _provider_or_none(org_number: str):
 
 
 def _flag_or_404(flag_id: int) -> Flag:
-    flag = db.session.scalar(db.select(Flag).where(Flag.id == flag_id).options(joinedload(Flag.provider)))
+    # populate_existing: the acting organisation's handling as it is now, even where the flag
+    # is already in the session (loaded with another scope's handling, or before one was made)
+    flag = db.session.scalar(db.select(Flag).where(Flag.id == flag_id).options(joinedload(Flag.provider))
+                             .execution_options(populate_existing=True))
     if flag is None:
         abort(404)
     return flag
@@ -214,7 +217,8 @@ def flag_history(flag_id: int):
     Varje ändring ur ändringsloggen: upptäckt, skärpt, kvitterad, tilldelad, löst eller avfärdad.
     """
     flag = _flag_or_404(flag_id)
-    return {"items": events_for_entity(Flag.__tablename__, flag.id, limit=500)}
+    # A shared flag: with the caller's organisation's own handling of it (issue 14).
+    return {"items": history_of(flag)}
 
 
 def _transition(flag_id: int, apply) -> Flag:

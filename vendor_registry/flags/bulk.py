@@ -88,6 +88,7 @@ def _partition(session: Session, selection: Mapping[int, int | None]) -> tuple[l
         select(Flag).where(Flag.id.in_(list(selection)))
         .options(joinedload(Flag.provider, innerjoin=True))
         .with_for_update(of=Flag)
+        .execution_options(populate_existing=True)  # the acting organisation's handling as it is now
     ).unique()
     found = {flag.id: flag for flag in rows}
     active, skipped = [], []

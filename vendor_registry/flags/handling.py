@@ -38,8 +38,9 @@ class FlagView:
     resolved_at: datetime | None
     resolved_by_label: str | None
     resolution_note: str | None
-    #: The version an edit form carries: the organisation's handling's for a shared flag it has
-    #: acted on, the flag row's otherwise.
+    #: The version an edit form carries: the flag row's, plus the organisation's handling's for a
+    #: shared flag it has acted on (both only grow, so any change by the rules or by a colleague
+    #: makes a form stale, as a change of the row did before).
     version: int
     #: True where the organisation's handling row applies (a shared flag, in an organisation).
     handled_apart: bool
@@ -75,7 +76,44 @@ def flag_view(flag: Flag) -> FlagView:
     closer = h if h.status in CLOSED_STATUSES else flag
     return FlagView(effective_status(flag.status, h.status), h.acknowledged_at, h.acknowledged_by, h.ack_comment,
                     h.snoozed_until, h.assignee_id, h.assignee, closer.resolved_at, closer.resolved_by_label,
-                    closer.resolution_note, h.version, True)
+                    closer.resolution_note, flag.version + h.version, True)
+
+
+def latest_change(flag: Flag) -> Any:
+    """The newest audit event of the flag or of the acting organisation's handling of it: what
+    a stale edit of a shared flag missed (``services._check_open``)."""
+    from vendor_registry.audit.models import events_for_entity
+
+    handling = _loaded_handling(flag) if handled_apart(flag) else None
+    events = [e for e in events_for_entity(Flag.__tablename__, flag.id, limit=1)]
+    if handling is not None:
+        events += events_for_entity(FlagHandling.__tablename__, handling.id, limit=1)
+    return max(events, key=lambda e: (e.occurred_at, e.id), default=None)
+
+
+def history_of(flag: Flag) -> list[Any]:
+    """The flag's trail as the acting organisation reads it, newest first: the flag's events and
+    those of its own handling of a shared flag, the latter told as changes of the flag (an
+    organisation's first action on a shared flag is an update of its view, from open)."""
+    from sqlalchemy.orm import make_transient
+
+    from vendor_registry.audit.models import events_for_entity
+
+    events = list(events_for_entity(Flag.__tablename__, flag.id, limit=500))
+    handling = _loaded_handling(flag) if handled_apart(flag) else None
+    if handling is not None:
+        for event in events_for_entity(FlagHandling.__tablename__, handling.id, limit=500):
+            object_session(event).expunge(event)
+            make_transient(event)
+            changes = {key: value for key, value in event.changes.items()
+                       if key not in ("id", "flag_id", "organisation_id", "version")}
+            if event.action == "insert" and "status" in changes:
+                changes["status"] = [FlagStatus.OPEN.value, changes["status"][1]]
+            event.changes = changes
+            event.action = "update" if event.action == "insert" else event.action
+            events.append(event)
+    events.sort(key=lambda e: (e.occurred_at, e.id), reverse=True)
+    return events[:500]
 
 
 def handling_target(flag: Flag, session: Session | None = None) -> Flag | FlagHandling:

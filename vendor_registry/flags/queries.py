@@ -159,7 +159,9 @@ def paginate_flags(filters: FlagFilters, page: int, per_page: int, current_user_
 
 
 def get_flag_or_404(flag_id: int) -> Flag:
-    return db.first_or_404(select(Flag).where(Flag.id == flag_id).options(joinedload(Flag.provider)))
+    # populate_existing: the acting organisation's handling as it is now (``api.flags`` says why)
+    return db.first_or_404(select(Flag).where(Flag.id == flag_id).options(joinedload(Flag.provider))
+                           .execution_options(populate_existing=True))
 
 
 def assignable_users() -> list[User]:

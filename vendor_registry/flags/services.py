@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session, object_session
 from vendor_registry import clock
 from vendor_registry.audit.context import current_actor
 from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagRule, FlagStatus
-from vendor_registry.concurrency import check_version
+from vendor_registry.concurrency import StaleRecordError, check_version
 from vendor_registry.database import utcnow
 from vendor_registry.errors import ValidationFailed
 from vendor_registry.flags.bulkwrite import paused_gc
-from vendor_registry.flags.handling import handling_target
+from vendor_registry.flags.handling import handling_target, latest_change
 from vendor_registry.flags.models import Flag, FlagHandling
 from vendor_registry.flags.reconcile import (
     ReconcileCounts,
@@ -108,8 +108,20 @@ def _check_open(flag: Flag, seen_version: int | None) -> None:
     """The version check (of the organisation's handling of a shared flag, else of the flag
     row) and the check that the flag is still open in the acting organisation's view."""
     view = flag.view
-    handling = flag.acting_handling if view.handled_apart else None
-    check_version(handling if handling is not None else flag, seen_version)
+    if not view.handled_apart:
+        check_version(flag, seen_version)
+    else:  # a shared flag: its row and the organisation's handling make its version
+        try:
+            seen = int(seen_version) if seen_version not in (None, "") else None
+        except (TypeError, ValueError):
+            seen = None
+        if seen is None:
+            raise StaleRecordError(flag, -1)
+        if seen != view.version:
+            latest = latest_change(flag)
+            raise StaleRecordError(flag, seen, changed_by=latest.actor_label if latest else None,
+                                   changed_at=latest.occurred_at if latest else None,
+                                   changes=dict(latest.changes) if latest else {})
     if view.status not in LIVE_FLAG_STATUSES:
         raise ValidationFailed({"status": [str(ERR_CLOSED)]})
 
