@@ -20,7 +20,13 @@ from tests.flags.conftest import view_of
 from vendor_registry import clock
 from vendor_registry.audit.context import acting_as, job_actor
 from vendor_registry.audit.models import AuditEvent
-from vendor_registry.codes import FlagRule, FlagSeverity, FlagStatus, LicenceStatus, ProviderStatus
+from vendor_registry.codes import (
+    FlagRule,
+    FlagSeverity,
+    FlagStatus,
+    LicenceStatus,
+    ProviderStatus,
+)
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
 from vendor_registry.flags import notify
@@ -28,7 +34,10 @@ from vendor_registry.flags.models import Flag, FlagHandling, Notification
 from vendor_registry.flags.refresh import refresh_provider_flags
 from vendor_registry.jobs.sweeps import run_sweep
 from vendor_registry.licences.models import Licence
-from vendor_registry.organisations.tenancy import default_organisation_id, within_organisation
+from vendor_registry.organisations.tenancy import (
+    default_organisation_id,
+    within_organisation,
+)
 from vendor_registry.providers.models import Provider
 
 
@@ -168,7 +177,7 @@ def test_an_organisations_contract_raises_a_flag_only_it_sees(app, db_session):
 
 
 def test_approval_in_one_organisation_only_still_gives_the_critical_licence_missing(app, db_session):
-    malmo, lund = _orgs()
+    _malmo, lund = _orgs()
     provider = make_provider(status=ProviderStatus.DRAFT)  # Malmö has decided nothing
     _approve_in(lund, provider)
     reviewing = make_provider(status=ProviderStatus.UNDER_REVIEW)  # under review in Malmö, nowhere approved
@@ -228,3 +237,52 @@ def test_sweep_and_refresh_statement_counts_do_not_grow_with_providers(app, db_s
         with statement_counter() as all_of_them:
             refresh_provider_flags(db.session, ids)
     assert len(one) == len(all_of_them)
+
+
+def test_manual_checks_are_each_organisations_own_and_register_checks_shared(app, db_session):
+    from tests.factories import make_check
+
+    malmo, lund = _orgs()
+    provider = make_provider()
+    _approve_in(lund, provider)
+    # Malmö's own insurance check failed; Lund has none; the register check (shared) failed too.
+    make_check(provider, check_type="insurance", result="fail", organisation_id=malmo)
+    make_check(provider, check_type="ivo_register", result="fail", automatic=True)
+    _sweep("check_sweep")
+    failed = {(f.subject_key, f.organisation_id) for f in _flags(FlagRule.CHECK_FAILED, provider.id)}
+    assert failed == {("check:insurance", malmo), ("check:ivo_register", None)}
+    overdue = {(f.subject_key, f.organisation_id) for f in _flags(FlagRule.CHECK_OVERDUE, provider.id)}
+    assert ("check:insurance", lund) in overdue and ("check:insurance", malmo) not in overdue
+    # A shared (shareable) insurance answer counts for every organisation.
+    make_check(provider, check_type="insurance", result="pass", organisation_id=None)
+    _sweep("check_sweep")
+    live = {(f.subject_key, f.organisation_id) for f in _flags(FlagRule.CHECK_OVERDUE, provider.id)
+            if f.status == FlagStatus.OPEN}
+    assert ("check:insurance", lund) not in live
+    failed = {(f.subject_key, f.organisation_id) for f in _flags(FlagRule.CHECK_FAILED, provider.id)
+              if f.status == FlagStatus.OPEN}
+    assert ("check:insurance", malmo) not in failed  # the later shared pass is the latest answer
+
+
+def test_bulk_acknowledge_of_shared_flags_is_the_organisations_own_in_fixed_statements(
+        app, db_session, statement_counter):
+    malmo, lund = _orgs()
+    malmo_user = make_user(role="supervisor", organisation_id=malmo)
+    providers = [make_provider() for _ in range(12)]
+    for provider in providers:
+        make_licence(provider, status="revoked")
+    _sweep("licence_sweep")
+    flags = list(db.session.scalars(select(Flag).where(Flag.rule == FlagRule.LICENCE_LAPSED).order_by(Flag.id)))
+    assert len(flags) == 12
+    person = _client_for(app, malmo_user)
+
+    def acknowledge(chosen) -> int:
+        form = {"action": "acknowledge", "comment": "Sett", "selected": [f"{f.id}:{f.version}" for f in chosen]}
+        with statement_counter() as statements:
+            assert person.post("/flags/bulk", data=form).status_code == 302
+        return len([s for s in statements if s.split()[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE")])
+
+    assert acknowledge(flags[:2]) == acknowledge(flags[2:])
+    assert all(view_of(f.id, malmo).status == FlagStatus.ACKNOWLEDGED for f in flags)
+    assert all(view_of(f.id, lund).status == FlagStatus.OPEN for f in flags)
+    assert all(f.status == FlagStatus.OPEN for f in db.session.scalars(select(Flag)))

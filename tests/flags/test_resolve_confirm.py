@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.factories import make_licence, make_provider
+from tests.flags.conftest import view_of
 from vendor_registry.audit.context import acting_as, job_actor
 from vendor_registry.codes import FlagRule, FlagStatus
 from vendor_registry.extensions import db
 from vendor_registry.flags.models import Flag
 from vendor_registry.jobs.sweeps import run_sweep
-from tests.flags.conftest import view_of
 
 
 def lapsed_flag():

@@ -7,12 +7,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tests.factories import make_licence, make_provider, make_user
+from tests.flags.conftest import view_of
 from vendor_registry import clock
 from vendor_registry.audit.models import AuditEvent
 from vendor_registry.codes import FlagRule, FlagSeverity, FlagStatus
 from vendor_registry.extensions import db
 from vendor_registry.flags.models import Flag, Notification
-from tests.flags.conftest import view_of
 
 
 def make_flag(provider=None, **kw):

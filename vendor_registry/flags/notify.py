@@ -29,7 +29,12 @@ from vendor_registry.auth.models import User
 from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagRule, Role
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
-from vendor_registry.flags.models import CLOSED_STATUSES, Flag, FlagHandling, Notification
+from vendor_registry.flags.models import (
+    CLOSED_STATUSES,
+    Flag,
+    FlagHandling,
+    Notification,
+)
 from vendor_registry.labels import label
 from vendor_registry.providers.models import Provider
 

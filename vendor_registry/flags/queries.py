@@ -8,9 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import case, distinct, func, select
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import contains_eager, joinedload
-from sqlalchemy.sql.functions import FunctionElement
 
 from vendor_registry import clock
 from vendor_registry.auth.models import User
@@ -40,28 +38,6 @@ SEVERITY_ORDER = case({s.value: s.rank for s in FlagSeverity}, value=Flag.severi
 QUEUE_ORDER = (Flag.__table__.c.severity_sort.asc(), Flag.raised_at.asc(), Flag.id.asc())
 
 
-class _unindexed(FunctionElement):
-    """``column`` that SQLite may not look up through an index (rendered ``+column``; elsewhere
-    the plain column). Without statistics SQLite would pick ix_flags_status_severity for the
-    live-status filter, where nearly every flag is live, and then sort them all; this makes it
-    walk ix_flags_queue_order and stop after one page. PostgreSQL plans by its statistics."""
-
-    inherit_cache = True
-    name = "unindexed"
-
-    def __init__(self, column):
-        super().__init__(column)
-        self.type = column.type
-
-
-@compiles(_unindexed)
-def _unindexed_default(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(_unindexed, "sqlite")
-def _unindexed_sqlite(element, compiler, **kw):
-    return "+" + compiler.process(element.clauses, **kw)
 STATUS_CHOICES = ("active", "open", "acknowledged", "resolved", "dismissed")
 
 
