@@ -286,3 +286,28 @@ def test_bulk_acknowledge_of_shared_flags_is_the_organisations_own_in_fixed_stat
     assert all(view_of(f.id, malmo).status == FlagStatus.ACKNOWLEDGED for f in flags)
     assert all(view_of(f.id, lund).status == FlagStatus.OPEN for f in flags)
     assert all(f.status == FlagStatus.OPEN for f in db.session.scalars(select(Flag)))
+
+
+def test_a_persons_write_refreshes_their_organisations_flags_and_the_shared_ones_at_once(app, db_session):
+    from vendor_registry.audit.context import user_actor
+
+    malmo, lund = _orgs()
+    provider = make_provider(status=ProviderStatus.DRAFT)
+    lund_user = make_user(role="procurement_officer", organisation_id=lund)
+    db.session.commit()
+    with within_organisation(lund), acting_as(user_actor(lund_user)):
+        # Lund approves (no licence: the shared licence_missing, critical) and signs a short contract.
+        provider = db.session.get(Provider, provider.id)
+        provider.status = ProviderStatus.APPROVED
+        provider.approved_at = utcnow()
+        make_contract(provider, reference="LUND-9", ends_on=clock.today() + timedelta(days=3))
+        db.session.commit()
+    db.session.expire_all()
+    [missing] = _flags(FlagRule.LICENCE_MISSING, provider.id)
+    assert missing.organisation_id is None and missing.severity == FlagSeverity.CRITICAL
+    [expiring] = _flags(FlagRule.CONTRACT_EXPIRING, provider.id)
+    assert expiring.organisation_id == lund
+    event = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.entity_type == "flags", AuditEvent.entity_id == str(expiring.id))).one()
+    assert event.organisation_id == lund and event.actor_organisation_id == lund
+    assert _flags(FlagRule.CONTRACT_EXPIRING, provider.id)[0].organisation_id != malmo
