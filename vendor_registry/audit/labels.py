@@ -39,6 +39,7 @@ ENTITY_LABELS: dict[str, LazyString] = {
 FIELD_LABELS: dict[str, LazyString] = {
     "id": _l("Id"),
     "provider_id": _l("Utförare"),
+    "flag_id": _l("Avvikelse"),
     "org_number": _l("Organisationsnummer"),
     "name": _l("Namn"),
     "kinds": _l("Verksamhetstyper"),
@@ -181,7 +182,6 @@ TABLE_FIELD_LABELS: dict[tuple[str, str], LazyString] = {
     ("provider_approvals", "status"): _l("Godkännandestatus"),
     ("flags", "status"): _l("Avvikelsens status"),
     ("flag_handlings", "status"): _l("Avvikelsens status hos organisationen"),
-    ("flag_handlings", "flag_id"): _l("Avvikelse"),
     ("demand_profiles", "status"): _l("Profilens status"),
 }
 
