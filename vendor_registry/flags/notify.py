@@ -1,8 +1,8 @@
 """Telling people about new flags: in-app notifications and a digest e-mail, once per flag.
 
 Built once after the night's sweeps, for every organisation at once: each person hears of the
-shared flags and of their own organisation's (issue 14). A flag is announced when it is raised and again once if
-its severity escalates (``Flag.announced`` goes back to False then); after that it is never
+shared flags and of their own organisation's (issue 14). A flag is announced when it is raised
+and again once if its severity escalates (``Flag.announced`` goes back to False then); after that it is never
 repeated. Each person gets only what is new since their previous digest (``last_digest_at``)
 and relevant to their role. A rule's first run marks what it finds as already announced
 (``reconcile``), so introducing a rule on old data sends no flood.
