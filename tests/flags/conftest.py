@@ -44,3 +44,14 @@ def run_sweep(app, db_session):
 
 
 
+
+
+def view_of(flag_id: int, organisation_id: int):
+    """The flag as ``organisation_id`` sees it (issue 14: a shared flag's handling is each
+    organisation's own), read fresh from the database."""
+    from vendor_registry.flags.models import Flag
+    from vendor_registry.organisations.tenancy import within_organisation
+
+    db.session.expire_all()
+    with within_organisation(organisation_id):
+        return db.session.get(Flag, flag_id).view

@@ -18,12 +18,16 @@ from vendor_registry.flags.models import Flag
 
 
 def make_flags(n: int, provider=None, **kw) -> list[Flag]:
+    """The first organisation's own flags (their handling is in the flag row; the bulk handling
+    of shared flags is in tests/flags/test_organisations.py)."""
+    from vendor_registry.organisations.tenancy import default_organisation_id
+
     provider = provider or make_provider()
     flags = []
     for i in range(n):
-        values = {"provider_id": provider.id, "rule": FlagRule.LICENCE_LAPSED, "subject_key": f"licence:{i}",
+        values = {"provider_id": provider.id, "rule": FlagRule.CONTRACT_EXPIRED, "subject_key": f"contract:{i}",
                   "severity": FlagSeverity.CRITICAL, "status": FlagStatus.OPEN,
-                  "message": f"Tillståndet har upphört ({i})."}
+                  "message": f"Avtalet har löpt ut ({i}).", "organisation_id": default_organisation_id()}
         values.update(kw)
         flags.append(Flag(**values))
     db.session.add_all(flags)

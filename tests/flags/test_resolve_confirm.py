@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.factories import make_licence, make_provider
+from tests.flags.conftest import view_of
 from vendor_registry.audit.context import acting_as, job_actor
 from vendor_registry.codes import FlagRule, FlagStatus
 from vendor_registry.extensions import db
@@ -32,7 +33,7 @@ def _live(flag_rule, provider_id):
 
 def test_page_warns_then_resolves_on_confirmation(client, as_role, db_session):
     flag = lapsed_flag()
-    as_role("supervisor")
+    user = as_role("supervisor")
     first = client.post(f"/flags/{flag.id}/resolve", data={"note": "Ringt dem.", "version": flag.version})
     html = first.get_data(as_text=True)
     assert first.status_code == 422
@@ -45,8 +46,13 @@ def test_page_warns_then_resolves_on_confirmation(client, as_role, db_session):
     confirmed = client.post(f"/flags/{flag.id}/resolve",
                             data={"note": "Ringt dem.", "version": flag.version, "confirmed": "1"})
     assert confirmed.status_code == 302
-    db.session.expire_all()
-    assert db.session.get(Flag, flag.id).status is FlagStatus.RESOLVED
+    # A shared flag: resolved in this organisation's view; the flag itself holds for everybody.
+    assert view_of(flag.id, user.organisation_id).status is FlagStatus.RESOLVED
+    assert db.session.get(Flag, flag.id).status is FlagStatus.OPEN
+    # The condition still holds: the next sweep opens it again for this organisation.
+    with acting_as(job_actor("licence_sweep")):
+        run_sweep("licence_sweep")
+    assert view_of(flag.id, user.organisation_id).status is FlagStatus.OPEN
 
 
 def test_page_resolves_without_question_when_the_condition_has_cleared(client, as_role, db_session):
@@ -55,16 +61,15 @@ def test_page_resolves_without_question_when_the_condition_has_cleared(client, a
                    severity="critical", message="Tillståndet har upphört.")
     db.session.add(cleared)
     db.session.commit()
-    as_role("supervisor")
+    user = as_role("supervisor")
     response = client.post(f"/flags/{cleared.id}/resolve", data={"note": "Åtgärdat.", "version": cleared.version})
     assert response.status_code == 302
-    db.session.expire_all()
-    assert db.session.get(Flag, cleared.id).status is FlagStatus.RESOLVED
+    assert view_of(cleared.id, user.organisation_id).status is FlagStatus.RESOLVED
 
 
 def test_dismiss_still_needs_justification_while_condition_holds(client, as_role, db_session):
     flag = lapsed_flag()
-    as_role("supervisor")
+    user = as_role("supervisor")
     short = client.post(f"/flags/{flag.id}/dismiss", data={"justification": "nej", "version": flag.version})
     assert short.status_code == 422
     ok = client.post(f"/flags/{flag.id}/dismiss",
@@ -74,4 +79,5 @@ def test_dismiss_still_needs_justification_while_condition_holds(client, as_role
         run_sweep("licence_sweep")
     flags = db.session.scalars(select(Flag).where(Flag.provider_id == flag.provider_id,
                                                   Flag.rule == FlagRule.LICENCE_LAPSED)).all()
-    assert [f.status for f in flags] == [FlagStatus.DISMISSED]  # no duplicate raised
+    assert [f.status for f in flags] == [FlagStatus.OPEN]  # no duplicate raised; open for the others
+    assert view_of(flag.id, user.organisation_id).status is FlagStatus.DISMISSED

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tests.factories import make_licence, make_provider, make_user
+from tests.flags.conftest import view_of
 from vendor_registry import clock
 from vendor_registry.audit.models import AuditEvent
 from vendor_registry.codes import FlagRule, FlagSeverity, FlagStatus
@@ -69,13 +70,15 @@ def test_acknowledge_with_snooze_and_audit(client, as_role):
     response = client.post(f"/flags/{flag.id}/acknowledge",
                            data={"comment": "Vi ringer IVO", "snoozed_until": ok, "version": flag.version})
     assert response.status_code == 302
-    db.session.expire_all()
+    # A shared flag: the acknowledgement is the organisation's own handling (issue 14).
+    view = view_of(flag.id, user.organisation_id)
+    assert view.status == FlagStatus.ACKNOWLEDGED and view.acknowledged_by.id == user.id
+    assert view.snoozed_until.isoformat() == ok
+    assert db.session.get(Flag, flag.id).status == FlagStatus.OPEN  # the flag row: open for the others
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "flag_handlings")).all()[-1]
+    assert event.actor_label == user.email and event.changes["status"] == [None, "acknowledged"]
+    assert event.changes["flag_id"] == [None, flag.id] and event.organisation_id == user.organisation_id
     flag = db.session.get(Flag, flag.id)
-    assert flag.status == FlagStatus.ACKNOWLEDGED and flag.acknowledged_by_id == user.id
-    assert flag.snoozed_until.isoformat() == ok
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "flags",
-                                                        AuditEvent.entity_id == str(flag.id))).all()[-1]
-    assert event.actor_label == user.email and event.changes["status"] == ["open", "acknowledged"]
     # A procurement officer may not resolve or dismiss.
     assert client.post(f"/flags/{flag.id}/resolve", data={"note": "x", "version": flag.version}).status_code == 403
 
@@ -89,7 +92,7 @@ def test_stale_acknowledge_is_refused(client, as_role):
 
 
 def test_resolve_and_dismiss_by_supervisor(client, as_role):
-    as_role("supervisor")
+    user = as_role("supervisor")
     a, b = make_flag(), make_flag()
     db.session.commit()
     assert client.post(f"/flags/{a.id}/resolve", data={"note": "", "version": a.version}).status_code == 422
@@ -99,20 +102,19 @@ def test_resolve_and_dismiss_by_supervisor(client, as_role):
     assert short.status_code == 422 and "nej" in short.get_data(as_text=True)
     assert client.post(f"/flags/{b.id}/dismiss", data={"justification": "Felaktig uppgift i IVO:s register.",
                                                         "version": b.version}).status_code == 302
-    db.session.expire_all()
-    assert db.session.get(Flag, a.id).status == FlagStatus.RESOLVED
-    dismissed = db.session.get(Flag, b.id)
-    assert dismissed.status == FlagStatus.DISMISSED and dismissed.cleared_at is None
+    assert view_of(a.id, user.organisation_id).status == FlagStatus.RESOLVED
+    assert view_of(b.id, user.organisation_id).status == FlagStatus.DISMISSED
+    assert view_of(b.id, user.organisation_id).resolution_note == "Felaktig uppgift i IVO:s register."
+    assert db.session.get(Flag, b.id).cleared_at is None
 
 
 def test_assign(client, as_role):
-    as_role("supervisor")
+    user = as_role("supervisor")
     person = make_user(role="procurement_officer")
     flag = make_flag()
     db.session.commit()
     assert client.post(f"/flags/{flag.id}/assign", data={"assignee_id": person.id, "version": flag.version}).status_code == 302
-    db.session.expire_all()
-    assert db.session.get(Flag, flag.id).assignee_id == person.id
+    assert view_of(flag.id, user.organisation_id).assignee_id == person.id
     assert person.name in client.get(f"/flags/?assignee={person.id}").get_data(as_text=True)
 
 

@@ -14,11 +14,11 @@ from vendor_registry.api.auth import api_require
 from vendor_registry.api.errors import RECORD_SERIALIZERS, ApiProblem
 from vendor_registry.api.providers import MAX_ID
 from vendor_registry.api.registry import make_blueprint
-from vendor_registry.audit.queries import events_for_entity
 from vendor_registry.auth.permissions import Permission, has_permission
 from vendor_registry.codes import FlagRule, FlagSeverity, FlagStatus
 from vendor_registry.extensions import db
 from vendor_registry.flags import bulk, queries, services
+from vendor_registry.flags.handling import history_of
 from vendor_registry.flags.models import Flag
 from vendor_registry.providers.orgnr import OrgNumberError, normalise_org_number
 from vendor_registry.providers.queries import get_provider_by_org_number
@@ -35,21 +35,27 @@ class FlagSchema(s.ApiSchema):
     subject = s.Str(required=True, attribute="subject_key",
                     metadata={"description": "Vad avvikelsen gäller, t.ex. licence:12 eller check:insurance."})
     severity = s.Str(required=True, validate=s.one_of(FlagSeverity))
-    status = s.Str(required=True, validate=s.one_of(FlagStatus))
+    shared = s.Bool(required=True, metadata={"description": (
+        "true: avvikelsen bygger på delade uppgifter (tillstånd, registerkontroller) och syns för alla "
+        "organisationer; kvittens, ansvarig och avslut nedan är din organisations egna. false: din "
+        "organisations egen avvikelse (avtal, uppföljning, manuella kontroller).")})
+    status = s.Str(required=True, validate=s.one_of(FlagStatus), attribute="view.status",
+                   metadata={"description": "Status som din organisation ser den."})
     raised_at = s.DateTime(required=True)
     last_seen_at = s.DateTime(required=True)
     message = s.Str(required=True)
-    acknowledged_at = s.DateTime(required=True, allow_none=True)
-    ack_comment = s.Str(required=True, allow_none=True)
-    snoozed_until = s.Date(required=True, allow_none=True)
-    resolved_at = s.DateTime(required=True, allow_none=True)
-    resolution_note = s.Str(required=True, allow_none=True)
-    resolved_by = s.Str(required=True, allow_none=True, attribute="resolved_by_label")
-    assignee_id = s.Int(required=True, allow_none=True, metadata={"description": "Ansvarig användare."})
+    acknowledged_at = s.DateTime(required=True, allow_none=True, attribute="view.acknowledged_at")
+    ack_comment = s.Str(required=True, allow_none=True, attribute="view.ack_comment")
+    snoozed_until = s.Date(required=True, allow_none=True, attribute="view.snoozed_until")
+    resolved_at = s.DateTime(required=True, allow_none=True, attribute="view.resolved_at")
+    resolution_note = s.Str(required=True, allow_none=True, attribute="view.resolution_note")
+    resolved_by = s.Str(required=True, allow_none=True, attribute="view.resolved_by_label")
+    assignee_id = s.Int(required=True, allow_none=True, attribute="view.assignee_id",
+                        metadata={"description": "Ansvarig användare."})
     escalated_at = s.DateTime(required=True, allow_none=True)
     details = s.Dict(required=True, allow_none=True,
                      metadata={"description": "Regelns underlag, t.ex. tillståndets slutdatum eller kontrollens id."})
-    version = s.Int(required=True)
+    version = s.Int(required=True, attribute="view.version")
 
 
 class FlagQuerySchema(s.PageQuerySchema):
@@ -161,7 +167,10 @@ def _provider_or_none(org_number: str):
 
 
 def _flag_or_404(flag_id: int) -> Flag:
-    flag = db.session.scalar(db.select(Flag).where(Flag.id == flag_id).options(joinedload(Flag.provider)))
+    # populate_existing: the acting organisation's handling as it is now, even where the flag
+    # is already in the session (loaded with another scope's handling, or before one was made)
+    flag = db.session.scalar(db.select(Flag).where(Flag.id == flag_id).options(joinedload(Flag.provider))
+                             .execution_options(populate_existing=True))
     if flag is None:
         abort(404)
     return flag
@@ -208,7 +217,8 @@ def flag_history(flag_id: int):
     Varje ändring ur ändringsloggen: upptäckt, skärpt, kvitterad, tilldelad, löst eller avfärdad.
     """
     flag = _flag_or_404(flag_id)
-    return {"items": events_for_entity(Flag.__tablename__, flag.id, limit=500)}
+    # A shared flag: with the caller's organisation's own handling of it (issue 14).
+    return {"items": history_of(flag)}
 
 
 def _transition(flag_id: int, apply) -> Flag:

@@ -22,6 +22,7 @@ ENTITY_LABELS: dict[str, LazyString] = {
     "reviews": _l("Uppföljning"),
     "review_actions": _l("Åtgärd från uppföljning"),
     "flags": _l("Avvikelse"),
+    "flag_handlings": _l("Organisationens hantering av en delad avvikelse"),
     "flag_rule_states": _l("Regelns första körning"),
     "approval_events": _l("Statusändring"),
     "evidence_documents": _l("Underlagsdokument"),
@@ -41,6 +42,7 @@ ENTITY_LABELS: dict[str, LazyString] = {
 FIELD_LABELS: dict[str, LazyString] = {
     "id": _l("Id"),
     "provider_id": _l("Utförare"),
+    "flag_id": _l("Avvikelse"),
     "org_number": _l("Organisationsnummer"),
     "name": _l("Namn"),
     "kinds": _l("Verksamhetstyper"),
@@ -185,6 +187,7 @@ TABLE_FIELD_LABELS: dict[tuple[str, str], LazyString] = {
     ("providers", "status"): _l("Godkännandestatus"),
     ("provider_approvals", "status"): _l("Godkännandestatus"),
     ("flags", "status"): _l("Avvikelsens status"),
+    ("flag_handlings", "status"): _l("Avvikelsens status hos organisationen"),
     ("demand_profiles", "status"): _l("Profilens status"),
 }
 

@@ -88,8 +88,8 @@ def approved_with_critical_args() -> dict[str, Any]:
 def urgent_flags_for(user_id: int, limit: int = 10) -> list[Flag]:
     """Open or acknowledged critical/high flags assigned to this person or to nobody, oldest
     first: what a supervisor should take on next. The provider is loaded in the same statement."""
-    stmt = (select(Flag).where(Flag.status.in_(LIVE_FLAG_STATUSES), Flag.severity.in_(URGENT),
-                               or_(Flag.assignee_id == user_id, Flag.assignee_id.is_(None)))
+    stmt = (select(Flag).where(Flag.view_status.in_(LIVE_FLAG_STATUSES), Flag.severity.in_(URGENT),
+                               or_(Flag.view_assignee_id == user_id, Flag.view_assignee_id.is_(None)))
             .options(joinedload(Flag.provider)).order_by(Flag.raised_at.asc(), Flag.id.asc()).limit(limit))
     return list(db.session.scalars(stmt))
 

@@ -199,7 +199,7 @@ def load_snapshots(session: Session, today: date, provider_ids: Iterable[int] | 
     flags = {row[0]: row for row in execute(_restrict(
         select(Flag.provider_id, func.count(),
                func.sum(case((Flag.severity == FlagSeverity.CRITICAL, 1), else_=0)))
-        .where(Flag.status.in_(LIVE_FLAG_STATUSES)).group_by(Flag.provider_id), Flag.provider_id, ids))}
+        .where(Flag.view_status.in_(LIVE_FLAG_STATUSES)).group_by(Flag.provider_id), Flag.provider_id, ids))}
     prices = {} if "lowest_price" not in wanted else dict(execute(_restrict(
         select(Contract.provider_id, func.min(Contract.price_per_day))
         .where(Contract.price_per_day.is_not(None), Contract.starts_on <= today,

@@ -29,6 +29,7 @@ from vendor_registry.audit.context import current_actor
 from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagStatus
 from vendor_registry.database import utcnow
 from vendor_registry.errors import ValidationFailed
+from vendor_registry.flags.handling import apply_handlings, handled_apart
 from vendor_registry.flags.models import Flag
 from vendor_registry.flags.reconcile import record_flag_events
 from vendor_registry.flags.services import acknowledgement_errors
@@ -87,17 +88,19 @@ def _partition(session: Session, selection: Mapping[int, int | None]) -> tuple[l
         select(Flag).where(Flag.id.in_(list(selection)))
         .options(joinedload(Flag.provider, innerjoin=True))
         .with_for_update(of=Flag)
+        .execution_options(populate_existing=True)  # the acting organisation's handling as it is now
     ).unique()
     found = {flag.id: flag for flag in rows}
     active, skipped = [], []
     for flag_id in sorted(selection):
         flag = found.get(flag_id)
         seen = selection[flag_id]
+        view = flag.view if flag is not None else None  # the acting organisation's (issue 14)
         if flag is None:
             skipped.append(Skipped(flag_id, str(SKIP_MISSING)))
-        elif flag.status not in (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED):
+        elif view.status not in (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED):
             skipped.append(Skipped(flag_id, str(SKIP_CLOSED), flag))
-        elif seen is not None and seen != flag.version:
+        elif seen is not None and seen != view.version:
             skipped.append(Skipped(flag_id, str(SKIP_CHANGED), flag))
         else:
             active.append(flag)
@@ -143,6 +146,14 @@ def assign(session: Session, selection: Mapping[int, int | None], assignee_id: i
 
 
 def _apply(session: Session, flags: list[Flag], values: dict[str, Any]) -> None:
+    """The flag rows (own flags; every flag where the whole installation acts) and the acting
+    organisation's handlings of shared flags (issue 14), each in a fixed number of statements."""
+    apart = [flag for flag in flags if handled_apart(flag)]
+    _apply_rows(session, [flag for flag in flags if not handled_apart(flag)], values)
+    apply_handlings(session, apart, values)
+
+
+def _apply_rows(session: Session, flags: list[Flag], values: dict[str, Any]) -> None:
     """One UPDATE for every flag, one audit event per flag that changed (with its own before
     values), and the loaded objects brought up to date without reloading them."""
     if not flags:
@@ -160,7 +171,7 @@ def _apply(session: Session, flags: list[Flag], values: dict[str, Any]) -> None:
         changes = {key: [getattr(flag, key), value] for key, value in values.items()
                    if _plain(getattr(flag, key)) != _plain(value)}
         if changes:
-            events.append(("update", flag.id, flag.provider_id, changes))
+            events.append(("update", flag.id, flag.provider_id, changes, flag.organisation_id))
         for key, value in values.items():
             set_committed_value(flag, key, value)
         set_committed_value(flag, "version", flag.version + 1)

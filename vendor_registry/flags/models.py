@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -10,37 +10,54 @@ from sqlalchemy import (
     Computed,
     ForeignKey,
     Index,
+    Integer,
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
     text,
+    type_coerce,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, aliased, foreign, mapped_column, relationship
 
 from vendor_registry.auth.models import User
-from vendor_registry.codes import FlagRule, FlagSeverity, FlagStatus
+from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagRule, FlagSeverity, FlagStatus
 from vendor_registry.database import VersionedMixin, enum_type, utcnow
 from vendor_registry.extensions import db
 from vendor_registry.organisations.models import OwnedByOrganisation, SharedOrOwned
+from vendor_registry.organisations.tenancy import current_organisation_id
 from vendor_registry.providers.models import Provider
 
+if TYPE_CHECKING:
+    from vendor_registry.flags.handling import FlagView
+
+#: What an organisation's handling can close a shared flag with (for that organisation only).
+CLOSED_STATUSES = (FlagStatus.RESOLVED, FlagStatus.DISMISSED)
+
 # A flag "holds its slot" while open or acknowledged, and while dismissed until the condition
-# clears (``cleared_at``); at most one such flag per (provider, rule, subject).
+# clears (``cleared_at``); at most one such flag per (organisation, provider, rule, subject):
+# one shared flag (organisation empty) and one per organisation for its own rules (issue 14).
+# Two partial indexes, because NULL never equals NULL in a unique index (an expression index on
+# coalesce(organisation_id, 0) would do it in one, but cannot be reflected on SQLite).
 LIVE_FLAG_PREDICATE = "status IN ('open', 'acknowledged') OR (status = 'dismissed' AND cleared_at IS NULL)"
+SHARED_LIVE_PREDICATE = f"organisation_id IS NULL AND ({LIVE_FLAG_PREDICATE})"
+OWN_LIVE_PREDICATE = f"organisation_id IS NOT NULL AND ({LIVE_FLAG_PREDICATE})"
 
 
 class Flag(SharedOrOwned, VersionedMixin, db.Model):
     __tablename__ = "flags"
     __table_args__ = (
-        Index(
-            "uq_flags_live_subject",
-            "provider_id",
-            "rule",
-            "subject_key",
-            unique=True,
-            sqlite_where=text(LIVE_FLAG_PREDICATE),
-            postgresql_where=text(LIVE_FLAG_PREDICATE),
-        ),
+        Index("uq_flags_live_subject", "provider_id", "rule", "subject_key", unique=True,
+              sqlite_where=text(SHARED_LIVE_PREDICATE), postgresql_where=text(SHARED_LIVE_PREDICATE)),
+        Index("uq_flags_live_own_subject", "provider_id", "rule", "subject_key", "organisation_id", unique=True,
+              sqlite_where=text(OWN_LIVE_PREDICATE), postgresql_where=text(OWN_LIVE_PREDICATE)),
         Index("ix_flags_status_severity", "status", "severity"),
         # Per-provider live-flag counts (list badges, exports) read only this index; without it
         # SQLite walks every live flag through ix_flags_status_severity (issue 15).
@@ -80,8 +97,90 @@ class Flag(SharedOrOwned, VersionedMixin, db.Model):
     provider: Mapped[Provider] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
+    # The acting organisation's handling of a shared flag, joined to every query that loads
+    # flags (one LEFT JOIN on the unique (flag, organisation) key; none in ALL scope).
+    acting_handling: Mapped[FlagHandling | None] = relationship(
+        primaryjoin=lambda: and_(
+            Flag.id == foreign(FlagHandling.flag_id),
+            FlagHandling.organisation_id == bindparam(
+                "handling_organisation_id", callable_=handling_organisation_id, type_=Integer),
+        ),
+        viewonly=True, uselist=False, lazy="joined",
+    )
+
+    @property
+    def shared(self) -> bool:
+        """Raised from shared facts, seen by every organisation (issue 14)."""
+        return self.organisation_id is None
+
+    @property
+    def view(self) -> FlagView:
+        """The flag as the acting organisation handles it (``flags.handling``)."""
+        from vendor_registry.flags.handling import flag_view
+
+        return flag_view(self)
 
 
+class FlagHandling(OwnedByOrganisation, VersionedMixin, db.Model):
+    """One organisation's handling of a shared flag (issue 14): Malmö acknowledging, assigning,
+    resolving or dismissing a revoked permit's flag changes Malmö's view only. The flag itself
+    (raised and resolved by the rules) stays one row for everybody; an organisation's own flags
+    keep their handling in the flag row."""
+
+    __tablename__ = "flag_handlings"
+    __table_args__ = (UniqueConstraint("flag_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("flags.id", ondelete="CASCADE"), index=True)
+    status: Mapped[FlagStatus] = mapped_column(enum_type(FlagStatus), default=FlagStatus.OPEN)
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ack_comment: Mapped[str | None] = mapped_column(Text)
+    snoozed_until: Mapped[date | None]
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_by_label: Mapped[str | None] = mapped_column(String(254))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id], lazy="joined")
+
+
+def handling_organisation_id() -> int:
+    """Whose handling of shared flags is read: the acting organisation's; none (0) for a job,
+    the command line or a test acting for the whole installation, which read the flag row."""
+    return current_organisation_id() or 0
+
+
+def _handling_value(column: Any, *, closed_only: bool = False) -> Any:
+    h = aliased(FlagHandling)
+    condition = [h.flag_id == Flag.id, h.organisation_id == bindparam(
+        "handling_organisation_id", callable_=handling_organisation_id, type_=Integer)]
+    if closed_only:
+        condition.append(h.status.in_(CLOSED_STATUSES))
+    return select(getattr(h, column)).where(*condition).correlate_except(h).scalar_subquery()
+
+
+def _view_status_expression() -> Any:
+    """SQL for ``FlagView.status``: an own flag's status; a shared flag's as the acting
+    organisation handles it: its own closing first, then the rule's resolving, then its
+    acknowledgement, else the flag row's."""
+    h = aliased(FlagHandling)
+    handled = (select(case((or_(h.status.in_(CLOSED_STATUSES), Flag.status.in_(LIVE_FLAG_STATUSES)), h.status)))
+               .where(h.flag_id == Flag.id, h.organisation_id == bindparam(
+                   "handling_organisation_id", callable_=handling_organisation_id, type_=Integer))
+               .correlate_except(h).scalar_subquery())
+    value = case((Flag.organisation_id.is_(None), func.coalesce(handled, Flag.status)), else_=Flag.status)
+    return type_coerce(value, enum_type(FlagStatus))
+
+
+Flag.view_status = hybrid_property(lambda self: self.view.status, expr=lambda cls: _view_status_expression())
+Flag.view_assignee_id = hybrid_property(
+    lambda self: self.view.assignee_id,
+    expr=lambda cls: type_coerce(case(
+        (and_(Flag.organisation_id.is_(None), _handling_value("id").is_not(None)), _handling_value("assignee_id")),
+        else_=Flag.assignee_id), Integer))
 # The queue's order, most severe first (0 = critical), as a column the database computes from
 # ``severity`` on every write path (ORM, Core inserts of the sweeps, bulk updates), so that
 # ix_flags_queue_order serves the queue's ORDER BY and a page is read without sorting every live

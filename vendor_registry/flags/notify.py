@@ -1,7 +1,8 @@
 """Telling people about new flags: in-app notifications and a digest e-mail, once per flag.
 
-Built once after the night's sweeps. A flag is announced when it is raised and again once if
-its severity escalates (``Flag.announced`` goes back to False then); after that it is never
+Built once after the night's sweeps, for every organisation at once: each person hears of the
+shared flags and of their own organisation's (issue 14). A flag is announced when it is raised
+and again once if its severity escalates (``Flag.announced`` goes back to False then); after that it is never
 repeated. Each person gets only what is new since their previous digest (``last_digest_at``)
 and relevant to their role. A rule's first run marks what it finds as already announced
 (``reconcile``), so introducing a rule on old data sends no flood.
@@ -28,7 +29,12 @@ from vendor_registry.auth.models import User
 from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagRule, Role
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
-from vendor_registry.flags.models import Flag, Notification
+from vendor_registry.flags.models import (
+    CLOSED_STATUSES,
+    Flag,
+    FlagHandling,
+    Notification,
+)
 from vendor_registry.labels import label
 from vendor_registry.providers.models import Provider
 
@@ -53,22 +59,37 @@ def _announce_moment(flag: Any) -> datetime:
 
 
 def build_digests(now: datetime) -> tuple[dict[int, list[Any]], list[int], list[Any]]:
-    """Per user id, the flags to announce; plus the ids of all flags announced now and the users."""
+    """Per user id, the flags to announce; plus the ids of all flags announced now and the users.
+
+    Each person hears of the shared flags and of their own organisation's flags only, and not of
+    a shared flag their organisation has already closed (resolved or dismissed) for itself.
+    Three statements, whatever the number of organisations."""
+    unannounced = (Flag.announced.is_(False), Flag.status.in_(LIVE_FLAG_STATUSES))
     flags = db.session.execute(
-        select(Flag.id, Flag.provider_id, Flag.rule, Flag.severity, Flag.message, Flag.raised_at,
-               Flag.escalated_at, Provider.name.label("provider_name"))
+        select(Flag.id, Flag.provider_id, Flag.organisation_id, Flag.rule, Flag.severity, Flag.message,
+               Flag.raised_at, Flag.escalated_at, Provider.name.label("provider_name"))
         .join(Provider, Provider.id == Flag.provider_id)
-        .where(Flag.announced.is_(False), Flag.status.in_(LIVE_FLAG_STATUSES))
+        .where(*unannounced)
         .order_by(Flag.severity, Flag.raised_at)
+        .execution_options(all_organisations=True)
     ).all()
     flags = sorted(flags, key=lambda f: (-f.severity.rank, f.raised_at))
+    closed = set(db.session.execute(
+        select(FlagHandling.flag_id, FlagHandling.organisation_id)
+        .join(Flag, Flag.id == FlagHandling.flag_id)
+        .where(*unannounced, Flag.organisation_id.is_(None), FlagHandling.status.in_(CLOSED_STATUSES))
+        .execution_options(all_organisations=True)
+    ).all()) if any(f.organisation_id is None for f in flags) else set()
     users = db.session.execute(
         select(User.id, User.email, User.name, User.role, User.last_digest_at, User.organisation_id)
         .where(User.active.is_(True), User.role.in_(list(ROLE_RULES)))
+        .execution_options(all_organisations=True)
     ).all()
     per_user: dict[int, list[Any]] = {}
     for user in users:
         mine = [f for f in flags if relevant(user.role, f.rule)
+                and f.organisation_id in (None, user.organisation_id)
+                and (f.id, user.organisation_id) not in closed
                 and (user.last_digest_at is None or _announce_moment(f) > user.last_digest_at)]
         if mine:
             per_user[user.id] = mine
@@ -104,7 +125,7 @@ def send_digests(now: datetime | None = None) -> dict[str, int]:
     config = current_app.config
     with force_locale("sv"):
         per_user, announced_ids, users = build_digests(now)
-        organisation_of = {user.id: user.organisation_id for user in users}
+        organisation_of = {u.id: u.organisation_id for u in users}
         rows = [{"user_id": uid, "organisation_id": organisation_of[uid], "flag_id": f.id, "created_at": now,
                  "message": f"{f.provider_name}: {label(f.rule)}. {f.message}"}
                 for uid, flags in per_user.items() for f in flags]

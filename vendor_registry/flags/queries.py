@@ -9,9 +9,7 @@ from typing import Any
 
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import case, distinct, func, select
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import contains_eager, defer, joinedload
-from sqlalchemy.sql.functions import FunctionElement
 
 from vendor_registry import clock
 from vendor_registry.auth.models import User
@@ -44,28 +42,6 @@ SEVERITY_ORDER = case({s.value: s.rank for s in FlagSeverity}, value=Flag.severi
 QUEUE_ORDER = (Flag.__table__.c.severity_sort.asc(), Flag.raised_at.asc(), Flag.id.asc())
 
 
-class _unindexed(FunctionElement):
-    """``column`` that SQLite may not look up through an index (rendered ``+column``; elsewhere
-    the plain column). Without statistics SQLite would pick ix_flags_status_severity for the
-    live-status filter, where nearly every flag is live, and then sort them all; this makes it
-    walk ix_flags_queue_order and stop after one page. PostgreSQL plans by its statistics."""
-
-    inherit_cache = True
-    name = "unindexed"
-
-    def __init__(self, column):
-        super().__init__(column)
-        self.type = column.type
-
-
-@compiles(_unindexed)
-def _unindexed_default(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(_unindexed, "sqlite")
-def _unindexed_sqlite(element, compiler, **kw):
-    return "+" + compiler.process(element.clauses, **kw)
 STATUS_CHOICES = ("active", "open", "acknowledged", "resolved", "dismissed")
 
 
@@ -108,8 +84,9 @@ class FlagFilters:
 
 def _flag_conditions(filters: FlagFilters, current_user_id: int | None) -> list:
     """The filters on the flag's own columns (the count needs no join for these)."""
-    conditions = [_unindexed(Flag.status).in_(LIVE_FLAG_STATUSES) if filters.status == "active"
-                  else Flag.status == filters.status]
+    # The status as the acting organisation sees it (its own handling of a shared flag, issue 14).
+    conditions = [Flag.view_status.in_(LIVE_FLAG_STATUSES) if filters.status == "active"
+                  else Flag.view_status == filters.status]
     if filters.severity:
         conditions.append(Flag.severity == filters.severity)
     if filters.rule:
@@ -117,11 +94,11 @@ def _flag_conditions(filters: FlagFilters, current_user_id: int | None) -> list:
     if filters.min_age_days is not None:
         conditions.append(Flag.raised_at <= utcnow() - timedelta(days=filters.min_age_days))
     if filters.assignee == "none":
-        conditions.append(Flag.assignee_id.is_(None))
+        conditions.append(Flag.view_assignee_id.is_(None))
     elif filters.assignee == "me":
-        conditions.append(Flag.assignee_id == current_user_id)
+        conditions.append(Flag.view_assignee_id == current_user_id)
     elif filters.assignee:
-        conditions.append(Flag.assignee_id == record_id(filters.assignee))
+        conditions.append(Flag.view_assignee_id == record_id(filters.assignee))
     return conditions
 
 
@@ -182,7 +159,9 @@ def paginate_flags(filters: FlagFilters, page: int, per_page: int, current_user_
 
 
 def get_flag_or_404(flag_id: int) -> Flag:
-    return db.first_or_404(select(Flag).where(Flag.id == flag_id).options(joinedload(Flag.provider)))
+    # populate_existing: the acting organisation's handling as it is now (``api.flags`` says why)
+    return db.first_or_404(select(Flag).where(Flag.id == flag_id).options(joinedload(Flag.provider))
+                           .execution_options(populate_existing=True))
 
 
 def assignable_users() -> list[User]:
@@ -197,7 +176,7 @@ def assignable_users() -> list[User]:
 def overview(today: date | None = None, lapse_days: int = 60) -> dict[str, Any]:
     """The supervisors' overview, in five aggregate queries."""
     today = today or clock.today()
-    active = Flag.status.in_(LIVE_FLAG_STATUSES)
+    active = Flag.view_status.in_(LIVE_FLAG_STATUSES)
     by_severity = dict(db.session.execute(
         select(Flag.severity, func.count()).where(active).group_by(Flag.severity)).all())
     by_rule = dict(db.session.execute(select(Flag.rule, func.count()).where(active).group_by(Flag.rule)).all())
@@ -260,7 +239,7 @@ def open_flag_counts(provider_ids: ProviderIds) -> dict[int, FlagCounts]:
     for condition in in_set(Flag.provider_id, ids):
         stmt = (
             select(Flag.provider_id, Flag.severity, func.count())
-            .where(condition, Flag.status.in_(LIVE_FLAG_STATUSES))
+            .where(condition, Flag.view_status.in_(LIVE_FLAG_STATUSES))
             .group_by(Flag.provider_id, Flag.severity)
         )
         for provider_id, severity, count in db.session.execute(stmt):

@@ -9,7 +9,8 @@ be raised anew later.
 Why Core statements: one statement per kind of change keeps a sweep's cost independent of the
 number of providers, and ``INSERT ... ON CONFLICT DO NOTHING`` against the partial unique index
 ``uq_flags_live_subject`` makes concurrent or repeated sweeps converge on one live flag per
-condition. Core statements bypass the ORM audit listener, so ``record_flag_events`` writes the
+condition and organisation (shared flags: none). The organisations' own handling of a shared
+flag that still holds follows the same rules as a flag row (``handling_sweep``). Core statements bypass the ORM audit listener, so ``record_flag_events`` writes the
 audit events for every change in one bulk insert, with the job as actor.
 """
 from __future__ import annotations
@@ -27,8 +28,10 @@ from vendor_registry.audit.context import Actor
 from vendor_registry.audit.models import AuditEvent
 from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagRule, FlagStatus
 from vendor_registry.flags.bulkwrite import executemany_rows
+from vendor_registry.flags.handling_sweep import reopen_handlings
 from vendor_registry.flags.models import Flag, FlagRuleState
 from vendor_registry.flags.rules import Finding
+from vendor_registry.organisations.tenancy import current_organisation_id
 
 FLAGS = Flag.__table__
 RESOLVED_NOTE = _l("Villkoret gäller inte längre")
@@ -87,18 +90,24 @@ def _plain(value: Any) -> Any:
     return getattr(value, "value", value)
 
 
-def record_flag_events(session: Session, actor: Actor, now: datetime, events: list[tuple[str, int, int, dict]]) -> None:
-    """Write audit events ``(action, flag_id, provider_id, {field: [before, after]})`` in one
-    bulk insert: the one place that replaces the ORM listener for bulk flag changes."""
+def record_flag_events(session: Session, actor: Actor, now: datetime, events: list[tuple],
+                       entity_type: str = Flag.__tablename__) -> None:
+    """Write audit events ``(action, flag_id, provider_id, {field: [before, after]}[, organisation
+    id])`` in one bulk insert: the one place that replaces the ORM listener for bulk flag
+    changes. The organisation is the changed record's (None: a shared flag); the actor's is the
+    acting person's, as the listener records it."""
     if not events:
         return
     plain = _plain
+    actor_organisation = (getattr(actor.user, "organisation_id", None) if actor.user is not None
+                          else current_organisation_id())
     executemany_rows(
-        session, insert(AuditEvent.__table__), ("action", "entity_id", "provider_id", "changes"),
-        [(action, str(flag_id), provider_id, {k: [plain(b), plain(a)] for k, (b, a) in changes.items()})
-         for action, flag_id, provider_id, changes in events],
+        session, insert(AuditEvent.__table__), ("action", "entity_id", "provider_id", "changes", "organisation_id"),
+        [(event[0], str(event[1]), event[2], {k: [plain(b), plain(a)] for k, (b, a) in event[3].items()},
+          event[4] if len(event) > 4 else None)
+         for event in events],
         {"occurred_at": now, "actor_kind": actor.kind, "actor_user_id": actor.user_id, "actor_label": actor.label,
-         "entity_type": Flag.__tablename__, "note": None},
+         "entity_type": entity_type, "note": None, "actor_organisation_id": actor_organisation},
     )
 
 
@@ -113,7 +122,7 @@ def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now:
     resolved because a scoped run did not look at it."""
     counts = ReconcileCounts()
     scope = true() if provider_ids is None else Flag.provider_id.in_(sorted(provider_ids))
-    wanted: dict[tuple[int, str], Finding] = {}
+    wanted: dict[tuple[int, int, str], Finding] = {}
     for finding in findings:
         if provider_ids is not None and finding.provider_id not in provider_ids:
             continue
@@ -122,11 +131,11 @@ def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now:
             wanted[finding.key] = finding
 
     live = session.execute(
-        select(Flag.id, Flag.provider_id, Flag.subject_key, Flag.severity, Flag.status, Flag.snoozed_until,
-               Flag.message, Flag.details, Flag.version, Flag.escalated_at, Flag.announced)
+        select(Flag.id, Flag.provider_id, Flag.organisation_id, Flag.subject_key, Flag.severity, Flag.status,
+               Flag.snoozed_until, Flag.message, Flag.details, Flag.version, Flag.escalated_at, Flag.announced)
         .where(Flag.rule == rule, live_flag_clause(), scope)
     ).all()
-    live_by_key = {(row.provider_id, row.subject_key): row for row in live}
+    live_by_key = {(row.organisation_id or 0, row.provider_id, row.subject_key): row for row in live}
     events: list[tuple[str, int, int, dict]] = []
 
     # Resolve what has cleared: active flags are resolved, dismissed ones only lose their slot.
@@ -146,7 +155,8 @@ def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now:
         counts.resolved = len(done)
         events += [("update", fid, by_id[fid].provider_id,
                     {"status": (by_id[fid].status, FlagStatus.RESOLVED), "resolution_note": (None, note),
-                     "resolved_by_label": (None, actor.label), "cleared_at": (None, now)}) for fid in done]
+                     "resolved_by_label": (None, actor.label), "cleared_at": (None, now)},
+                    by_id[fid].organisation_id) for fid in done]
     if dismissed_ids:
         done = session.execute(
             update(Flag).where(Flag.id.in_(dismissed_ids), Flag.status == FlagStatus.DISMISSED,
@@ -156,10 +166,12 @@ def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now:
             .execution_options(synchronize_session=False)
         ).scalars().all()
         counts.cleared_dismissed = len(done)
-        events += [("update", fid, by_id[fid].provider_id, {"cleared_at": (None, now)}) for fid in done]
+        events += [("update", fid, by_id[fid].provider_id, {"cleared_at": (None, now)}, by_id[fid].organisation_id)
+                   for fid in done]
 
     # Refresh what is still there; severity, wording, snooze and escalation change the row.
     changed_rows = []
+    escalated_ids: set[int] = set()
     for key, row in live_by_key.items():
         finding = wanted.get(key)
         if finding is None:
@@ -170,6 +182,7 @@ def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now:
         escalated = finding.severity.rank > row.severity.rank
         if escalated:
             counts.escalated += 1
+            escalated_ids.add(row.id)
         reopen = row.status == FlagStatus.ACKNOWLEDGED and (
             escalated or (row.snoozed_until is not None and row.snoozed_until < today))
         if reopen:
@@ -195,7 +208,7 @@ def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now:
             "b_escalated_at": now if escalated else row.escalated_at,
             "b_announced": False if escalated else row.announced,
         })
-        events.append(("update", row.id, row.provider_id, changes))
+        events.append(("update", row.id, row.provider_id, changes, row.organisation_id))
     if changed_rows:
         session.execute(
             update(FLAGS).where(FLAGS.c.id == bindparam("b_id"), FLAGS.c.version == bindparam("b_version"))
@@ -212,20 +225,22 @@ def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now:
     if new:
         executemany_rows(
             session, dialect_insert(session, FLAGS).on_conflict_do_nothing(),
-            ("provider_id", "subject_key", "severity", "message", "details"),
-            [(f.provider_id, f.subject_key, f.severity, f.message, f.details or None) for f in new],
+            ("provider_id", "organisation_id", "subject_key", "severity", "message", "details"),
+            [(f.provider_id, f.organisation_id, f.subject_key, f.severity, f.message, f.details or None)
+             for f in new],
             {"rule": rule, "status": FlagStatus.OPEN, "raised_at": now, "last_seen_at": now,
              "announced": first_run, "version": 1},
         )
         inserted = session.execute(
-            select(Flag.id, Flag.provider_id, Flag.subject_key, Flag.severity, Flag.message)
+            select(Flag.id, Flag.provider_id, Flag.organisation_id, Flag.subject_key, Flag.severity, Flag.message)
             .where(Flag.rule == rule, Flag.raised_at == now, scope)
         ).all()
         counts.raised = len(inserted)
         events += [("insert", row.id, row.provider_id,
                     {"rule": (None, rule), "subject_key": (None, row.subject_key),
                      "severity": (None, row.severity), "status": (None, FlagStatus.OPEN),
-                     "message": (None, row.message)}) for row in inserted]
+                     "message": (None, row.message), "organisation_id": (None, row.organisation_id)},
+                    row.organisation_id) for row in inserted]
 
     if live_by_key.keys() & wanted.keys():
         session.execute(
@@ -233,6 +248,8 @@ def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now:
             .values(last_seen_at=now).execution_options(synchronize_session=False)
         )
     record_flag_events(session, actor, now, events)
+    if any(row.organisation_id is None for key, row in live_by_key.items() if key in wanted):
+        counts.reopened += reopen_handlings(session, rule, scope, escalated_ids, now=now, today=today, actor=actor)
     return counts
 
 

@@ -37,6 +37,7 @@ from vendor_registry.database import utcnow
 from vendor_registry.flags.bulkwrite import paused_gc
 from vendor_registry.flags.reconcile import ReconcileCounts, reconcile
 from vendor_registry.flags.rules import RuleContext, all_rules, remembered_translations
+from vendor_registry.organisations.tenancy import across_organisations
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,8 @@ _CHECK_RULES = (FlagRule.CHECK_OVERDUE, FlagRule.CHECK_FAILED, FlagRule.CHECK_ER
 #: decide whether and how every rule applies to it).
 TABLE_RULES: dict[str, tuple[FlagRule, ...] | None] = {
     "providers": None,
-    # an organisation's approval decision (issue 14) decides scope and severity like the status did
+    # An organisation's approval decides its own rules' scope, and (in any organisation) the
+    # shared rules' scope and licence_missing's severity (issue 14).
     "provider_approvals": None,
     "licences": _LICENCE_RULES,
     # An IVO register check carries the register's answer that licence_mismatch compares.
@@ -84,7 +86,10 @@ def refresh_provider_flags(session: Session, provider_ids: Iterable[int], *,
     today = today or clock.today(now)
     actor = current_actor()  # the flag changes are the writer's, like every other service's
     settings = settings or current_app.config
-    with suspended(session), force_locale("sv"), remembered_translations(), paused_gc():
+    # Across organisations, also in a person's request: a fact that changed is judged for every
+    # organisation at once (the shared rules read approvals in any organisation; the own rules
+    # raise and resolve each organisation's flags), in the same statements whatever their number.
+    with suspended(session), across_organisations(), force_locale("sv"), remembered_translations(), paused_gc():
         for start in range(0, len(ids), SCOPE_BATCH):
             scope = frozenset(ids[start:start + SCOPE_BATCH])
             ctx = RuleContext(session=session, today=today, settings=settings, provider_ids=scope)

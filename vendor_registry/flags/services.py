@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session, object_session
 from vendor_registry import clock
 from vendor_registry.audit.context import current_actor
 from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagRule, FlagStatus
-from vendor_registry.concurrency import check_version
+from vendor_registry.concurrency import StaleRecordError, check_version
 from vendor_registry.database import utcnow
 from vendor_registry.errors import ValidationFailed
 from vendor_registry.flags.bulkwrite import paused_gc
-from vendor_registry.flags.models import Flag
+from vendor_registry.flags.handling import handling_target, latest_change
+from vendor_registry.flags.models import Flag, FlagHandling
 from vendor_registry.flags.reconcile import (
     ReconcileCounts,
     first_run_rules,
@@ -28,6 +29,7 @@ from vendor_registry.flags.reconcile import (
 from vendor_registry.flags.refresh import suspended
 from vendor_registry.flags.rules import RuleContext, RuleFunction, all_rules
 from vendor_registry.i18n import remembered_translations
+from vendor_registry.organisations.tenancy import across_organisations
 
 MAX_SNOOZE_DAYS = 90
 
@@ -47,7 +49,7 @@ def sweep(session: Session, rules: Mapping[FlagRule, RuleFunction], *, settings:
     ctx = RuleContext(session=session, today=today, settings=settings)
     total = ReconcileCounts()
     new_rules = first_run_rules(session, list(rules))
-    with suspended(session), force_locale("sv"), remembered_translations(), paused_gc():
+    with suspended(session), across_organisations(), force_locale("sv"), remembered_translations(), paused_gc():
         for rule, compute in rules.items():
             counts = reconcile(session, rule, compute(ctx), now=now, today=today, actor=actor,
                                first_run=rule in new_rules)
@@ -90,19 +92,37 @@ def condition_holds(session: Session, flag: Flag, *, settings: Mapping[str, Any]
         return False
     ctx = RuleContext(session=session, today=today or clock.today(), settings=settings or current_app.config,
                       provider_ids=frozenset({flag.provider_id}))
-    with force_locale("sv"), remembered_translations():
-        return any(f.provider_id == flag.provider_id and f.subject_key == flag.subject_key for f in compute(ctx))
+    key = (flag.organisation_id or 0, flag.provider_id, flag.subject_key)
+    with across_organisations(), force_locale("sv"), remembered_translations():
+        return any(f.key == key for f in compute(ctx))
 
 
-def _record_resolver(flag: Flag) -> None:
+def _record_resolver(target: Flag | FlagHandling) -> None:
     """Who closed the flag: the audit context's actor (a person on a page or through the API)."""
     actor = current_actor()
-    flag.resolved_by_id = actor.user_id
-    flag.resolved_by_label = actor.label
+    target.resolved_by_id = actor.user_id
+    target.resolved_by_label = actor.label
 
 
-def _require_active(flag: Flag) -> None:
-    if flag.status not in LIVE_FLAG_STATUSES:
+def _check_open(flag: Flag, seen_version: int | None) -> None:
+    """The version check (of the organisation's handling of a shared flag, else of the flag
+    row) and the check that the flag is still open in the acting organisation's view."""
+    view = flag.view
+    if not view.handled_apart:
+        check_version(flag, seen_version)
+    else:  # a shared flag: its row and the organisation's handling make its version
+        try:
+            seen = int(seen_version) if seen_version not in (None, "") else None
+        except (TypeError, ValueError):
+            seen = None
+        if seen is None:
+            raise StaleRecordError(flag, -1)
+        if seen != view.version:
+            latest = latest_change(flag)
+            raise StaleRecordError(flag, seen, changed_by=latest.actor_label if latest else None,
+                                   changed_at=latest.occurred_at if latest else None,
+                                   changes=dict(latest.changes) if latest else {})
+    if view.status not in LIVE_FLAG_STATUSES:
         raise ValidationFailed({"status": [str(ERR_CLOSED)]})
 
 
@@ -126,52 +146,53 @@ def acknowledge(flag: Flag, comment: str, snoozed_until: date | None, seen_versi
                 today: date | None = None) -> Flag:
     """Acknowledging says "seen, being handled"; a snooze date returns it to the queue later
     (the sweep re-opens it once the date has passed)."""
-    check_version(flag, seen_version)
-    _require_active(flag)
+    _check_open(flag, seen_version)
     errors = acknowledgement_errors(comment, snoozed_until, today)
     if errors:
         raise ValidationFailed(errors)
-    flag.status = FlagStatus.ACKNOWLEDGED
-    flag.acknowledged_at = utcnow()
-    flag.acknowledged_by_id = current_actor().user_id
-    flag.ack_comment = comment.strip()
-    flag.snoozed_until = snoozed_until
+    target = handling_target(flag)
+    target.status = FlagStatus.ACKNOWLEDGED
+    target.acknowledged_at = utcnow()
+    target.acknowledged_by_id = current_actor().user_id
+    target.ack_comment = comment.strip()
+    target.snoozed_until = snoozed_until
     return flag
 
 
 def assign(flag: Flag, assignee_id: int | None, seen_version: int | None) -> Flag:
-    check_version(flag, seen_version)
-    _require_active(flag)
-    flag.assignee_id = assignee_id
+    _check_open(flag, seen_version)
+    handling_target(flag).assignee_id = assignee_id
     return flag
 
 
 def resolve(flag: Flag, note: str, seen_version: int | None, confirmed: bool = False) -> Flag:
     """A supervisor closes a flag by hand: resolving means "it is fixed". If the rule still
     finds the condition, the next sweep raises it again (a new flag), so unless ``confirmed``
-    this refuses with ``ConditionStillHolds``; dismissing is the way to keep it quiet."""
-    check_version(flag, seen_version)
-    _require_active(flag)
+    this refuses with ``ConditionStillHolds``; dismissing is the way to keep it quiet. For a
+    shared flag this closes the acting organisation's view only."""
+    _check_open(flag, seen_version)
     if not (note or "").strip():
         raise ValidationFailed({"note": [str(ERR_NOTE)]})
     if not confirmed and condition_holds(object_session(flag), flag):
         raise ConditionStillHolds()
-    flag.status = FlagStatus.RESOLVED
-    flag.resolved_at = utcnow()
-    _record_resolver(flag)
-    flag.resolution_note = note.strip()
+    target = handling_target(flag)
+    target.status = FlagStatus.RESOLVED
+    target.resolved_at = utcnow()
+    _record_resolver(target)
+    target.resolution_note = note.strip()
     return flag
 
 
 def dismiss(flag: Flag, justification: str, seen_version: int | None) -> Flag:
     """Dismissing keeps the flag's slot while the condition holds, so it is not raised again
-    every night; the written justification stays in the flag and in the audit log."""
-    check_version(flag, seen_version)
-    _require_active(flag)
+    every night; the written justification stays in the flag (a shared flag: in the acting
+    organisation's handling) and in the audit log."""
+    _check_open(flag, seen_version)
     if len((justification or "").strip()) < 10:
         raise ValidationFailed({"justification": [str(ERR_JUSTIFICATION)]})
-    flag.status = FlagStatus.DISMISSED
-    flag.resolved_at = utcnow()
-    _record_resolver(flag)
-    flag.resolution_note = justification.strip()
+    target = handling_target(flag)
+    target.status = FlagStatus.DISMISSED
+    target.resolved_at = utcnow()
+    _record_resolver(target)
+    target.resolution_note = justification.strip()
     return flag

@@ -111,13 +111,14 @@ def _flash_skipped(result: bulk.BulkResult) -> None:
 
 def _forms(flag, **given):
     users = queries.assignable_users()
-    assign = given.get("assign") or AssignForm(formdata=None, assignee_id=flag.assignee_id, version=flag.version)
+    view = flag.view  # the acting organisation's handling of a shared flag (issue 14)
+    assign = given.get("assign") or AssignForm(formdata=None, assignee_id=view.assignee_id, version=view.version)
     assign.assignee_id.choices = [("", str(NOBODY))] + [(u.id, f"{u.name} ({u.email})") for u in users]
     return {
-        "ack_form": given.get("ack") or AcknowledgeForm(formdata=None, version=flag.version),
+        "ack_form": given.get("ack") or AcknowledgeForm(formdata=None, version=view.version),
         "assign_form": assign,
-        "resolve_form": given.get("resolve") or ResolveForm(formdata=None, version=flag.version),
-        "dismiss_form": given.get("dismiss") or DismissForm(formdata=None, version=flag.version),
+        "resolve_form": given.get("resolve") or ResolveForm(formdata=None, version=view.version),
+        "dismiss_form": given.get("dismiss") or DismissForm(formdata=None, version=view.version),
     }
 
 

@@ -65,13 +65,14 @@ def shown_flags(flags: Iterable[Flag], user: Any) -> list[ShownFlag]:
     rows = []
     for flag in flags:
         withheld = not details and is_check_flag(flag.rule)
+        view = flag.view  # the viewer's organisation's handling of a shared flag (issue 14)
         rows.append(ShownFlag(
             # the provider only where the caller loaded it (the notices); never a lazy load per flag
             id=flag.id, provider=flag.provider if "provider" in flag.__dict__ else None,
-            severity=flag.severity, status=flag.status, raised_at=flag.raised_at, resolved_at=flag.resolved_at,
+            severity=flag.severity, status=view.status, raised_at=flag.raised_at, resolved_at=view.resolved_at,
             rule_label=str(CHECK_FLAG_LABEL) if withheld else label(flag.rule),
             message=str(CHECK_FLAG_MESSAGE) if withheld else flag.message,
-            resolution_note=None if withheld else flag.resolution_note,
+            resolution_note=None if withheld else view.resolution_note,
             withheld=withheld,
         ))
     return rows

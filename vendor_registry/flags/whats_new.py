@@ -22,7 +22,7 @@ from vendor_registry.auth.models import User
 from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagSeverity
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
-from vendor_registry.flags.models import Flag, Notification
+from vendor_registry.flags.models import Flag, FlagHandling, Notification
 from vendor_registry.flags.notify import ROLE_RULES
 from vendor_registry.flags.queries import SEVERITY_ORDER
 
@@ -45,7 +45,7 @@ class WhatsNew:
 def _urgent_condition(user: Any):
     if user.role not in ROLE_RULES:
         return None
-    condition = and_(Flag.status.in_(LIVE_FLAG_STATUSES), Flag.severity.in_(URGENT))
+    condition = and_(Flag.view_status.in_(LIVE_FLAG_STATUSES), Flag.severity.in_(URGENT))
     rules = ROLE_RULES[user.role]
     if rules is not None:
         condition = and_(condition, Flag.rule.in_(sorted(rules)))
@@ -58,13 +58,17 @@ def _urgent_condition(user: Any):
 def _assigned_query(user: Any):
     """Active flags assigned to this person, and (once they have looked) only those whose
     assignment the audit log records after that moment."""
-    mine = select(Flag.id).where(Flag.status.in_(LIVE_FLAG_STATUSES), Flag.assignee_id == user.id)
+    mine = select(Flag.id).where(Flag.view_status.in_(LIVE_FLAG_STATUSES), Flag.view_assignee_id == user.id)
     seen = user.notices_seen_at
     if seen is not None:
-        assigned_since = select(AuditEvent.entity_id).where(
-            AuditEvent.entity_type == Flag.__tablename__, AuditEvent.occurred_at > seen,
-            AuditEvent.changes["assignee_id"].is_not(None))
-        mine = mine.where(cast(Flag.id, String).in_(assigned_since))
+        def assigned_since(entity_type: str):
+            return select(AuditEvent.entity_id).where(
+                AuditEvent.entity_type == entity_type, AuditEvent.occurred_at > seen,
+                AuditEvent.changes["assignee_id"].is_not(None))
+        # an own flag's assignment is on the flag; a shared flag's on the organisation's handling
+        handled = select(FlagHandling.flag_id).where(
+            cast(FlagHandling.id, String).in_(assigned_since(FlagHandling.__tablename__)))
+        mine = mine.where(or_(cast(Flag.id, String).in_(assigned_since(Flag.__tablename__)), Flag.id.in_(handled)))
     return mine
 
 

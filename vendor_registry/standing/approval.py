@@ -80,7 +80,7 @@ def allowed_transitions(provider: Provider, user: Any) -> list[Transition]:
 def open_critical_flags(provider: Provider) -> list[Flag]:
     return list(db.session.scalars(
         select(Flag).where(Flag.provider_id == provider.id, Flag.severity == FlagSeverity.CRITICAL,
-                           Flag.status.in_(LIVE_FLAG_STATUSES)).order_by(Flag.raised_at)
+                           Flag.view_status.in_(LIVE_FLAG_STATUSES)).order_by(Flag.raised_at)
     ))
 
 

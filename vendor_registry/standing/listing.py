@@ -127,7 +127,7 @@ def critical_flag_exists():
     return exists().where(
         Flag.provider_id == Provider.id,
         Flag.severity == FlagSeverity.CRITICAL,
-        Flag.status.in_(LIVE_FLAG_STATUSES),
+        Flag.view_status.in_(LIVE_FLAG_STATUSES),
     )
 
 

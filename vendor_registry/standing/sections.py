@@ -34,7 +34,7 @@ from vendor_registry.codes import LIVE_FLAG_STATUSES, CheckType, FlagStatus
 from vendor_registry.contracts.queries import contracts_for_provider
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
-from vendor_registry.flags.models import Flag
+from vendor_registry.flags.models import Flag, FlagHandling
 from vendor_registry.flags.visibility import ShownFlag, shown_flags
 from vendor_registry.licences.queries import licence_state_map, licences_for_provider
 from vendor_registry.methods.models import ProviderMethod
@@ -128,12 +128,13 @@ def flags_for_provider(provider_id: int) -> tuple[list[Flag], list[Flag]]:
     """(open or acknowledged, resolved or dismissed within RECENT_FLAG_DAYS), one statement."""
     since = utcnow() - timedelta(days=RECENT_FLAG_DAYS)
     stmt = (select(Flag).where(Flag.provider_id == provider_id,
-                               or_(Flag.status.in_(LIVE_FLAG_STATUSES), Flag.resolved_at >= since))
+                               or_(Flag.view_status.in_(LIVE_FLAG_STATUSES), Flag.resolved_at >= since,
+                                   Flag.id.in_(select(FlagHandling.flag_id).where(FlagHandling.resolved_at >= since))))
             .order_by(Flag.raised_at.desc(), Flag.id.desc()))
     flags = list(db.session.scalars(stmt))
-    live = [f for f in flags if f.status in LIVE_FLAG_STATUSES]
+    live = [f for f in flags if f.view.status in LIVE_FLAG_STATUSES]
     live.sort(key=lambda f: (-f.severity.rank, f.raised_at))
-    recent = [f for f in flags if f.status in (FlagStatus.RESOLVED, FlagStatus.DISMISSED)]
+    recent = [f for f in flags if f.view.status in (FlagStatus.RESOLVED, FlagStatus.DISMISSED)]
     return live, recent
 
 

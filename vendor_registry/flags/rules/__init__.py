@@ -5,6 +5,14 @@ turns the set of findings into raised, refreshed and resolved flags. Every rule 
 fixed number of set-based queries, so a sweep costs the same number of statements for ten
 providers as for ten thousand.
 
+Organisations (issue 14): a rule over shared facts (licences, register checks, certifications)
+raises one flag per condition for everybody (``Finding.organisation_id`` None); its scope and
+severity use the provider's approval in ANY organisation (``in_scope_anywhere``), so nobody's
+critical flag is lost because another organisation never decided. A rule over an organisation's
+own records (contracts, reviews, manual checks) raises that organisation's own flag, judged by
+its own approval; it reads every organisation's records in the same few statements, so a sweep
+costs the same whatever the number of providers and of organisations.
+
 Scope: providers that are ``inactive`` or ``rejected`` are out of the registry's active
 supply and raise nothing. ``draft`` providers are excluded too: a draft is a record still being
 typed in by a procurement officer, and flags on half-entered data would only be noise in the
@@ -47,10 +55,12 @@ class Finding:
     severity: FlagSeverity
     message: str
     details: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    #: None: a shared flag, seen by every organisation; else the organisation's own flag.
+    organisation_id: int | None = None
 
     @property
-    def key(self) -> tuple[int, str]:
-        return (self.provider_id, self.subject_key)
+    def key(self) -> tuple[int, int, str]:
+        return (self.organisation_id or 0, self.provider_id, self.subject_key)
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,27 @@ class RuleContext:
 
 
 local_date = clock.local_date
+
+
+def in_scope_anywhere(provider_id: Any, statuses: tuple[ProviderStatus, ...] = IN_SCOPE_STATUSES) -> Any:
+    """The provider (``provider_id``, a column) has one of ``statuses`` in ANY organisation: the
+    scope of the rules over shared facts (an EXISTS on provider_approvals)."""
+    from sqlalchemy import exists
+
+    from vendor_registry.providers.models import ProviderApproval
+
+    return exists().where(ProviderApproval.provider_id == provider_id, ProviderApproval.status.in_(statuses))
+
+
+def own_approval(record: Any) -> Any:
+    """The join from an organisation's own record (with ``provider_id`` and ``organisation_id``)
+    to that organisation's approval of the provider: the scope of the own rules."""
+    from sqlalchemy import and_
+
+    from vendor_registry.providers.models import ProviderApproval
+
+    return and_(ProviderApproval.provider_id == record.provider_id,
+                ProviderApproval.organisation_id == record.organisation_id)
 
 
 RuleFunction = Callable[[RuleContext], list[Finding]]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import and_, case, func, select
 
@@ -15,37 +16,58 @@ from vendor_registry.flags.rules import (
     IN_SCOPE_STATUSES,
     Finding,
     RuleContext,
+    in_scope_anywhere,
     local_date,
 )
 from vendor_registry.flags.rules import gettext as _
 from vendor_registry.flags.rules import text_label as label
-from vendor_registry.providers.models import Provider
+from vendor_registry.providers.models import Provider, ProviderApproval
 
 
 def _in_scope(ctx: RuleContext):
-    return and_(Provider.status.in_(IN_SCOPE_STATUSES), ctx.only(Provider.id))
+    return and_(in_scope_anywhere(Provider.id), ctx.only(Provider.id))
 
 
 def required_intervals(ctx: RuleContext) -> dict[int, dict[CheckType, int]]:
-    """Per in-scope provider, the check types its kinds require and the strictest interval
-    among those kinds (``background_checks.queries.required_check_intervals``, one statement)."""
+    """Per provider in scope in any organisation, the check types its kinds require and the
+    strictest interval among those kinds (``background_checks.queries.required_check_intervals``,
+    one statement)."""
     in_scope = select(Provider.id).where(_in_scope(ctx))
     return {provider_id: {CheckType(check_type): interval for check_type, interval in types.items()}
             for provider_id, types in required_check_intervals(in_scope).items()}
 
 
+def _judges(ctx: RuleContext, needs: dict[int, dict[CheckType, int]]) -> dict[int, list[int | None]]:
+    """Per provider, who judges its checks: None (everybody) for the automatic types, from the
+    shared register answers; and each organisation that has the provider in scope for the
+    manual types, from its own checks and the shared ones (one statement)."""
+    orgs: dict[int, list[int | None]] = {provider_id: [] for provider_id in needs}
+    rows = ctx.session.execute(
+        select(ProviderApproval.provider_id, ProviderApproval.organisation_id)
+        .where(ProviderApproval.status.in_(IN_SCOPE_STATUSES), ctx.only(ProviderApproval.provider_id))
+        .order_by(ProviderApproval.organisation_id)
+    )
+    for provider_id, organisation_id in rows:
+        if provider_id in orgs:
+            orgs[provider_id].append(organisation_id)
+    return orgs
+
+
 def check_overdue(ctx: RuleContext) -> list[Finding]:
     """A required check type has no answer (pass, concern or fail) since the start of the
-    Stockholm day ``interval`` days ago. An ``error`` is no answer, so it does not count."""
+    Stockholm day ``interval`` days ago. An ``error`` is no answer, so it does not count.
+    Automatic types: one shared flag, from the shared answers. Manual types: each organisation's
+    own flag, from its own answers and the shared ones."""
     needs = required_intervals(ctx)
+    judges = _judges(ctx, needs)
     latest = {
-        (row.provider_id, row.check_type): row.last_at
+        (row.provider_id, row.check_type, row.organisation_id): _as_datetime(row.last_at)
         for row in ctx.session.execute(
-            select(BackgroundCheck.provider_id, BackgroundCheck.check_type,
+            select(BackgroundCheck.provider_id, BackgroundCheck.check_type, BackgroundCheck.organisation_id,
                    func.max(BackgroundCheck.performed_at).label("last_at"))
             .join(Provider, Provider.id == BackgroundCheck.provider_id)
             .where(_in_scope(ctx), BackgroundCheck.result != CheckOutcome.ERROR)
-            .group_by(BackgroundCheck.provider_id, BackgroundCheck.check_type)
+            .group_by(BackgroundCheck.provider_id, BackgroundCheck.check_type, BackgroundCheck.organisation_id)
         )
     }
     cutoffs = {interval: ctx.day_start_utc(ctx.days_ago(interval))
@@ -53,61 +75,94 @@ def check_overdue(ctx: RuleContext) -> list[Finding]:
     findings = []
     for provider_id, types in needs.items():
         for check_type, interval in sorted(types.items()):
-            last_at = latest.get((provider_id, check_type))
-            if last_at is not None:
-                # SQLite's MAX() may return the stored text; normalise through the column type.
-                last_at = _as_datetime(last_at)
-                if last_at >= cutoffs[interval]:
+            for organisation_id in ([None] if check_type.automatic else judges[provider_id]):
+                answers = [latest.get((provider_id, check_type, org)) for org in {None, organisation_id}]
+                last_at = max((a for a in answers if a is not None), default=None)
+                if last_at is not None and last_at >= cutoffs[interval]:
                     continue
-            message = (
-                _("Kontrollen %(type)s har aldrig gjorts.", type=label(check_type)) if last_at is None else
-                _("Kontrollen %(type)s gjordes senast %(date)s (intervall %(days)s dagar).",
-                  type=label(check_type), date=local_date(last_at).isoformat(), days=interval)
-            )
-            findings.append(Finding(
-                provider_id, FlagRule.CHECK_OVERDUE, f"check:{check_type.value}", FlagSeverity.HIGH, message,
-                {"check_type": check_type.value, "interval_days": interval,
-                 "last_performed_at": last_at.isoformat() if last_at else None},
-            ))
+                message = (
+                    _("Kontrollen %(type)s har aldrig gjorts.", type=label(check_type)) if last_at is None else
+                    _("Kontrollen %(type)s gjordes senast %(date)s (intervall %(days)s dagar).",
+                      type=label(check_type), date=local_date(last_at).isoformat(), days=interval)
+                )
+                findings.append(Finding(
+                    provider_id, FlagRule.CHECK_OVERDUE, f"check:{check_type.value}", FlagSeverity.HIGH, message,
+                    {"check_type": check_type.value, "interval_days": interval,
+                     "last_performed_at": last_at.isoformat() if last_at else None},
+                    organisation_id,
+                ))
     return findings
 
 
 def _as_datetime(value):
-    """Aware UTC, as ``UTCDateTime`` reads it; inlined because it runs once per (provider, type)."""
+    """Aware UTC, as ``UTCDateTime`` reads it (SQLite's MAX() may return the stored text)."""
+    if value is None:
+        return None
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _ranked_checks(ctx: RuleContext, *extra_where):
-    return ranked_checks(BackgroundCheck.provider_id.in_(select(Provider.id).where(_in_scope(ctx))), *extra_where)
-
-
 def check_failed(ctx: RuleContext) -> list[Finding]:
     """The latest answer of a check type is ``fail`` (critical) or ``concern`` (high). A later
-    ``error`` leaves the verdict standing: a source that cannot be reached says nothing."""
-    ranked = _ranked_checks(ctx, BackgroundCheck.result != CheckOutcome.ERROR)
-    rows = ctx.session.execute(
-        select(ranked).where(ranked.c.position == 1,
-                             ranked.c.result.in_((CheckOutcome.FAIL, CheckOutcome.CONCERN)))
-    ).all()
+    ``error`` leaves the verdict standing: a source that cannot be reached says nothing.
+    Automatic types: the latest shared answer, one flag for everybody. Manual types: per
+    organisation with the provider in scope, the latest of its own answers and the shared ones."""
+    ranked = (
+        select(BackgroundCheck.id, BackgroundCheck.provider_id, BackgroundCheck.check_type,
+               BackgroundCheck.organisation_id, BackgroundCheck.performed_at, BackgroundCheck.result,
+               func.row_number().over(
+                   partition_by=(BackgroundCheck.provider_id, BackgroundCheck.check_type,
+                                 BackgroundCheck.organisation_id),
+                   order_by=(BackgroundCheck.performed_at.desc(), BackgroundCheck.id.desc()),
+               ).label("position"))
+        .where(BackgroundCheck.provider_id.in_(select(Provider.id).where(_in_scope(ctx))),
+               BackgroundCheck.result != CheckOutcome.ERROR)
+        .subquery()
+    )
+    latest: dict[tuple[int, str, int | None], Any] = {
+        (row.provider_id, row.check_type, row.organisation_id): row
+        for row in ctx.session.execute(select(ranked).where(ranked.c.position == 1))
+    }
+    judges = _judges(ctx, {provider_id: {} for provider_id, _type, _org in latest})
     findings = []
-    for row in rows:
-        failed = row.result == CheckOutcome.FAIL
-        findings.append(Finding(
-            row.provider_id, FlagRule.CHECK_FAILED, f"check:{row.check_type.value}",
-            FlagSeverity.CRITICAL if failed else FlagSeverity.HIGH,
-            (_("Kontrollen %(type)s är underkänd.", type=label(row.check_type)) if failed else
-             _("Kontrollen %(type)s gav en anmärkning.", type=label(row.check_type))),
-            {"check_id": row.id, "check_type": row.check_type.value, "result": row.result.value},
-        ))
+    for (provider_id, check_type, organisation_id), row in latest.items():
+        if check_type.automatic:
+            if organisation_id is not None:
+                continue  # an organisation's own entry of a register check is not a shared fact
+            candidates = [(None, row)]
+        elif organisation_id is None:  # a shared manual answer: each judging organisation's latest
+            candidates = [(org, row) for org in judges[provider_id]
+                          if _newer(row, latest.get((provider_id, check_type, org)))]
+        else:
+            if organisation_id not in judges[provider_id]:
+                continue
+            candidates = [(organisation_id, row)] if _newer(row, latest.get((provider_id, check_type, None))) else []
+        for judge, answer in candidates:
+            if answer.result not in (CheckOutcome.FAIL, CheckOutcome.CONCERN):
+                continue
+            failed = answer.result == CheckOutcome.FAIL
+            findings.append(Finding(
+                provider_id, FlagRule.CHECK_FAILED, f"check:{check_type.value}",
+                FlagSeverity.CRITICAL if failed else FlagSeverity.HIGH,
+                (_("Kontrollen %(type)s är underkänd.", type=label(check_type)) if failed else
+                 _("Kontrollen %(type)s gav en anmärkning.", type=label(check_type))),
+                {"check_id": answer.id, "check_type": check_type.value, "result": answer.result.value},
+                judge,
+            ))
     return findings
 
 
+def _newer(row: Any, other: Any) -> bool:
+    """``row`` is the later answer of the two (``other`` may be None)."""
+    return other is None or (_as_datetime(row.performed_at), row.id) > (_as_datetime(other.performed_at), other.id)
+
+
 def check_error(ctx: RuleContext) -> list[Finding]:
-    """The latest CHECK_ERROR_STREAK automatic results of a type are all ``error``."""
+    """The latest CHECK_ERROR_STREAK automatic (shared) results of a type are all ``error``."""
     streak = ctx.setting("CHECK_ERROR_STREAK")
-    ranked = _ranked_checks(ctx, BackgroundCheck.automatic.is_(True))
+    ranked = ranked_checks(BackgroundCheck.provider_id.in_(select(Provider.id).where(_in_scope(ctx))),
+                           BackgroundCheck.automatic.is_(True), BackgroundCheck.organisation_id.is_(None))
     errors = func.sum(case((ranked.c.result == CheckOutcome.ERROR, 1), else_=0))
     rows = ctx.session.execute(
         select(ranked.c.provider_id, ranked.c.check_type, func.count().label("n"), errors.label("errors"))

@@ -12,21 +12,24 @@ from vendor_registry.flags.rules import (
     IN_SCOPE_STATUSES,
     Finding,
     RuleContext,
+    in_scope_anywhere,
     local_date,
+    own_approval,
 )
 from vendor_registry.flags.rules import gettext as _
 from vendor_registry.methods.models import Method, ProviderMethod
-from vendor_registry.providers.models import Provider
+from vendor_registry.providers.models import ProviderApproval
 
 
 def certification_expired(ctx: RuleContext) -> list[Finding]:
-    """An offered method's certification end date has passed (today is after it)."""
+    """An offered method's certification end date has passed (today is after it). A shared
+    fact: one flag for everybody, for providers in scope in any organisation."""
     rows = ctx.session.execute(
         select(ProviderMethod.provider_id, ProviderMethod.method_id, ProviderMethod.certification_ends_on,
                Method.name)
         .join(Method, Method.id == ProviderMethod.method_id)
-        .join(Provider, Provider.id == ProviderMethod.provider_id)
-        .where(Provider.status.in_(IN_SCOPE_STATUSES), ctx.only(Provider.id), ProviderMethod.certification_ends_on < ctx.today)
+        .where(in_scope_anywhere(ProviderMethod.provider_id), ctx.only(ProviderMethod.provider_id),
+               ProviderMethod.certification_ends_on < ctx.today)
     ).all()
     return [
         Finding(
@@ -40,18 +43,21 @@ def certification_expired(ctx: RuleContext) -> list[Finding]:
 
 
 def contract_expiring(ctx: RuleContext) -> list[Finding]:
-    """A contract ends within CONTRACT_EXPIRING_DAYS (today up to and including the limit)."""
+    """A contract ends within CONTRACT_EXPIRING_DAYS (today up to and including the limit): the
+    contract's organisation's own flag, where that organisation has the provider in scope."""
     horizon = ctx.today + timedelta(days=ctx.setting("CONTRACT_EXPIRING_DAYS"))
     rows = ctx.session.execute(
-        select(Contract.id, Contract.provider_id, Contract.reference, Contract.ends_on)
-        .join(Provider, Provider.id == Contract.provider_id)
-        .where(Provider.status.in_(IN_SCOPE_STATUSES), ctx.only(Provider.id), Contract.ends_on >= ctx.today, Contract.ends_on <= horizon)
+        select(Contract.id, Contract.provider_id, Contract.organisation_id, Contract.reference, Contract.ends_on)
+        .join(ProviderApproval, own_approval(Contract))
+        .where(ProviderApproval.status.in_(IN_SCOPE_STATUSES), ctx.only(Contract.provider_id),
+               Contract.ends_on >= ctx.today, Contract.ends_on <= horizon)
     ).all()
     return [
         Finding(
             row.provider_id, FlagRule.CONTRACT_EXPIRING, f"contract:{row.id}", FlagSeverity.LOW,
             _("Avtalet %(ref)s löper ut %(date)s.", ref=row.reference, date=row.ends_on.isoformat()),
             {"contract_id": row.id, "ends_on": row.ends_on.isoformat(), "days_left": (row.ends_on - ctx.today).days},
+            row.organisation_id,
         )
         for row in rows
     ]
@@ -60,11 +66,14 @@ def contract_expiring(ctx: RuleContext) -> list[Finding]:
 def contract_expired(ctx: RuleContext) -> list[Finding]:
     """A contract has ended (today is after its end date) during the provider's current approval:
     the provider is approved and the contract ended on or after the approval date. Contracts that
-    ended before the approval began are history, not a deviation."""
+    ended before the approval began are history, not a deviation. Approval and contract are the
+    same organisation's."""
     rows = ctx.session.execute(
-        select(Contract.id, Contract.provider_id, Contract.reference, Contract.ends_on, Provider.approved_at)
-        .join(Provider, Provider.id == Contract.provider_id)
-        .where(Provider.status.in_(APPROVED_STATUSES), ctx.only(Provider.id), Contract.ends_on < ctx.today)
+        select(Contract.id, Contract.provider_id, Contract.organisation_id, Contract.reference, Contract.ends_on,
+               ProviderApproval.approved_at)
+        .join(ProviderApproval, own_approval(Contract))
+        .where(ProviderApproval.status.in_(APPROVED_STATUSES), ctx.only(Contract.provider_id),
+               Contract.ends_on < ctx.today)
     ).all()
     return [
         Finding(
@@ -72,6 +81,7 @@ def contract_expired(ctx: RuleContext) -> list[Finding]:
             _("Avtalet %(ref)s löpte ut %(date)s men utföraren är fortfarande godkänd.",
               ref=row.reference, date=row.ends_on.isoformat()),
             {"contract_id": row.id, "ends_on": row.ends_on.isoformat()},
+            row.organisation_id,
         )
         for row in rows
         if row.approved_at is None or row.ends_on >= local_date(row.approved_at)

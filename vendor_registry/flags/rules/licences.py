@@ -15,9 +15,9 @@ from vendor_registry.codes import (
 )
 from vendor_registry.flags.rules import (
     APPROVED_STATUSES,
-    IN_SCOPE_STATUSES,
     Finding,
     RuleContext,
+    in_scope_anywhere,
     local_date,
 )
 from vendor_registry.flags.rules import gettext as _
@@ -30,13 +30,17 @@ LAPSED_STATUSES = (LicenceStatus.REVOKED, LicenceStatus.EXPIRED)
 
 
 def _in_scope(ctx: RuleContext):
-    return and_(Provider.status.in_(IN_SCOPE_STATUSES), ctx.only(Provider.id))
+    """Licences are shared facts: their flags are everybody's, for providers in scope in any
+    organisation."""
+    return and_(in_scope_anywhere(Provider.id), ctx.only(Provider.id))
 
 
 def licence_missing(ctx: RuleContext) -> list[Finding]:
-    """A provider kind needs a licence and none of that kind is valid today (two queries)."""
+    """A provider kind needs a licence and none of that kind is valid today (two queries).
+    Critical where any organisation has approved the provider, else high."""
     providers = ctx.session.execute(
-        select(Provider.id, Provider.kinds, Provider.ownership, Provider.status).where(_in_scope(ctx))
+        select(Provider.id, Provider.kinds, Provider.ownership,
+               in_scope_anywhere(Provider.id, APPROVED_STATUSES).label("approved")).where(_in_scope(ctx))
     ).all()
     valid = ctx.session.execute(
         select(Licence.provider_id, Licence.kind, Licence.form)
@@ -50,7 +54,7 @@ def licence_missing(ctx: RuleContext) -> list[Finding]:
         for kind, forms in required_licences(provider.kinds, provider.ownership):
             if any((provider.id, kind, form) in held for form in forms):
                 continue
-            severity = FlagSeverity.CRITICAL if provider.status in APPROVED_STATUSES else FlagSeverity.HIGH
+            severity = FlagSeverity.CRITICAL if provider.approved else FlagSeverity.HIGH
             findings.append(Finding(
                 provider.id, FlagRule.LICENCE_MISSING, f"licence_kind:{kind.value}", severity,
                 _("Giltigt tillstånd eller anmälan (%(form)s) för %(kind)s saknas.",
@@ -137,6 +141,7 @@ def licence_mismatch(ctx: RuleContext) -> list[Finding]:
                ).label("rn"))
         .join(Provider, Provider.id == BackgroundCheck.provider_id)
         .where(_in_scope(ctx), BackgroundCheck.check_type == CheckType.IVO_REGISTER,
+               BackgroundCheck.organisation_id.is_(None),  # the register's answers are shared
                BackgroundCheck.result != CheckOutcome.ERROR)
         .subquery()
     )
