@@ -58,7 +58,12 @@ def _urgent_condition(user: Any):
 def _assigned_query(user: Any):
     """Active flags assigned to this person, and (once they have looked) only those whose
     assignment the audit log records after that moment."""
-    mine = select(Flag.id).where(Flag.view_status.in_(LIVE_FLAG_STATUSES), Flag.view_assignee_id == user.id)
+    # The first condition only narrows by index (ix_flags_assignee_status, the handlings' few
+    # rows) what the exact view condition then decides: the badge is on every page.
+    candidates = or_(and_(Flag.assignee_id == user.id, Flag.status.in_(LIVE_FLAG_STATUSES)),
+                     Flag.id.in_(select(FlagHandling.flag_id).where(FlagHandling.assignee_id == user.id)))
+    mine = select(Flag.id).where(candidates, Flag.view_status.in_(LIVE_FLAG_STATUSES),
+                                 Flag.view_assignee_id == user.id)
     seen = user.notices_seen_at
     if seen is not None:
         def assigned_since(entity_type: str):
