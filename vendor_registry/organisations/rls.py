@@ -144,6 +144,16 @@ def set_role_on_connect(engine: Engine, role: str) -> None:
         dbapi_connection.commit()  # a SET inside a rolled-back transaction would be undone
 
 
+def bypassing_role(connection: Connection) -> str | None:
+    """The name of the role this connection runs as when row-level security does not bind it
+    (a superuser, BYPASSRLS), else None (and None on SQLite)."""
+    if not _is_postgresql(connection):
+        return None
+    row = connection.execute(text(
+        "SELECT current_user, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
+    return row[0] if row[1] else None
+
+
 def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
