@@ -188,11 +188,13 @@ def test_a_connection_nobody_scoped_sees_nothing_and_writes_nothing(app, tmp_pat
 
 def test_preflight_warns_when_the_role_bypasses_row_level_security(app, tmp_path):
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    bound = app.test_cli_runner().invoke(args=["preflight"])
+    with app.app_context():
+        bound = app.test_cli_runner().invoke(args=["preflight"])
     assert bound.exit_code == 0 and "database ok" in bound.output and "row-level security" not in bound.output
     superuser = make_test_app(url, tmp_path / "instance", DATABASE_ROLE=None)
     try:
-        warned = superuser.test_cli_runner().invoke(args=["preflight"])
+        with superuser.app_context():
+            warned = superuser.test_cli_runner().invoke(args=["preflight"])
         assert warned.exit_code == 0
         assert "warning: the database role postgres bypasses row-level security" in warned.output
     finally:
