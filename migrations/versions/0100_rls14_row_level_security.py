@@ -24,9 +24,11 @@ branch_labels = None
 depends_on = None
 
 POLICY = "organisation_boundary"
-SETTING = "current_setting('app.organisation', true)"
+# Each a scalar subquery, so that PostgreSQL reads the setting once per statement (an InitPlan)
+# rather than once per row, and can use ``organisation_id = (…)`` as an index condition.
+SETTING = "(SELECT current_setting('app.organisation', true))"
 # The organisation's id, or NULL for anything that is not a number ('all', 'none', '', unset).
-ORGANISATION = f"(CASE WHEN {SETTING} ~ '^[0-9]+$' THEN ({SETTING})::integer END)"
+ORGANISATION = f"(SELECT CASE WHEN {SETTING} ~ '^[0-9]+$' THEN {SETTING}::integer END)"
 OWN = f"({SETTING} = 'all' OR organisation_id = {ORGANISATION})"
 SHARED_OR_OWN = f"({SETTING} = 'all' OR organisation_id = {ORGANISATION} OR (organisation_id IS NULL AND {SETTING} <> ''))"
 
