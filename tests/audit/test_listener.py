@@ -35,6 +35,10 @@ def _make(model_name, provider, user):
         "DemandProfile": lambda: m.DemandProfile(name="Profil för test"),
         "Requirement": lambda: m.Requirement(profile_id=_profile().id, kind="serves_county", value="01", mandatory=True),
         "Flag": lambda: m.Flag(provider_id=provider.id, rule="licence_missing", subject_key="provider", severity="high", message="x"),
+        "Organisation": lambda: f.make_organisation("Granskningskommun"),
+        "ProviderApproval": lambda: m.ProviderApproval(provider_id=f.make_provider().id,
+                                                       organisation_id=f.make_organisation().id,
+                                                       status=ProviderStatus.UNDER_REVIEW),
     }
     obj = makers[model_name]()
     db.session.add(obj)
@@ -59,6 +63,7 @@ UPDATES = {
     "CheckPolicy": ("interval_days", 40), "EvidenceDocument": ("description", "d"), "BackgroundCheck": ("summary", "ny"),
     "Review": ("summary", "ny"), "ReviewAction": ("description", "ny"), "DemandProfile": ("description", "ny"),
     "Requirement": ("value", "03"), "Flag": ("message", "ny"),
+    "Organisation": ("name", "Omdöpt kommun"), "ProviderApproval": ("conditions", "Nytt villkor"),
 }
 
 

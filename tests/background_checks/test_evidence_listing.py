@@ -202,4 +202,6 @@ def test_evidence_list_statements_do_not_grow_with_documents(client, as_role, db
     db_session.commit()
     after, html = count()
     assert len(_evidence_rows(html)) == 16
-    assert after == before
+    # the page's change history looks up one statement per kind of record among its latest events;
+    # with more rows the provider's approval event drops out of them, so one statement fewer
+    assert after <= before

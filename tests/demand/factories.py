@@ -15,7 +15,8 @@ from vendor_registry.extensions import db
 from vendor_registry.flags.models import Flag
 from vendor_registry.licences.models import Licence
 from vendor_registry.methods.models import Method, ProviderMethod
-from vendor_registry.providers.models import Provider
+from vendor_registry.organisations.tenancy import default_organisation_id
+from vendor_registry.providers.models import Provider, ProviderApproval
 from vendor_registry.providers.orgnr import with_check_digit
 from vendor_registry.reviews.models import Review
 
@@ -50,9 +51,15 @@ def bulk_providers(n: int, *, seed: int = 1, prefix: str = "7") -> list[int]:
                                                                     c.ProviderStatus.CONDITIONALLY_APPROVED]),
             "status_changed_at": now, "version": 1, "languages": [],
         })
+    organisation_id = default_organisation_id()  # the test's ALL scope reads the first organisation
+    decisions = [(row.pop("status"), row.pop("status_changed_at")) for row in rows]
     db.session.execute(insert(Provider), rows)
     ids = list(db.session.scalars(select(Provider.id).where(Provider.name.like(f"Bulkutförare {seed}-%"))
                                   .order_by(Provider.id)))
+    db.session.execute(insert(ProviderApproval), [
+        {"organisation_id": organisation_id, "provider_id": pid, "status": status, "status_changed_at": changed,
+         "approved_at": changed if status != c.ProviderStatus.DRAFT else None}
+        for pid, (status, changed) in zip(ids, decisions, strict=True)])
     licences, offered, reviews, flags, contracts, checks = [], [], [], [], [], []
     for pid in ids:
         licences.append({"provider_id": pid, "kind": rnd.choice(list(c.LicenceKind)), "form": c.LicenceForm.PERMIT,
@@ -61,7 +68,7 @@ def bulk_providers(n: int, *, seed: int = 1, prefix: str = "7") -> list[int]:
         for mid in rnd.sample(methods, rnd.randint(0, 2)):
             offered.append({"provider_id": pid, "method_id": mid, "trained_staff": 2, "version": 1})
         if rnd.random() < 0.7:
-            reviews.append({"provider_id": pid, "kind": c.ReviewKind.ANNUAL_QUALITY, "version": 1,
+            reviews.append({"provider_id": pid, "organisation_id": organisation_id, "kind": c.ReviewKind.ANNUAL_QUALITY, "version": 1,
                             "performed_on": today - timedelta(days=rnd.randint(1, 700)),
                             "outcome": rnd.choice(list(c.ReviewOutcome))})
         if rnd.random() < 0.2:
@@ -69,10 +76,10 @@ def bulk_providers(n: int, *, seed: int = 1, prefix: str = "7") -> list[int]:
                           "severity": rnd.choice([c.FlagSeverity.CRITICAL, c.FlagSeverity.HIGH]),
                           "status": c.FlagStatus.OPEN, "message": "x", "version": 1})
         if rnd.random() < 0.8:
-            contracts.append({"provider_id": pid, "kind": c.ContractKind.FRAMEWORK, "reference": f"B-{pid}",
+            contracts.append({"provider_id": pid, "organisation_id": organisation_id, "kind": c.ContractKind.FRAMEWORK, "reference": f"B-{pid}",
                               "starts_on": today - timedelta(days=10), "ends_on": None, "version": 1,
                               "price_per_day": Decimal(rnd.randrange(2000, 4500, 100))})
-        checks.append({"provider_id": pid, "check_type": c.CheckType.TAX_REGISTRATION, "performed_at": now,
+        checks.append({"provider_id": pid, "organisation_id": organisation_id, "check_type": c.CheckType.TAX_REGISTRATION, "performed_at": now,
                        "performed_by_label": "bulk", "result": c.CheckOutcome.PASS, "summary": "ok", "version": 1})
     for model, data in ((Licence, licences), (ProviderMethod, offered), (Review, reviews), (Flag, flags),
                         (Contract, contracts), (BackgroundCheck, checks)):

@@ -41,6 +41,7 @@ from vendor_registry.auth.emails import normalise_email
 from vendor_registry.auth.models import FAILED_OUTCOMES, SignIn, User
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
+from vendor_registry.organisations.tenancy import CROSS
 
 log = logging.getLogger(__name__)
 _EXTENSION = "vendor_registry_sign_in_limiter"
@@ -84,7 +85,9 @@ def lock_until(email: str, now: datetime | None = None) -> datetime | None:
     email = normalise_email(email)[:254]
     window, threshold = _window(), _threshold()
     start = now - window
-    unlocked_at = db.session.scalar(select(User.sign_in_unlocked_at).where(User.email == email))
+    # asked at sign-in, before anyone acts: the address is the installation's, not an organisation's
+    unlocked_at = db.session.scalar(select(User.sign_in_unlocked_at).where(User.email == email),
+                                    execution_options=CROSS)
     if unlocked_at is not None and unlocked_at > start:
         start = unlocked_at
     recent = db.session.execute(

@@ -63,7 +63,7 @@ def build_digests(now: datetime) -> tuple[dict[int, list[Any]], list[int], list[
     ).all()
     flags = sorted(flags, key=lambda f: (-f.severity.rank, f.raised_at))
     users = db.session.execute(
-        select(User.id, User.email, User.name, User.role, User.last_digest_at)
+        select(User.id, User.email, User.name, User.role, User.last_digest_at, User.organisation_id)
         .where(User.active.is_(True), User.role.in_(list(ROLE_RULES)))
     ).all()
     per_user: dict[int, list[Any]] = {}
@@ -104,7 +104,8 @@ def send_digests(now: datetime | None = None) -> dict[str, int]:
     config = current_app.config
     with force_locale("sv"):
         per_user, announced_ids, users = build_digests(now)
-        rows = [{"user_id": uid, "flag_id": f.id, "created_at": now,
+        organisation_of = {user.id: user.organisation_id for user in users}
+        rows = [{"user_id": uid, "organisation_id": organisation_of[uid], "flag_id": f.id, "created_at": now,
                  "message": f"{f.provider_name}: {label(f.rule)}. {f.message}"}
                 for uid, flags in per_user.items() for f in flags]
         if rows:

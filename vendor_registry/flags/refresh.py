@@ -51,6 +51,8 @@ _CHECK_RULES = (FlagRule.CHECK_OVERDUE, FlagRule.CHECK_FAILED, FlagRule.CHECK_ER
 #: decide whether and how every rule applies to it).
 TABLE_RULES: dict[str, tuple[FlagRule, ...] | None] = {
     "providers": None,
+    # an organisation's approval decision (issue 14) decides scope and severity like the status did
+    "provider_approvals": None,
     "licences": _LICENCE_RULES,
     # An IVO register check carries the register's answer that licence_mismatch compares.
     "background_checks": _CHECK_RULES + (FlagRule.LICENCE_MISMATCH,),
