@@ -128,9 +128,14 @@ def _on_execute(state: ORMExecuteState) -> None:
     apply(connection, ALL_VALUE)
     try:
         # psycopg fetches the whole answer on execute: the policies saw ``all`` for every row.
-        return state.invoke_statement()
-    finally:
-        apply(connection, previous)
+        result = state.invoke_statement()
+    except Exception:
+        # The transaction (or savepoint) failed and goes back, its setting with it; setting the
+        # scope again here would only hide the error behind "transaction aborted".
+        connection.info.pop(_SET_ON, None)
+        raise
+    apply(connection, previous)
+    return result
 
 
 def set_role_on_connect(engine: Engine, role: str) -> None:
