@@ -10,6 +10,11 @@ class DefaultConfig:
     # Any SQLAlchemy URL; None means the embedded SQLite file instance/vendor_registry.db.
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    # PostgreSQL: a role every connection switches to (SET ROLE) before the app's statements,
+    # for a login that row-level security does not bind (a superuser). None: the login's own
+    # role, which must not be a superuser nor have BYPASSRLS (README "Running on PostgreSQL").
+    # Migrations run as the login itself (they change the schema, which the owner does).
+    DATABASE_ROLE: str | None = None
     # Session cookie: not readable by scripts, not sent on cross-site posts, HTTPS only.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -149,6 +154,7 @@ class DefaultConfig:
 ENV_OVERRIDES: dict[str, str] = {
     "SECRET_KEY": "SECRET_KEY",
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "DATABASE_ROLE": "DATABASE_ROLE",
     "SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "PROVIDERS_PER_PAGE": "PROVIDERS_PER_PAGE",
     "SWEEP_HOUR": "SWEEP_HOUR",

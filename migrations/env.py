@@ -110,6 +110,14 @@ def run_migrations_online():
 
     with connectable.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
+        postgresql = connection.dialect.name == "postgresql"
+        # The app's connections switch to DATABASE_ROLE, which row-level security binds; the
+        # schema is changed by the login itself (the owner). The connection is discarded after,
+        # so the pool never hands the app one without its role.
+        own_role = postgresql and bool(current_app.config.get("DATABASE_ROLE"))
+        if own_role:
+            connection.exec_driver_sql("RESET ROLE")
+            connection.commit()
         if sqlite:
             # A batch migration copies a table, drops the original and renames the copy; with
             # foreign keys on, dropping ``providers`` would cascade-delete every contract,
@@ -126,6 +134,10 @@ def run_migrations_online():
 
         try:
             with context.begin_transaction():
+                if postgresql:
+                    # Row-level security (0100_rls14): a migration reads and writes every
+                    # organisation's rows; set for this transaction only.
+                    connection.exec_driver_sql("SELECT set_config('app.organisation', 'all', true)")
                 context.run_migrations()
             if sqlite:
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
@@ -135,6 +147,8 @@ def run_migrations_online():
         finally:
             if sqlite:
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+            if own_role:
+                connection.invalidate()
 
 
 if context.is_offline_mode():

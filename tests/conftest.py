@@ -26,6 +26,44 @@ from vendor_registry import create_app
 from vendor_registry.extensions import db
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+#: The role the app runs as on PostgreSQL (DATABASE_ROLE): the tests connect as a superuser,
+#: which row-level security never binds, so every app switches to this one. Made once per test
+#: process (roles belong to the whole server), granted on each test database as it is made.
+APP_ROLE = f"vr_app_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+_app_role_made = False
+
+
+def _make_app_role(conn) -> None:
+    global _app_role_made
+    if not _app_role_made:
+        conn.execute(sa.text(f'CREATE ROLE "{APP_ROLE}" NOLOGIN NOSUPERUSER NOBYPASSRLS'))
+        _app_role_made = True
+
+
+def _grant_app_role(url: sa.URL) -> None:
+    """What a deployment's owner grants the app's role (README "Running on PostgreSQL"), for
+    the tables the migrations make from now on."""
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'GRANT USAGE ON SCHEMA public TO "{APP_ROLE}"'))
+        conn.execute(sa.text(f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE'
+                             f' ON TABLES TO "{APP_ROLE}"'))
+        conn.execute(sa.text(f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE'
+                             f' ON SEQUENCES TO "{APP_ROLE}"'))
+    engine.dispose()
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    if not _app_role_made:
+        return
+    engine = sa.create_engine(os.environ["TEST_DATABASE_URL"], isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP ROLE IF EXISTS "{APP_ROLE}"'))
+    except sa.exc.DBAPIError:
+        pass  # a test database left behind still holds its grants: the role goes with the server
+    finally:
+        engine.dispose()
 
 
 def fresh_database_url(backend: str, tmp_dir: Path) -> str:
@@ -37,7 +75,9 @@ def fresh_database_url(backend: str, tmp_dir: Path) -> str:
     engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        _make_app_role(conn)
     engine.dispose()
+    _grant_app_role(base.set(database=name))
     return base.set(database=name).render_as_string(hide_password=False)
 
 
@@ -62,6 +102,8 @@ def make_test_app(database_url: str, instance: Path, **extra):
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
     }
+    if sa.make_url(database_url).get_backend_name() == "postgresql" and _app_role_made:
+        config["DATABASE_ROLE"] = APP_ROLE  # the app obeys row-level security, as in production
     config.update(extra)
     return create_app(config)
 
@@ -194,11 +236,15 @@ def as_role(login, db_session):
 
 @contextmanager
 def count_statements(engine) -> Iterator[list[str]]:
-    """Collects every SQL statement sent on ``engine`` inside the block."""
+    """Collects every SQL statement sent on ``engine`` inside the block, except the setting of
+    the organisation for row-level security (PostgreSQL: ``organisations/rls.py``), which is a
+    few per request whatever the data, and whose number depends on what the connection held
+    before (a test's savepoints), not on the code measured."""
     statements: list[str] = []
 
     def _record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
+        if not statement.startswith("SELECT set_config('app.organisation'"):
+            statements.append(statement)
 
     sa.event.listen(engine, "before_cursor_execute", _record)
     try:

@@ -128,6 +128,16 @@ def register_extensions(app: Flask) -> None:
     tenancy.install()
     flag_refresh.install()
     _sqlite_pragmas(app)
+    _row_level_security(app)
+
+
+def _row_level_security(app: Flask) -> None:
+    """PostgreSQL: the organisation in every transaction, the app's role on every connection."""
+    from vendor_registry.extensions import db
+    from vendor_registry.organisations import rls
+
+    with app.app_context():
+        rls.install(db.engine, app.config.get("DATABASE_ROLE"))
 
 
 def _sqlite_pragmas(app: Flask) -> None:

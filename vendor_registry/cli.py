@@ -160,17 +160,28 @@ def _print_demo_logins(passwords: dict[str, str]) -> None:
 @click.command("preflight")
 def preflight() -> None:
     """Check that the database and the rate-limit store can be reached, with a clear message
-    instead of a traceback (a configuration the app refuses stops here already, in one line)."""
+    instead of a traceback (a configuration the app refuses stops here already, in one line);
+    on PostgreSQL, that row-level security binds the app's role (refused in production)."""
+    from vendor_registry.organisations import rls
+
     url = db.engine.url.render_as_string(hide_password=True)
     try:
         with db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+            bypassing = rls.bypassing_role(connection)
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise click.ClickException(f"Cannot reach the database at {url}: {reason}") from None
     except SQLAlchemyError as exc:
         raise click.ClickException(f"Database error at {url}: {exc}") from None
     click.echo(f"database ok: {url}")
+    if bypassing:
+        message = (f"the database role {bypassing} bypasses row-level security (superuser or BYPASSRLS): "
+                   "organisations are kept apart by the app alone. Connect as the tables' owner or set "
+                   "DATABASE_ROLE (README \"Running on PostgreSQL\").")
+        if current_app.config.get("APP_ENV") == "production":
+            raise click.ClickException(message[0].upper() + message[1:])
+        click.echo("warning: " + message)
     _check_rate_limit_storage(str(current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://"))
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from vendor_registry import clock
 from vendor_registry.auth.models import ApiToken, User
@@ -222,8 +222,10 @@ def admin_page(now: datetime | None = None) -> dict[str, Any]:
     }
     users_by_role = dict(db.session.execute(
         select(User.role, func.count()).where(User.active.is_(True)).group_by(User.role)).all())
+    # Tokens carry no organisation: joined to their user, whose organisation filter (and, on
+    # PostgreSQL, row-level security) leaves out other organisations' keys.
     tokens = list(db.session.scalars(
-        select(ApiToken).options(joinedload(ApiToken.user))
+        select(ApiToken).join(ApiToken.user).options(contains_eager(ApiToken.user))
         .where(ApiToken.revoked_at.is_(None), ApiToken.expires_at.is_not(None), ApiToken.expires_at > now,
                ApiToken.expires_at <= now + timedelta(days=TOKEN_DAYS))
         .order_by(ApiToken.expires_at)))

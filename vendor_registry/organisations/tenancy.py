@@ -62,6 +62,14 @@ def current_organisation_id() -> int | None:
 def enter_request_scope(user: Any) -> None:
     """Called where a request's person is loaded (session cookie, API token, single sign-on)."""
     g.organisation_scope = user.organisation_id
+    _sync_database()  # the user loader's query began the transaction with nobody's scope
+
+
+def _sync_database() -> None:
+    """Row-level security (PostgreSQL) reads the scope from the transaction: tell it now."""
+    from vendor_registry.organisations import rls
+
+    rls.sync()
 
 
 @contextmanager
@@ -69,20 +77,24 @@ def within_organisation(organisation_id: int) -> Iterator[int]:
     """Run the block as organisation ``organisation_id`` (a job's per-organisation rules, CLI
     commands that act for one organisation, tests)."""
     token = _override.set(int(organisation_id))
+    _sync_database()
     try:
         yield int(organisation_id)
     finally:
         _override.reset(token)
+        _sync_database()
 
 
 @contextmanager
 def across_organisations() -> Iterator[None]:
     """Run the block over the whole installation (a sweep inside a request, the sign-in lookup)."""
     token = _override.set(ALL)
+    _sync_database()
     try:
         yield
     finally:
         _override.reset(token)
+        _sync_database()
 
 
 def default_organisation_id() -> int:
