@@ -12,14 +12,14 @@ The tables are found in the catalogue, not listed: a table that gains ``organisa
 later migration needs ``enable_row_level_security`` there (tests/organisations/test_rls.py
 checks that every such table has it).
 
-Revision ID: 0100_rls14
-Revises: 0011_organisations
+Revision ID: 0015_rls14
+Revises: 0014_flags14
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0100_rls14"
-down_revision = "0011_organisations"
+revision = "0015_rls14"
+down_revision = "0014_flags14"
 branch_labels = None
 depends_on = None
 
