@@ -135,7 +135,7 @@ def run_migrations_online():
         try:
             with context.begin_transaction():
                 if postgresql:
-                    # Row-level security (0100_rls14): a migration reads and writes every
+                    # Row-level security (0015_rls14): a migration reads and writes every
                     # organisation's rows; set for this transaction only.
                     connection.exec_driver_sql("SELECT set_config('app.organisation', 'all', true)")
                 context.run_migrations()

@@ -2,7 +2,7 @@
 database, so a statement that forgets the filter (a raw ``text()`` query, a Core statement on a
 table) still sees nothing of another organisation.
 
-The policies (migration ``0100_rls14``) read one transaction-local setting, ``app.organisation``:
+The policies (migration ``0015_rls14``) read one transaction-local setting, ``app.organisation``:
 
 - an organisation's id: its own rows, and the shared rows (``organisation_id`` empty);
 - ``all``: every row (a job, the command line, a migration, the sign-in lookup);
