@@ -43,6 +43,11 @@ REVIEWED = {
     ("jobs/leases.py", "engine.begin("): "job run leases (no own table)",
     ("cli.py", "engine.connect("): "`flask preflight`: SELECT 1",
     ("sqlite.py", "exec_driver_sql"): "BEGIN / BEGIN IMMEDIATE",
+    ("flags/handling.py", "FlagHandling.__table__"):
+        "bulk handling: updates the ids of handlings loaded through the ORM (filtered), inserts the acting organisation's",
+    ("flags/handling_sweep.py", "FlagHandling.__table__"): "the sweeps re-open handlings (ALL scope, a job or the refresh)",
+    ("demand/snapshots.py", ".connection()"):
+        "the lean loader adds tenancy.organisation_filter() to every statement it runs on the connection",
 }
 
 

@@ -25,6 +25,7 @@ from vendor_registry.database import utcnow
 from vendor_registry.flags.models import Flag
 from vendor_registry.licences.models import Licence
 from vendor_registry.methods.models import Method, ProviderMethod
+from vendor_registry.organisations.tenancy import organisation_filter
 from vendor_registry.providers.models import Provider, format_org_number
 from vendor_registry.reviews.models import Review
 
@@ -168,7 +169,13 @@ def load_snapshots(session: Session, today: date, provider_ids: Iterable[int] | 
         session.flush()
     # On the session's connection, not through the ORM's result machinery: the same Core rows
     # without its per-row overhead (~70 ms of a 20,000-provider load, issue 15 second pass).
-    execute = session.connection().execute
+    # The organisation's filter travels with each statement (a plain connection does not run the
+    # session's hook): another organisation's prices, reviews and flags must not rank providers.
+    connection, scoped = session.connection(), organisation_filter()
+
+    def execute(stmt):
+        return connection.execute(stmt.options(*scoped) if scoped else stmt)
+
     providers = execute(_restrict(
         select(Provider.id, Provider.org_number, Provider.name, _raw(Provider.status), _raw(Provider.kinds),
                _raw(Provider.counties_served), _raw(Provider.target_groups), _raw(Provider.housing_forms),

@@ -147,11 +147,19 @@ def _filter_own_rows(state: ORMExecuteState) -> None:
         return  # the criteria already travel to loaders with the parent statement
     if state.execution_options.get("all_organisations"):
         return
+    options = organisation_filter()
+    if options:
+        state.statement = state.statement.options(*options)
+
+
+def organisation_filter() -> tuple[Any, ...]:
+    """The scope's filter as statement options: what every ORM statement gets, for code that
+    runs an ORM-enabled SELECT on a plain connection (the matching loader's lean path)."""
     scope = current_scope()
     if scope == ALL:
-        return
+        return ()
     org_id = scope if isinstance(scope, int) else NO_ORGANISATION
-    state.statement = state.statement.options(
+    return (
         with_loader_criteria(OwnedByOrganisation, lambda cls: cls.organisation_id == org_id, include_aliases=True),
         with_loader_criteria(
             SharedOrOwned,
