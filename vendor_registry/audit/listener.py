@@ -194,6 +194,9 @@ def _ask_for_old_values() -> None:
 
 
 def install() -> None:
+    from vendor_registry.audit import visibility
+
+    visibility.install()  # who reads which events: the same hook family as the organisation filter
     _ask_for_old_values()
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)

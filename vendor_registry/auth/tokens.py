@@ -59,6 +59,7 @@ def create_token(user: User, name: str, expires_at: datetime | None = None) -> t
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
+        organisation_id=user.organisation_id,  # the owner's, also when the command line creates it
         name=name,
         token_hash=hash_token(plain),
         prefix=plain[:PREFIX_LENGTH],
