@@ -245,3 +245,37 @@ def test_the_walk_fails_without_the_filter(app, client, login, db_session, world
     assert any("contracts.edit" in line for line in wrong)
     assert any("admin.user " in line or "admin.user," in line for line in wrong)
     assert any("shows organisation B's" in line for line in wrong)
+
+
+def test_an_admin_creates_users_in_their_own_organisation(client, login, db_session):
+    """Never from a form field: a forged organisation is ignored."""
+    from tests.factories import make_organisation
+    from vendor_registry.auth.models import User
+
+    first = tenancy.default_organisation_id()
+    other = make_organisation("Ystads kommun ZQXO")
+    admin = make_user(role="admin", organisation=other)
+    db_session.commit()
+    other_id, email = other.id, admin.email
+    db_session.expunge_all()
+    client.post("/login", data={"email": email, "password": DEFAULT_PASSWORD})
+    response = client.post("/admin/users/new", data={
+        "email": "ny.person@ystad.example", "name": "Ny Person", "role": "social_worker",
+        "password": "ett-langt-losenord-2026", "organisation_id": str(first)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    with tenancy.across_organisations():
+        created = db.session.scalar(select(User).where(User.email == "ny.person@ystad.example"))
+        assert created.organisation_id == other_id
+    listed = client.get("/admin/users").get_data(as_text=True)
+    assert "ny.person@ystad.example" in listed and email in listed
+
+
+def test_a_token_belongs_to_its_owners_organisation(db_session):
+    """Also when the command line (the whole installation) creates it."""
+    from tests.factories import make_organisation
+
+    other = make_organisation()
+    owner = make_user(organisation=other)
+    token, _plain = tokens.create_token(owner, "integration")
+    assert tenancy.current_scope() == tenancy.ALL
+    assert token.organisation_id == other.id
