@@ -6,13 +6,13 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from vendor_registry.codes import Role
 from vendor_registry.database import TimestampMixin, VersionedMixin, enum_type, utcnow
 from vendor_registry.extensions import db
-from vendor_registry.organisations.models import OwnedByOrganisation
+from vendor_registry.organisations.models import Organisation, OwnedByOrganisation
 
 
 def new_session_token() -> str:
@@ -43,6 +43,10 @@ class User(OwnedByOrganisation, UserMixin, TimestampMixin, VersionedMixin, db.Mo
     oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
     # When an admin last lifted a sign-in lock: failures before it no longer count (auth/throttle.py).
     sign_in_unlocked_at: Mapped[datetime | None]
+
+    # The organisation this account acts for (a person working for two has two accounts);
+    # loaded with the account, since every page shows it.
+    organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
