@@ -19,8 +19,24 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from tests.factories import DEFAULT_PASSWORD, make_user
-from tests.security.access_table import ACCESS, EITHER, NONE, ORGANISATION, OWN, ROLE_LETTERS, SHARED
-from tests.security.isolation_world import A_CONTRACT, B_MARKERS, B_NAME, PDF, SHARED_MARKER, World, build_world
+from tests.security.access_table import (
+    ACCESS,
+    EITHER,
+    NONE,
+    ORGANISATION,
+    OWN,
+    ROLE_LETTERS,
+    SHARED,
+)
+from tests.security.isolation_world import (
+    A_CONTRACT,
+    B_MARKERS,
+    B_NAME,
+    PDF,
+    SHARED_MARKER,
+    World,
+    build_world,
+)
 from tests.security.test_route_matrix import allowed
 from vendor_registry.auth import tokens
 from vendor_registry.extensions import db
@@ -156,7 +172,10 @@ def walk(app, client, world: World, role: str, session_user, api_headers) -> tup
 def _b_unchanged(world: World) -> list[str]:
     """B's records as they were built: nothing A did reached them."""
     from vendor_registry.auth.models import ApiToken, User
-    from vendor_registry.background_checks.models import BackgroundCheck, EvidenceDocument
+    from vendor_registry.background_checks.models import (
+        BackgroundCheck,
+        EvidenceDocument,
+    )
     from vendor_registry.codes import FlagStatus, ProfileStatus, Role
     from vendor_registry.contracts.models import Contract
     from vendor_registry.demand.models import DemandProfile
@@ -167,6 +186,7 @@ def _b_unchanged(world: World) -> list[str]:
     b = world.own_b
     with tenancy.across_organisations():
         get = db.session.get
+        user = get(User, b["user_id"])
         checks = {
             "contract": get(Contract, b["contract_id"]) is not None,
             "review": (get(Review, b["review_id"]) or Review()).summary == B_MARKERS["review"],
@@ -177,8 +197,7 @@ def _b_unchanged(world: World) -> list[str]:
             "flag": (get(Flag, b["flag_id"]) or Flag()).status is FlagStatus.OPEN,
             "notification": db.session.scalars(select(Notification.read_at).where(
                 Notification.user_id == b["user_id"])).all() == [None],
-            "user": (lambda u: u is not None and u.active and u.role is Role.ADMIN and u.oidc_subject is None)(
-                get(User, b["user_id"])),
+            "user": user is not None and user.active and user.role is Role.ADMIN and user.oidc_subject is None,
             "token": (get(ApiToken, b["token_id"]) or ApiToken(revoked_at=1)).revoked_at is None,
             "profiles": db.session.scalar(select(DemandProfile.id).where(
                 DemandProfile.organisation_id == world.a_id, DemandProfile.name.contains("ZQXB"))) is None,

@@ -9,7 +9,12 @@ from sqlalchemy import func, or_, select
 
 from vendor_registry import clock
 from vendor_registry.auth.models import SIGN_IN_OUTCOMES, SignIn, User
-from vendor_registry.organisations.tenancy import ALL, current_organisation_id, current_scope, default_organisation_id
+from vendor_registry.organisations.tenancy import (
+    ALL,
+    current_organisation_id,
+    current_scope,
+    default_organisation_id,
+)
 from vendor_registry.text import printable
 
 
