@@ -100,6 +100,7 @@ def calls(app, world: World) -> list[tuple]:
              f"/demand/match/export.csv?run=1&include_critical=1&profile={b['profile_id']}",
              f"/demand/match/compare?ids={world.shared['provider_id']}&profile={b['profile_id']}",
              f"/start?provider={world.shared['provider_id']}", "/providers/export.xlsx",
+             "/start/ending?what=contracts&days=60", "/start/ending?what=licences&days=3650",
              "/audit/?actor=zqxb", "/audit/?entity_type=contracts", f"/audit/?entity_id={b['contract_id']}",
              f"/audit/export.csv?provider_id={world.shared['provider_id']}", "/audit/sign-ins?email=zqxb",
              f"/flags/?provider={world.shared['provider_id']}", f"/api/v1/flags?provider_id={world.shared['provider_id']}"]
@@ -298,3 +299,22 @@ def test_a_token_belongs_to_its_owners_organisation(db_session):
     token, _plain = tokens.create_token(owner, "integration")
     assert tenancy.current_scope() == tenancy.ALL
     assert token.organisation_id == other.id
+
+
+def test_start_page_numbers_count_only_own_and_shared_records(app, world):
+    """The numbers have no text to leak, so they are counted here: B's contract ending in ten
+    days is in B's number of contracts ending, not in A's; B's person's notice is in nobody's
+    badge but B's person's."""
+    from vendor_registry.auth.models import User
+    from vendor_registry.dashboard import queries
+    from vendor_registry.flags.whats_new import badge_count
+
+    counts = {}
+    for name, organisation_id in (("A", world.a_id), ("B", world.b_id)):
+        with app.test_request_context("/"), tenancy.within_organisation(organisation_id):
+            db.session.expunge_all()
+            counts[name] = queries.ending_tile("contracts", 30).count
+    assert counts == {"A": 0, "B": 1}
+    with app.test_request_context("/"), tenancy.within_organisation(world.b_id):
+        db.session.expunge_all()
+        assert badge_count(db.session.get(User, world.own_b["user_id"])) >= 1
