@@ -318,3 +318,16 @@ def test_start_page_numbers_count_only_own_and_shared_records(app, world):
     with app.test_request_context("/"), tenancy.within_organisation(world.b_id):
         db.session.expunge_all()
         assert badge_count(db.session.get(User, world.own_b["user_id"])) >= 1
+
+
+def test_a_token_row_added_directly_gets_its_owners_organisation(db_session):
+    from tests.factories import make_organisation
+    from vendor_registry.auth.models import ApiToken
+
+    other = make_organisation()
+    owner = make_user(organisation=other)
+    with tenancy.within_organisation(tenancy.default_organisation_id()):
+        token = ApiToken(user_id=owner.id, name="skript", token_hash="c" * 64, prefix="vr_c")
+        db.session.add(token)
+        db.session.flush()
+    assert token.organisation_id == other.id
