@@ -326,8 +326,7 @@ def test_a_token_row_added_directly_gets_its_owners_organisation(db_session):
 
     other = make_organisation()
     owner = make_user(organisation=other)
-    with tenancy.within_organisation(tenancy.default_organisation_id()):
-        token = ApiToken(user_id=owner.id, name="skript", token_hash="c" * 64, prefix="vr_c")
-        db.session.add(token)
-        db.session.flush()
-    assert token.organisation_id == other.id
+    token = ApiToken(user_id=owner.id, name="skript", token_hash="c" * 64, prefix="vr_c")
+    db.session.add(token)
+    db.session.flush()  # the whole installation acts (a script): the stamp would say the first organisation
+    assert token.organisation_id == other.id != tenancy.default_organisation_id()
