@@ -26,7 +26,7 @@ LAYERS: dict[str, int] = {
     "idsets": SHARED, "labels": SHARED, "i18n": SHARED, "sqlite": SHARED, "auth": SHARED,
     "organisations": SHARED,
     "security": SHARED,
-    "audit.context": SHARED, "audit.listener": SHARED, "audit.models": SHARED,
+    "audit.context": SHARED, "audit.listener": SHARED, "audit.models": SHARED, "audit.visibility": SHARED,
     # the entity: the provider record, its org number, its writes and its own reads and pages;
     # the template filters show its org number
     "providers": ENTITY, "formatting": ENTITY,

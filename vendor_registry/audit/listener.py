@@ -17,7 +17,10 @@ from sqlalchemy.orm import Session
 from vendor_registry.audit.context import current_actor
 from vendor_registry.database import utcnow
 from vendor_registry.organisations.models import OwnedByOrganisation
-from vendor_registry.organisations.tenancy import current_organisation_id, organisation_for_writes
+from vendor_registry.organisations.tenancy import (
+    current_organisation_id,
+    organisation_for_writes,
+)
 
 #: Tables that are operational logs, not domain records.
 NOT_AUDITED = {"audit_events", "job_runs", "notifications", "sign_ins"}
@@ -194,6 +197,9 @@ def _ask_for_old_values() -> None:
 
 
 def install() -> None:
+    from vendor_registry.audit import visibility
+
+    visibility.install()  # who reads which events: the same hook family as the organisation filter
     _ask_for_old_values()
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)

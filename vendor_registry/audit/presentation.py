@@ -58,6 +58,7 @@ TITLE_FIELDS: dict[str, tuple[str, ...]] = {
     "demand_profiles": ("name",),
     "requirements": ("kind", "value"),
     "flag_rule_states": ("rule",),
+    "organisations": ("name",),
 }
 
 
@@ -255,8 +256,24 @@ def format_value(table: str, key: str, value: Any, names: _Names | None = None) 
     return str(value)
 
 
+def _other_organisation(event: AuditEvent) -> int | None:
+    """The actor's organisation when it is not the reader's: a change to a shared record made by
+    another organisation, shown by that organisation's name, never by its person (issue 14)."""
+    from vendor_registry.audit.visibility import reading_scope
+
+    reader = reading_scope()
+    actor_org = event.actor_organisation_id
+    return actor_org if actor_org is not None and reader is not None and actor_org != reader else None
+
+
 def actor_text(event: AuditEvent, names: _Names) -> str:
-    """A person by name (and e-mail), a job by its Swedish name, the command line as such."""
+    """A person by name (and e-mail), a job by its Swedish name, the command line as such; a
+    person of another organisation by that organisation's name."""
+    other = _other_organisation(event)
+    if other is not None:
+        organisation = names.title("organisations", other) or _("Organisation %(id)s", id=other)
+        text = _("%(organisation)s (annan organisation)", organisation=organisation)
+        return _("%(person)s via API", person=text) if event.actor_kind == "api" else text
     if event.actor_kind == "job":
         code = event.actor_label.removeprefix("job:")
         return _("Schemalagt jobb: %(job)s", job=enum_label(JobName, code))
@@ -275,7 +292,9 @@ def present(events: Iterable[AuditEvent]) -> list[EventView]:
         names.want(event.entity_type, event.entity_id)
         if event.provider_id is not None:
             names.want("providers", event.provider_id)
-        if event.actor_user_id is not None and event.actor_kind in ("user", "api"):
+        if _other_organisation(event) is not None:
+            names.want("organisations", event.actor_organisation_id)
+        elif event.actor_user_id is not None and event.actor_kind in ("user", "api"):
             names.want("users", event.actor_user_id)
         for key, pair in (event.changes or {}).items():
             column = _column(event.entity_type, key)

@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, or_, select
 
 from vendor_registry import clock
 from vendor_registry.audit.models import AuditEvent, events_for_entity  # noqa: F401  (the public read API)
+from vendor_registry.audit.visibility import reading_scope
 from vendor_registry.extensions import db
 from vendor_registry.text import printable
 
@@ -90,9 +91,16 @@ def audit_query(filters: AuditFilters):
         from vendor_registry.auth.models import User
 
         needle = filters.actor.lower()
+        # The reader's own people (the organisation filter limits ``User``) by name; an address
+        # or a job's name in the label, of the reader's own actors and jobs only: another
+        # organisation's people are not searchable by who they are.
         people = select(User.id).where(func.lower(User.name).contains(needle, autoescape=True))
-        stmt = stmt.where(or_(func.lower(AuditEvent.actor_label).contains(needle, autoescape=True),
-                              AuditEvent.actor_user_id.in_(people)))
+        label = func.lower(AuditEvent.actor_label).contains(needle, autoescape=True)
+        reader = reading_scope()
+        if reader is not None:
+            label = and_(label, or_(AuditEvent.actor_organisation_id.is_(None),
+                                    AuditEvent.actor_organisation_id == reader))
+        stmt = stmt.where(or_(label, AuditEvent.actor_user_id.in_(people)))
     if filters.provider_id:
         stmt = stmt.where(AuditEvent.provider_id == filters.provider_id)
     if filters.provider:

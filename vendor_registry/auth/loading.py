@@ -10,8 +10,10 @@ from vendor_registry.organisations.tenancy import CROSS, enter_request_scope
 
 
 def init_login(app: Flask) -> None:
+    from vendor_registry.auth import tokens
     from vendor_registry.auth.models import User
 
+    tokens.install()  # a token is its owner's organisation's
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Logga in för att se sidan.")

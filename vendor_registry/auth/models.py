@@ -68,8 +68,9 @@ class User(OwnedByOrganisation, UserMixin, TimestampMixin, VersionedMixin, db.Mo
         return f"<User {self.email} {self.role}>"
 
 
-class ApiToken(db.Model):
-    """A personal bearer token; only its SHA-256 is stored, the token is shown once."""
+class ApiToken(OwnedByOrganisation, db.Model):
+    """A personal bearer token; only its SHA-256 is stored, the token is shown once. It belongs
+    to its owner's organisation and acts within it (set from the owner, never from a request)."""
 
     __tablename__ = "api_tokens"
     __audit_redact__ = ("token_hash",)

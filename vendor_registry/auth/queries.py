@@ -5,10 +5,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from vendor_registry import clock
-from vendor_registry.auth.models import SIGN_IN_OUTCOMES, SignIn
+from vendor_registry.auth.models import SIGN_IN_OUTCOMES, SignIn, User
+from vendor_registry.organisations.tenancy import (
+    ALL,
+    current_organisation_id,
+    current_scope,
+    default_organisation_id,
+)
 from vendor_registry.text import printable
 
 
@@ -42,7 +48,17 @@ class SignInFilters:
 
 
 def sign_in_query(filters: SignInFilters):
+    """The sign-in log as the acting organisation reads it: its own people's attempts, and for
+    the first organisation (the one running the installation) attempts that named no account;
+    a job or the command line reads it all."""
     stmt = select(SignIn)
+    if current_scope() != ALL:
+        reader = current_organisation_id()
+        own_people = SignIn.user_id.in_(select(User.id).where(User.organisation_id == reader))
+        if reader is not None and reader == default_organisation_id():
+            stmt = stmt.where(or_(own_people, SignIn.user_id.is_(None)))
+        else:
+            stmt = stmt.where(own_people)
     if filters.email:
         stmt = stmt.where(func.lower(SignIn.email).contains(filters.email.lower(), autoescape=True))
     if filters.outcome == "failed":

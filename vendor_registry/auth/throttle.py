@@ -41,7 +41,13 @@ from vendor_registry.auth.emails import normalise_email
 from vendor_registry.auth.models import FAILED_OUTCOMES, SignIn, User
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
-from vendor_registry.organisations.tenancy import CROSS
+from vendor_registry.organisations.tenancy import (
+    ALL,
+    CROSS,
+    current_organisation_id,
+    current_scope,
+    default_organisation_id,
+)
 
 log = logging.getLogger(__name__)
 _EXTENSION = "vendor_registry_sign_in_limiter"
@@ -85,7 +91,7 @@ def lock_until(email: str, now: datetime | None = None) -> datetime | None:
     email = normalise_email(email)[:254]
     window, threshold = _window(), _threshold()
     start = now - window
-    # asked at sign-in, before anyone acts: the address is the installation's, not an organisation's
+    # across organisations: the lock is asked before anyone is signed in (the login form)
     unlocked_at = db.session.scalar(select(User.sign_in_unlocked_at).where(User.email == email),
                                     execution_options=CROSS)
     if unlocked_at is not None and unlocked_at > start:
@@ -109,7 +115,11 @@ def lock_until(email: str, now: datetime | None = None) -> datetime | None:
 
 
 def locked_accounts(now: datetime | None = None) -> list[LockedAccount]:
-    """Every e-mail address locked now, with its account when there is one; latest lock first."""
+    """Every e-mail address locked now, with its account when there is one; latest lock first.
+
+    Read by an organisation: the addresses of its own people, and (for the first organisation,
+    the one that runs the installation) addresses that name no account at all; never another
+    organisation's people."""
     now = now or utcnow()
     candidates = db.session.execute(
         select(SignIn.email, func.count())
@@ -121,8 +131,23 @@ def locked_accounts(now: datetime | None = None) -> list[LockedAccount]:
     ).all()
     locks = [(email, count, lock_until(email, now)) for email, count in candidates]
     locks = [(email, count, until) for email, count, until in locks if until is not None]
-    users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_([e for e, _c, _u in locks])))}
-    return [LockedAccount(email, users.get(email), count, until) for email, count, until in locks]
+    users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_([e for e, _c, _u in locks])),
+                                                   execution_options=CROSS)}
+    return [LockedAccount(email, users.get(email), count, until) for email, count, until in locks
+            if readable_account(users.get(email))]
+
+
+def readable_account(user: User | None) -> bool:
+    """Whether the acting organisation may see sign-in records of ``user`` (None: an address
+    with no account, which the first organisation sees)."""
+    reader = current_organisation_id()
+    if current_scope() == ALL:
+        return True
+    if reader is None:
+        return False
+    if user is None:
+        return reader == default_organisation_id()
+    return user.organisation_id == reader
 
 
 # --- per client address: the limiter's storage ---------------------------------------------

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from vendor_registry.auth.models import ApiToken, User
 from vendor_registry.database import utcnow
@@ -59,6 +59,7 @@ def create_token(user: User, name: str, expires_at: datetime | None = None) -> t
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
+        organisation_id=user.organisation_id,  # the owner's, also when the command line creates it
         name=name,
         token_hash=hash_token(plain),
         prefix=plain[:PREFIX_LENGTH],
@@ -68,6 +69,25 @@ def create_token(user: User, name: str, expires_at: datetime | None = None) -> t
     db.session.add(token)
     db.session.flush()
     return token, plain
+
+
+def _owners_organisation(session: Session, flush_context: Any, instances: Any) -> None:
+    """A token written without an organisation (a test, a script adding ``ApiToken`` rows) gets
+    its owner's, not the acting one's: it runs before the organisation stamp of ``tenancy``."""
+    new = [obj for obj in session.new if isinstance(obj, ApiToken) and obj.organisation_id is None]
+    if not new:
+        return
+    with session.no_autoflush:
+        for token in new:
+            owner_id = token.user.id if token.user is not None else token.user_id
+            token.organisation_id = session.execute(
+                select(User.organisation_id).where(User.id == owner_id), execution_options=CROSS).scalar()
+
+
+def install() -> None:
+    """Listen on every session, first in line (idempotent)."""
+    if not event.contains(Session, "before_flush", _owners_organisation):
+        event.listen(Session, "before_flush", _owners_organisation, insert=True)
 
 
 def revoke_token(token: ApiToken) -> None:
