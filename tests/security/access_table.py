@@ -280,6 +280,10 @@ ORGANISATION: dict[str, str] = {
     "api_providers.update_provider": SHARED,
 
     "api_reviews.complete_action": OWN,
+    "api_reviews.get_published": SHARED,
+    "api_reviews.list_published": SHARED,
+    "api_reviews.publish_review": OWN,
+    "api_reviews.unpublish_review": OWN,
     "api_reviews.create_review": SHARED,
     "api_reviews.get_review": OWN,
     "api_reviews.list_reviews": SHARED,
@@ -361,6 +365,9 @@ ORGANISATION: dict[str, str] = {
     "providers.print_view": SHARED,
 
     "reviews.complete_action": OWN,
+    "reviews.publish": OWN,
+    "reviews.published": SHARED,
+    "reviews.unpublish": OWN,
     "reviews.create": SHARED,
     "reviews.edit": OWN,
 }

@@ -38,6 +38,7 @@ from vendor_registry.codes import (
 from vendor_registry.database import utcnow
 from vendor_registry.demand.models import DemandProfile
 from vendor_registry.extensions import db
+from vendor_registry.reviews.services import publish_review
 from vendor_registry.flags.models import Notification
 from vendor_registry.methods.models import ServiceArea
 from vendor_registry.organisations import tenancy
@@ -95,7 +96,11 @@ def _b_records(world: World, provider, b_user) -> None:
                      severity=FlagSeverity.LOW, message=B_MARKERS["flag"], organisation_id=world.b_id)
     db.session.add(Notification(user_id=b_user.id, flag_id=flag.id, message=B_MARKERS["notification"]))
     token, _plain = tokens.create_token(b_user, B_MARKERS["token"])
+    # published on purpose: its outcome and neutral summary are the shared view of B's judgement
+    public = make_review(provider, summary=f"{SHARED_MARKER}-PUBLICERAD-7731")
+    published = publish_review(public)
     db.session.flush()
+    world.shared.update(published_id=published.id)
     world.own_b.update(contract_id=contract.id, review_id=review.id, action_id=action.id, profile_id=profile.id,
                        check_id=manual.id, document_id=document.id, flag_id=flag.id, user_id=b_user.id,
                        token_id=token.id)
