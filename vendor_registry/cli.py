@@ -34,7 +34,10 @@ def users_create(email: str, role: str, name: str, organisation: str | None) -> 
     """Create a user; the password is read from standard input when it is not a terminal."""
     from vendor_registry.auth import services
     from vendor_registry.organisations.queries import find_organisation
-    from vendor_registry.organisations.tenancy import default_organisation_id, within_organisation
+    from vendor_registry.organisations.tenancy import (
+        default_organisation_id,
+        within_organisation,
+    )
 
     found = find_organisation(organisation) if organisation else None
     if organisation and found is None:

@@ -13,7 +13,13 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
-from tests.factories import make_contract, make_organisation, make_provider, make_review, make_user
+from tests.factories import (
+    make_contract,
+    make_organisation,
+    make_provider,
+    make_review,
+    make_user,
+)
 from vendor_registry.auth.models import ApiToken
 from vendor_registry.codes import FlagRule, FlagSeverity, Role
 from vendor_registry.database import Base, utcnow

@@ -15,8 +15,21 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
-from tests.conftest import APP_ROLE, BACKENDS, drop_database, fresh_database_url, make_test_app
-from tests.factories import make_check, make_contract, make_organisation, make_provider, make_review, make_user
+from tests.conftest import (
+    APP_ROLE,
+    BACKENDS,
+    drop_database,
+    fresh_database_url,
+    make_test_app,
+)
+from tests.factories import (
+    make_check,
+    make_contract,
+    make_organisation,
+    make_provider,
+    make_review,
+    make_user,
+)
 from vendor_registry.codes import CheckType, FlagRule, FlagSeverity, ProviderStatus
 from vendor_registry.database import Base
 from vendor_registry.extensions import db

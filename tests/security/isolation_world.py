@@ -38,11 +38,11 @@ from vendor_registry.codes import (
 from vendor_registry.database import utcnow
 from vendor_registry.demand.models import DemandProfile
 from vendor_registry.extensions import db
-from vendor_registry.reviews.services import publish_review
 from vendor_registry.flags.models import Notification
 from vendor_registry.methods.models import ServiceArea
 from vendor_registry.organisations import tenancy
 from vendor_registry.reviews.models import ReviewAction
+from vendor_registry.reviews.services import publish_review
 
 B_NAME = "Lunds kommun ZQXO"
 #: Organisation B's own texts: none may reach anybody of organisation A.

@@ -18,11 +18,11 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
 
 from vendor_registry.audit.context import Actor, acting_as
-from vendor_registry.organisations.tenancy import enter_request_scope
 from vendor_registry.auth import tokens
 from vendor_registry.auth.models import ApiToken, User
 from vendor_registry.auth.permissions import Permission, has_permission
 from vendor_registry.extensions import db
+from vendor_registry.organisations.tenancy import enter_request_scope
 from vendor_registry.sqlite import write_intent
 
 F = TypeVar("F", bound=Callable[..., Any])

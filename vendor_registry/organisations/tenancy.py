@@ -27,7 +27,11 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import event, func, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-from vendor_registry.organisations.models import Organisation, OwnedByOrganisation, SharedOrOwned
+from vendor_registry.organisations.models import (
+    Organisation,
+    OwnedByOrganisation,
+    SharedOrOwned,
+)
 
 ALL = "all"
 NOBODY = "none"
@@ -104,7 +108,6 @@ def default_organisation_id() -> int:
     cache = current_app.extensions.setdefault("vendor_registry.organisations", {})
     if "default" not in cache:
         from vendor_registry.extensions import db
-
         from vendor_registry.sqlite import write_intent
 
         # Its own connection: this may be asked while a statement is being executed (the

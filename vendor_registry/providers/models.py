@@ -39,7 +39,10 @@ from vendor_registry.database import (
 )
 from vendor_registry.extensions import db
 from vendor_registry.organisations.models import OwnedByOrganisation
-from vendor_registry.organisations.tenancy import organisation_for_writes, reading_organisation_id
+from vendor_registry.organisations.tenancy import (
+    organisation_for_writes,
+    reading_organisation_id,
+)
 
 
 def format_org_number(digits: str) -> str:
