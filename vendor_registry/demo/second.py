@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from vendor_registry.audit.context import Actor, acting_as
 from vendor_registry.audit.listener import insert_audited
 from vendor_registry.codes import (
+    DEFAULT_CHECK_INTERVAL_DAYS,
     CheckOutcome,
     CheckType,
     ContractKind,
@@ -70,6 +71,7 @@ def add_second_organisation(session: Session, provider_ids: list[int], today: da
     decided = _approvals(session, lund.id, provider_ids[:DECIDED], today, counts)
     with tenancy.within_organisation(lund.id):
         _contracts(session, decided, today, counts)
+        _own_checks(session, lund.id, users[Role.PROCUREMENT_OFFICER], decided, today, counts)
         reviews = _reviews(session, users[Role.SUPERVISOR], decided, today, counts)
         _publish(reviews[:3], users[Role.SUPERVISOR], counts)
         _shared_check(session, lund.id, users[Role.SUPERVISOR], decided, today, counts)
@@ -182,6 +184,29 @@ def _publish_first_organisations(session: Session, provider_ids: list[int], coun
         Review.kind != ReviewKind.PLACEMENT_FOLLOW_UP).order_by(Review.provider_id).limit(4)))
     if person is not None:
         _publish(reviews, person, counts)
+
+
+def _own_checks(session: Session, organisation_id: int, person: Any, decided: list[tuple[int, ProviderStatus]],
+                today: date, counts: dict[str, int]) -> None:
+    """Lund's own manual checks of the providers it has in scope (under review, approved,
+    suspended: an organisation checks before it decides; without them each would carry Lund's own
+    "check overdue" flags, which is right for a real organisation and a flood in a demo)."""
+    from vendor_registry.background_checks.models import BackgroundCheck
+    from vendor_registry.flags.rules import IN_SCOPE_STATUSES
+
+    rows = []
+    for n, (provider_id, status) in enumerate(decided):
+        if status not in IN_SCOPE_STATUSES:
+            continue
+        for check_type in (t for t in CheckType if not t.automatic):
+            day = today - timedelta(days=10 + n)
+            rows.append({"organisation_id": organisation_id, "provider_id": provider_id, "check_type": check_type,
+                         "performed_at": _at(day), "performed_by_id": person.id,
+                         "performed_by_label": person.email, "automatic": False, "result": CheckOutcome.PASS,
+                         "summary": "Kontrollerad av Lund utan anmärkning (demo).", "evidence": "Lunds underlag (demo)",
+                         "next_due_on": day + timedelta(days=DEFAULT_CHECK_INTERVAL_DAYS[check_type])})
+    insert_audited(session, BackgroundCheck, rows)
+    counts["checks"] = counts.get("checks", 0) + len(rows)
 
 
 def _shared_check(session: Session, organisation_id: int, person: Any, decided: list[tuple[int, ProviderStatus]],
