@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from vendor_registry.codes import Ownership, ProviderStatus, ThreatLevel
 from vendor_registry.database import (
@@ -96,18 +97,23 @@ class Provider(TimestampMixin, VersionedMixin, db.Model):
     def approval(self, *, create: bool = False) -> ProviderApproval | None:
         """The acting organisation's approval row (made, as a draft, when ``create``)."""
         organisation_id = organisation_for_writes() if create else reading_organisation_id()
+        # a decision made in this session and not yet reloaded (never loads the collection to read)
+        for approval in self.__dict__.get("approvals") or ():
+            if approval.organisation_id == organisation_id:
+                return approval
         current = self.acting_approval
         if current is not None and current.organisation_id == organisation_id:
             return current
-        # a decision made in this session and not yet reloaded (never loads the collection to read)
-        for approval in (self.approvals if create else self.__dict__.get("approvals") or ()):
-            if approval.organisation_id == organisation_id:
-                return approval
         if not create:
             return None
+        for approval in self.approvals:
+            if approval.organisation_id == organisation_id:
+                return approval
         approval = ProviderApproval(organisation_id=organisation_id, status=ProviderStatus.DRAFT,
                                     status_changed_at=utcnow())
         self.approvals.append(approval)
+        # what the joined load would have found: a new provider is not queried for it again
+        set_committed_value(self, "acting_approval", approval)
         return approval
 
     @property
@@ -171,7 +177,16 @@ def _approval_attribute(name: str, default: Callable[[Any], Any], sql_default: C
     def fset(self: Provider, value: Any) -> None:
         setattr(self.approval(create=True), name, value)
 
+    built: dict[type, Any] = {}
+
     def expr(cls: type[Provider]) -> Any:
+        # Built once: the organisation is a parameter of the execution, so the expression is the
+        # same every time (SQLAlchemy asks for it at every class-level access, the constructor too).
+        if cls not in built:
+            built[cls] = _expression(cls)
+        return built[cls]
+
+    def _expression(cls: type[Provider]) -> Any:
         column = getattr(ProviderApproval, name)
         value = (select(column)
                  .where(ProviderApproval.provider_id == cls.id,
