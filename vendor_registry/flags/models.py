@@ -31,7 +31,11 @@ from vendor_registry.auth.models import User
 from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagRule, FlagSeverity, FlagStatus
 from vendor_registry.database import VersionedMixin, enum_type, utcnow
 from vendor_registry.extensions import db
-from vendor_registry.organisations.models import OwnedByOrganisation, SharedOrOwned
+from vendor_registry.organisations.models import (
+    OwnedByOrganisation,
+    SharedOrOwned,
+    organisation_provider_index,
+)
 from vendor_registry.organisations.tenancy import current_organisation_id
 from vendor_registry.providers.models import Provider
 
@@ -54,6 +58,7 @@ OWN_LIVE_PREDICATE = f"organisation_id IS NOT NULL AND ({LIVE_FLAG_PREDICATE})"
 class Flag(SharedOrOwned, VersionedMixin, db.Model):
     __tablename__ = "flags"
     __table_args__ = (
+        organisation_provider_index("flags"),
         Index("uq_flags_live_subject", "provider_id", "rule", "subject_key", unique=True,
               sqlite_where=text(SHARED_LIVE_PREDICATE), postgresql_where=text(SHARED_LIVE_PREDICATE)),
         Index("uq_flags_live_own_subject", "provider_id", "rule", "subject_key", "organisation_id", unique=True,
