@@ -31,14 +31,15 @@ def luhn_orgnr(n: int) -> str:
 
 
 def populate(n: int, seed: int = 7) -> None:
-    from sqlalchemy import insert, select
+    from sqlalchemy import func, insert, select
 
     from vendor_registry.background_checks.models import BackgroundCheck
     from vendor_registry.contracts.models import Contract
     from vendor_registry.extensions import db
     from vendor_registry.licences.models import Licence
     from vendor_registry.methods.models import Method, ProviderMethod
-    from vendor_registry.providers.models import Provider
+    from vendor_registry.organisations.models import Organisation
+    from vendor_registry.providers.models import Provider, ProviderApproval
     from vendor_registry.reviews.models import Review, ReviewAction
 
     rnd = random.Random(seed)
@@ -47,18 +48,22 @@ def populate(n: int, seed: int = 7) -> None:
     statuses = ["approved"] * 6 + ["conditionally_approved", "under_review", "suspended", "draft", "inactive"]
     kinds = [["protected_housing"], ["hvb"], ["protected_housing", "hvb"], ["supported_housing"], ["outpatient"],
              ["defector_support", "protected_housing"]]
-    providers = []
+    # The first organisation (made by the migrations) holds the approvals and the own rows.
+    organisation_id = db.session.scalar(select(func.min(Organisation.id)))
+    providers, approvals = [], []
     for i in range(n):
         status = rnd.choice(statuses)
+        approvals.append({
+            "organisation_id": organisation_id, "status": status, "status_changed_at": now,
+            "approved_at": now - timedelta(days=rnd.randint(1, 900)) if "approved" in status else None})
         providers.append({
             "org_number": luhn_orgnr(i), "name": f"Benchutförare {i} AB", "kinds": rnd.choice(kinds),
             "ownership": rnd.choice(["private", "non_profit", "public"]), "county": rnd.choice(["01", "12", "14"]),
             "counties_served": ["01"], "target_groups": ["adults"], "housing_forms": ["own_flat"], "languages": [],
-            "service_areas": ["protection_housing"], "status": status, "status_changed_at": now,
-            "approved_at": now - timedelta(days=rnd.randint(1, 900)) if "approved" in status else None,
-            "created_at": now, "updated_at": now, "version": 1})
+            "service_areas": ["protection_housing"], "created_at": now, "updated_at": now, "version": 1})
     db.session.execute(insert(Provider), providers)
-    ids = db.session.scalars(select(Provider.id)).all()
+    ids = db.session.scalars(select(Provider.id).order_by(Provider.id)).all()
+    db.session.execute(insert(ProviderApproval), [dict(approval, provider_id=pid) for pid, approval in zip(ids, approvals)])
     db.session.execute(insert(Method), [{"name": "KSL", "evidence_level": "moderate", "active": True, "created_at": now,
                                              "updated_at": now, "version": 1}])
     method_id = db.session.scalar(select(Method.id))
@@ -81,12 +86,12 @@ def populate(n: int, seed: int = 7) -> None:
                     "result": rnd.choice(["pass"] * 6 + ["concern", "fail", "error", "error"]),
                     "summary": "bench", "details": {"licences": {}}, "created_at": now, "version": 1})
         if rnd.random() < 0.7:
-            contracts.append({"provider_id": pid, "kind": "framework", "reference": f"AVT-{pid}",
+            contracts.append({"provider_id": pid, "organisation_id": organisation_id, "kind": "framework", "reference": f"AVT-{pid}",
                                   "starts_on": today - timedelta(days=400),
                                   "ends_on": today + timedelta(days=rnd.randint(-100, 400)),
                                   "created_at": now, "updated_at": now, "version": 1})
         if rnd.random() < 0.6:
-            reviews.append({"provider_id": pid, "kind": "annual_quality", "outcome": "satisfactory",
+            reviews.append({"provider_id": pid, "organisation_id": organisation_id, "kind": "annual_quality", "outcome": "satisfactory",
                                 "performed_on": today - timedelta(days=rnd.randint(0, 700)),
                                 "created_at": now, "updated_at": now, "version": 1})
         if rnd.random() < 0.3:
@@ -98,7 +103,7 @@ def populate(n: int, seed: int = 7) -> None:
         if rows:
             db.session.execute(insert(model), rows)
     review_rows = db.session.execute(select(Review.id, Review.provider_id)).all()
-    actions = [{"review_id": r.id, "provider_id": r.provider_id, "description": "Åtgärd",
+    actions = [{"review_id": r.id, "provider_id": r.provider_id, "organisation_id": organisation_id, "description": "Åtgärd",
                     "deadline": today + timedelta(days=rnd.randint(-60, 60)), "created_at": now, "updated_at": now, "version": 1}
                for r in review_rows if rnd.random() < 0.3]
     if actions:

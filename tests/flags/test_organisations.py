@@ -311,3 +311,52 @@ def test_a_persons_write_refreshes_their_organisations_flags_and_the_shared_ones
         AuditEvent.entity_type == "flags", AuditEvent.entity_id == str(expiring.id))).one()
     assert event.organisation_id == lund and event.actor_organisation_id == lund
     assert _flags(FlagRule.CONTRACT_EXPIRING, provider.id)[0].organisation_id != malmo
+
+
+def test_the_navigation_badge_counts_each_organisations_view_of_shared_flags(app, db_session):
+    """The badge counts urgent flags from the rows and subtracts the shared ones an organisation
+    closed for itself (no per-flag judging of the view); a shared flag assigned in an
+    organisation's handling counts for that person only."""
+    from vendor_registry.flags import whats_new
+
+    malmo, lund = _orgs()
+    provider = make_provider(name="Delat Boende AB")
+    _approve_in(lund, provider)
+    make_licence(provider, status="revoked")
+    malmo_user = make_user(role="supervisor", organisation_id=malmo)
+    lund_user = make_user(role="supervisor", organisation_id=lund)
+    _sweep("licence_sweep")
+    [flag] = _flags(FlagRule.LICENCE_LAPSED, provider.id)
+
+    def badge(user, organisation_id):
+        db.session.expire_all()
+        with within_organisation(organisation_id):
+            return whats_new.badge_count(db.session.get(type(user), user.id))
+
+    def urgent_in_view(organisation_id):
+        """The same count judged flag by flag through each flag's view."""
+        db.session.expire_all()
+        with within_organisation(organisation_id):
+            return sum(1 for f in db.session.scalars(select(Flag))
+                       if f.view.status in (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
+                       and f.severity in whats_new.URGENT)
+
+    before = {malmo: badge(malmo_user, malmo), lund: badge(lund_user, lund)}
+    assert before[malmo] == before[lund] == urgent_in_view(malmo) >= 1
+
+    malmo_client, lund_client = _client_for(app, malmo_user), _client_for(app, lund_user)
+    assert lund_client.post(f"/flags/{flag.id}/dismiss", data={
+        "justification": "Beslutet är överklagat hos oss.", "version": flag.version}).status_code == 302
+    assert badge(lund_user, lund) == before[lund] - 1 == urgent_in_view(lund)
+    assert badge(malmo_user, malmo) == before[malmo] == urgent_in_view(malmo)
+
+    assert malmo_client.post(f"/flags/{flag.id}/acknowledge", data={
+        "comment": "Vi ringer IVO", "version": flag.version}).status_code == 302
+    assert badge(malmo_user, malmo) == before[malmo]  # acknowledged is still live
+
+    # Assigned in Malmö's handling: counted as assigned for that person (once urgent, once theirs).
+    colleague = make_user(role="supervisor", organisation_id=malmo)
+    assert malmo_client.post(f"/flags/{flag.id}/assign", data={
+        "assignee_id": str(colleague.id), "version": view_of(flag.id, malmo).version}).status_code == 302
+    assert badge(colleague, malmo) == before[malmo] + 1
+    assert badge(lund_user, lund) == before[lund] - 1

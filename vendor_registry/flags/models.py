@@ -1,6 +1,7 @@
 """Flags (avvikelser) raised by the scheduled rules, and per-user notifications of them."""
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -167,10 +168,12 @@ def _handling_value(column: Any, *, closed_only: bool = False) -> Any:
     return select(getattr(h, column)).where(*condition).correlate_except(h).scalar_subquery()
 
 
+@functools.cache
 def _view_status_expression() -> Any:
     """SQL for ``FlagView.status``: an own flag's status; a shared flag's as the acting
     organisation handles it: its own closing first, then the rule's resolving, then its
-    acknowledgement, else the flag row's."""
+    acknowledgement, else the flag row's. Built once: the organisation is a parameter of the
+    execution, and building the alias cost ~4 ms on every page (the navigation badge)."""
     h = aliased(FlagHandling)
     handled = (select(case((or_(h.status.in_(CLOSED_STATUSES), Flag.status.in_(LIVE_FLAG_STATUSES)), h.status)))
                .where(h.flag_id == Flag.id, h.organisation_id == bindparam(
@@ -181,11 +184,26 @@ def _view_status_expression() -> Any:
 
 
 Flag.view_status = hybrid_property(lambda self: self.view.status, expr=lambda cls: _view_status_expression())
-Flag.view_assignee_id = hybrid_property(
-    lambda self: self.view.assignee_id,
-    expr=lambda cls: type_coerce(case(
+
+
+
+def live_in_view() -> Any:
+    """WHERE the acting organisation's view of a flag is live. The row's own status is tested
+    first and narrows exactly: a view is live only where the row is (an organisation's handling
+    can close a shared flag, never reopen one), and that test, unlike the view's CASE, is one an
+    index serves (the navigation badge on every page walked every urgent flag without it)."""
+    return and_(Flag.status.in_(LIVE_FLAG_STATUSES), Flag.view_status.in_(LIVE_FLAG_STATUSES))
+
+@functools.cache
+def _view_assignee_expression() -> Any:
+    """SQL for ``FlagView.assignee_id`` (built once, as above)."""
+    return type_coerce(case(
         (and_(Flag.organisation_id.is_(None), _handling_value("id").is_not(None)), _handling_value("assignee_id")),
-        else_=Flag.assignee_id), Integer))
+        else_=Flag.assignee_id), Integer)
+
+
+Flag.view_assignee_id = hybrid_property(lambda self: self.view.assignee_id,
+                                        expr=lambda cls: _view_assignee_expression())
 # The queue's order, most severe first (0 = critical), as a column the database computes from
 # ``severity`` on every write path (ORM, Core inserts of the sweeps, bulk updates), so that
 # ix_flags_queue_order serves the queue's ORDER BY and a page is read without sorting every live

@@ -14,7 +14,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, or_, select, update
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import joinedload
 
 from vendor_registry.audit.models import AuditEvent
@@ -22,7 +33,14 @@ from vendor_registry.auth.models import User
 from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagSeverity
 from vendor_registry.database import utcnow
 from vendor_registry.extensions import db
-from vendor_registry.flags.models import Flag, FlagHandling, Notification
+from vendor_registry.flags.models import (
+    CLOSED_STATUSES,
+    Flag,
+    FlagHandling,
+    Notification,
+    handling_organisation_id,
+    live_in_view,
+)
 from vendor_registry.flags.notify import ROLE_RULES
 from vendor_registry.flags.queries import SEVERITY_ORDER
 
@@ -42,10 +60,13 @@ class WhatsNew:
         return self.urgent_total + len(self.assigned)
 
 
-def _urgent_condition(user: Any):
+def _urgent_condition(user: Any, *, view: bool = True):
+    """The urgent flags this person's role hears about, new since they looked: live in their
+    organisation's view, or (``view=False``) live as rows (see ``_urgent_count``)."""
     if user.role not in ROLE_RULES:
         return None
-    condition = and_(Flag.view_status.in_(LIVE_FLAG_STATUSES), Flag.severity.in_(URGENT))
+    live = live_in_view() if view else Flag.status.in_(LIVE_FLAG_STATUSES)
+    condition = and_(live, Flag.severity.in_(URGENT))
     rules = ROLE_RULES[user.role]
     if rules is not None:
         condition = and_(condition, Flag.rule.in_(sorted(rules)))
@@ -55,15 +76,37 @@ def _urgent_condition(user: Any):
     return condition
 
 
+def _urgent_count(user: Any):
+    """How many urgent flags ``_urgent_condition`` finds, counted without judging the view flag
+    by flag: the live rows (index-only, ix_flags_urgent holds every column of the condition)
+    minus the shared ones this organisation has closed for itself (its handlings: few rows).
+    Equal because a view is live exactly where the row is live, except a shared flag the
+    organisation resolved or dismissed. Judging the view's CASE on each of the demo's 6,000
+    urgent flags took ~6 ms on every page (the navigation badge)."""
+    rows = _urgent_condition(user, view=False)
+    if rows is None:
+        return None
+    live = select(func.count()).select_from(Flag).where(rows).scalar_subquery()
+    closed_here = (select(func.count()).select_from(FlagHandling).join(Flag, Flag.id == FlagHandling.flag_id)
+                   .where(rows, Flag.organisation_id.is_(None), FlagHandling.status.in_(CLOSED_STATUSES),
+                          FlagHandling.organisation_id == bindparam(
+                              "handling_organisation_id", callable_=handling_organisation_id, type_=Integer))
+                   .scalar_subquery())
+    return live - closed_here
+
+
 def _assigned_query(user: Any):
     """Active flags assigned to this person, and (once they have looked) only those whose
     assignment the audit log records after that moment."""
-    # The first condition only narrows by index (ix_flags_assignee_status, the handlings' few
-    # rows) what the exact view condition then decides: the badge is on every page.
-    candidates = or_(and_(Flag.assignee_id == user.id, Flag.status.in_(LIVE_FLAG_STATUSES)),
-                     Flag.id.in_(select(FlagHandling.flag_id).where(FlagHandling.assignee_id == user.id)))
-    mine = select(Flag.id).where(candidates, Flag.view_status.in_(LIVE_FLAG_STATUSES),
-                                 Flag.view_assignee_id == user.id)
+    # The candidates narrow by index (ix_flags_assignee_status, the handlings' few rows) what
+    # the exact view condition then decides: the badge is on every page. Read from the
+    # candidates, each flag by its key: with the two as an OR, or as an IN beside the
+    # organisation filter, SQLite walked the live or the shared flags instead.
+    candidates = union_all(
+        select(Flag.id.label("id")).where(Flag.assignee_id == user.id, Flag.status.in_(LIVE_FLAG_STATUSES)),
+        select(FlagHandling.flag_id.label("id")).where(FlagHandling.assignee_id == user.id)).subquery()
+    mine = (select(Flag.id).select_from(candidates).join(Flag, Flag.id == candidates.c.id)
+            .where(Flag.view_status.in_(LIVE_FLAG_STATUSES), Flag.view_assignee_id == user.id))
     seen = user.notices_seen_at
     if seen is not None:
         def assigned_since(entity_type: str):
@@ -83,9 +126,9 @@ def badge_count(user: Any) -> int:
     parts = [select(func.count()).select_from(Notification)
              .where(Notification.user_id == user.id, Notification.read_at.is_(None)).scalar_subquery(),
              select(func.count()).select_from(_assigned_query(user).subquery()).scalar_subquery()]
-    condition = _urgent_condition(user)
-    if condition is not None:
-        parts.append(select(func.count()).select_from(Flag).where(condition).scalar_subquery())
+    urgent = _urgent_count(user)
+    if urgent is not None:
+        parts.append(urgent)
     return sum(db.session.execute(select(*parts)).one())
 
 
@@ -93,7 +136,7 @@ def whats_new(user: Any) -> WhatsNew:
     result = WhatsNew(user.notices_seen_at)
     condition = _urgent_condition(user)
     if condition is not None:
-        result.urgent_total = db.session.scalar(select(func.count()).select_from(Flag).where(condition)) or 0
+        result.urgent_total = db.session.scalar(select(_urgent_count(user))) or 0
         result.urgent = list(db.session.scalars(
             select(Flag).where(condition).options(joinedload(Flag.provider))
             .order_by(SEVERITY_ORDER.desc(), Flag.raised_at.desc(), Flag.id.desc()).limit(SHOWN)))
