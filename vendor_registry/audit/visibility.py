@@ -11,7 +11,7 @@ alone.
 """
 from __future__ import annotations
 
-from sqlalchemy import event, or_
+from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from vendor_registry.audit.models import AuditEvent
@@ -36,7 +36,7 @@ def _visible_events(state: ORMExecuteState) -> None:
         return
     state.statement = state.statement.options(with_loader_criteria(
         AuditEvent,
-        lambda cls: or_(cls.organisation_id.is_(None), cls.organisation_id == organisation_id),
+        lambda cls: tenancy.shared_or_own(cls.organisation_id, organisation_id),
         include_aliases=True,
     ))
 
