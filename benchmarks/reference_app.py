@@ -24,13 +24,21 @@ def create_admin_app(database_url: str) -> Flask:
     from flask_admin import Admin
     from flask_admin.contrib.sqla import ModelView
     from flask_sqlalchemy import SQLAlchemy
-    from sqlalchemy import DateTime, Integer, String
-    from sqlalchemy.orm import DeclarativeBase, mapped_column
+    from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, select
+    from sqlalchemy.orm import DeclarativeBase, column_property, mapped_column
 
     class Base(DeclarativeBase):
         pass
 
     db = SQLAlchemy(model_class=Base)
+
+    approvals = Table("provider_approvals", MetaData(), Column("provider_id", Integer),
+                      Column("organisation_id", Integer), Column("status", String), Column("approved_at", DateTime))
+    first_organisation = int(os.environ.get("BENCH_ORGANISATION_ID", "1"))
+
+    def _approval_value(column, provider_id):
+        return (select(column).where(approvals.c.provider_id == provider_id,
+                                     approvals.c.organisation_id == first_organisation).scalar_subquery())
 
     class Provider(db.Model):  # type: ignore[name-defined]
         # Unannotated columns: the annotations of a class built inside a function cannot be resolved.
@@ -43,8 +51,10 @@ def create_admin_app(database_url: str) -> Flask:
         municipality = mapped_column(String(100))
         county = mapped_column(String(2))
         counties_served = mapped_column(String)
-        status = mapped_column(String)
-        approved_at = mapped_column(DateTime)
+        # Approval is per organisation (issue 14): the first organisation's, which the runner
+        # signs in as, read the way a generic admin view would (a correlated subquery a column).
+        status = column_property(_approval_value(approvals.c.status, id))
+        approved_at = column_property(_approval_value(approvals.c.approved_at, id))
 
     class ProviderView(ModelView):
         can_create = can_edit = can_delete = False
