@@ -355,3 +355,31 @@ def test_many_touched_providers_are_refreshed_in_batches(app, db_session, monkey
     assert counts.raised == 5
     assert all(len(_flags(p, FlagRule.LICENCE_LAPSED)) == 1 for p in touched)
     assert _flags(untouched[0]) == []
+
+
+def test_a_refresh_of_many_providers_tells_postgresql_what_the_transaction_holds(app, db_session, monkeypatch):
+    """Over SCOPE_BATCH providers (demo data, a bulk import), PostgreSQL's statistics predate
+    the transaction's rows: one ANALYZE first, inside the transaction, whose rows stay its own."""
+    from sqlalchemy import event
+
+    monkeypatch.setattr(refresh, "SCOPE_BATCH", 2)
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(statement.strip().upper())
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        refresh.refresh_provider_flags(db.session, [p.id for p in _scene(2)], settings=app.config,
+                                       rules=[FlagRule.LICENCE_LAPSED])
+        small = seen.count("ANALYZE")
+        touched = _scene(3)
+        counts = refresh.refresh_provider_flags(db.session, [p.id for p in touched], settings=app.config,
+                                                rules=[FlagRule.LICENCE_LAPSED])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert small == 0
+    assert seen.count("ANALYZE") == (1 if db.engine.dialect.name == "postgresql" else 0)
+    assert counts.raised == 3
+    db.session.rollback()
+    assert all(_flags(p) == [] for p in touched)  # nothing of the rolled-back transaction stayed
