@@ -231,7 +231,8 @@ def latest_checks(provider_ids: ProviderIds) -> dict[int, dict[str, LatestCheck]
 
 
 def checks_current_map(
-    provider_ids: ProviderIds, *, now: datetime | None = None, latest: dict[int, dict[str, LatestCheck]] | None = None
+    provider_ids: ProviderIds, *, now: datetime | None = None, latest: dict[int, dict[str, LatestCheck]] | None = None,
+    required: dict[int, dict[str, int]] | None = None,
 ) -> dict[int, bool]:
     """provider id -> are the provider's background checks current? (two statements in all)
 
@@ -255,8 +256,9 @@ def checks_current_map(
     """
     now = now or utcnow()
     ids = materialise(provider_ids)
-    required = required_check_intervals(ids)
-    latest = latest_checks(ids) if latest is None else latest  # a caller that has them passes them
+    # a caller that has them passes them (the provider page shows the intervals too)
+    required = required_check_intervals(ids) if required is None else required
+    latest = latest_checks(ids) if latest is None else latest
     result = result_map(ids, lambda: True)
     for provider_id in (required if isinstance(ids, Select) else ids):
         checks = latest.get(provider_id, {})

@@ -100,10 +100,10 @@ def check_history(provider_id: int) -> list[BackgroundCheck]:
     return list(db.session.scalars(stmt))
 
 
-def checks_due(provider_id: int, history: list[BackgroundCheck]) -> list[CheckDue]:
-    """Per required type: the latest check's own ``next_due_on`` if it set one, else the
-    latest check plus the policy interval; never performed → due now."""
-    required = required_check_intervals([provider_id]).get(provider_id, {})
+def checks_due(provider_id: int, history: list[BackgroundCheck], required: dict[str, int]) -> list[CheckDue]:
+    """Per required type (``required``: type -> policy interval): the latest check's own
+    ``next_due_on`` if it set one, else the latest check plus the policy interval; never
+    performed → due now."""
     latest: dict[str, BackgroundCheck] = {}
     for check in history:  # newest first
         latest.setdefault(str(check.check_type), check)
@@ -153,10 +153,11 @@ def load_provider_page(provider: Provider, user: Any) -> ProviderPage:
     page.licence_state = licence_state_map([provider.id])[provider.id]
     page.methods = offered_methods(provider.id)
     page.contracts = contracts_for_provider(provider.id)
-    page.checks_current = checks_current_map([provider.id])[provider.id]
+    required = required_check_intervals([provider.id])
+    page.checks_current = checks_current_map([provider.id], required=required)[provider.id]
     if sees_check_details(user):
         page.check_history = check_history(provider.id)
-        page.checks_due = checks_due(provider.id, page.check_history)
+        page.checks_due = checks_due(provider.id, page.check_history, required.get(provider.id, {}))
     page.reviews = reviews_for_provider(provider.id)
     # shared on purpose: the others' publications (the viewer's own reviews are listed in full)
     page.published = published_summary(provider.id, excluding_organisation_id=current_organisation_id())
