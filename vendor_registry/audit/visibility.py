@@ -35,8 +35,7 @@ def _visible_events(state: ORMExecuteState) -> None:
     if organisation_id is None:
         return
     state.statement = state.statement.options(with_loader_criteria(
-        AuditEvent,
-        lambda cls: tenancy.shared_or_own(cls.organisation_id, organisation_id),
+        AuditEvent, tenancy.shared_or_own(organisation_id, state.session.get_bind().dialect.name),
         include_aliases=True,
     ))
 

@@ -171,7 +171,8 @@ def load_snapshots(session: Session, today: date, provider_ids: Iterable[int] | 
     # without its per-row overhead (~70 ms of a 20,000-provider load, issue 15 second pass).
     # The organisation's filter travels with each statement (a plain connection does not run the
     # session's hook): another organisation's prices, reviews and flags must not rank providers.
-    connection, scoped = session.connection(), organisation_filter()
+    connection = session.connection()
+    scoped = organisation_filter(connection.dialect.name)
 
     def execute(stmt):
         return connection.execute(stmt.options(*scoped) if scoped else stmt)

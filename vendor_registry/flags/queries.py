@@ -138,7 +138,9 @@ class _QueuePagination(SelectPagination):
 
     def _query_items(self) -> list:
         ids = self._query_args["ids"].limit(self.per_page).offset(self._query_offset).subquery()
-        stmt = self._query_args["select"].where(Flag.id.in_(select(ids.c.id)))
+        # joined, not ``IN``: PostgreSQL then starts from the page's ids and reads each flag by
+        # its key (with ``IN`` it joined every visible flag first and kept the page's at the end)
+        stmt = self._query_args["select"].join(ids, ids.c.id == Flag.id)
         return list(self._query_args["session"].execute(stmt).unique().scalars())
 
 
@@ -148,7 +150,10 @@ def paginate_flags(filters: FlagFilters, page: int, per_page: int, current_user_
     ids = select(Flag.id).where(*_flag_conditions(filters, current_user_id)).order_by(*QUEUE_ORDER)
     if _provider_conditions(filters):
         ids = ids.join(Provider, Provider.id == Flag.provider_id).where(*_provider_conditions(filters))
-    query = flag_query(filters, current_user_id).options(
+    # The page's rows by their ids alone: the ids already met every condition. With the
+    # conditions repeated here, PostgreSQL (guessing the view's CASE keeps 1 % of the flags)
+    # joined all 10,500 live flags to their providers before keeping the page's 50 (57 ms).
+    query = (select(Flag).join(Provider, Provider.id == Flag.provider_id).order_by(*QUEUE_ORDER)).options(
         contains_eager(Flag.provider).load_only(*QUEUE_PROVIDER_COLUMNS), defer(Flag.details),
         joinedload(Flag.assignee).load_only(User.id, User.name),
         joinedload(Flag.acknowledged_by).load_only(User.id, User.name))
