@@ -125,5 +125,6 @@ def test_queue_pages_pick_ids_first_and_keep_the_order(app, db_session, statemen
                 pages.append([f.id for f in paginate_flags(filters, page, 5).items])
             assert len(statements) == 2
             sql = " ".join(statements[0].lower().split())
-            assert " join (select flags.id " in sql and " limit " in sql, sql  # the page's ids, joined
+            form = " in (select " if db.engine.dialect.name == "sqlite" else " join (select flags.id "
+            assert form in sql and " limit " in sql, sql  # the page's ids first
         assert pages == [whole[0:5], whole[5:10], whole[10:15]]

@@ -138,10 +138,16 @@ class _QueuePagination(SelectPagination):
 
     def _query_items(self) -> list:
         ids = self._query_args["ids"].limit(self.per_page).offset(self._query_offset).subquery()
-        # joined, not ``IN``: PostgreSQL then starts from the page's ids and reads each flag by
-        # its key (with ``IN`` it joined every visible flag first and kept the page's at the end)
-        stmt = self._query_args["select"].join(ids, ids.c.id == Flag.id)
-        return list(self._query_args["session"].execute(stmt).unique().scalars())
+        session, stmt = self._query_args["session"], self._query_args["select"]
+        if session.get_bind().dialect.name == "sqlite":
+            # the form SQLite plans best: joined instead, the page's SQL went from 8.5 to 13.4 ms
+            # on the 20,000-provider demo
+            stmt = stmt.where(Flag.id.in_(select(ids.c.id)))
+        else:
+            # PostgreSQL, given ``IN``, joined every visible flag to its provider and people first
+            # and kept the page's at the end (57 ms); joined, it starts from the page's ids (9 ms)
+            stmt = stmt.join(ids, ids.c.id == Flag.id)
+        return list(session.execute(stmt).unique().scalars())
 
 
 def paginate_flags(filters: FlagFilters, page: int, per_page: int, current_user_id: int | None = None):
