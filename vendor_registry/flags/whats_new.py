@@ -23,7 +23,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    union_all,
+    union,
     update,
 )
 from sqlalchemy.orm import joinedload
@@ -102,7 +102,7 @@ def _assigned_query(user: Any):
     # the exact view condition then decides: the badge is on every page. Read from the
     # candidates, each flag by its key: with the two as an OR, or as an IN beside the
     # organisation filter, SQLite walked the live or the shared flags instead.
-    candidates = union_all(
+    candidates = union(  # distinct: a flag found both ways counts once
         select(Flag.id.label("id")).where(Flag.assignee_id == user.id, Flag.status.in_(LIVE_FLAG_STATUSES)),
         select(FlagHandling.flag_id.label("id")).where(FlagHandling.assignee_id == user.id)).subquery()
     mine = (select(Flag.id).select_from(candidates).join(Flag, Flag.id == candidates.c.id)
