@@ -144,3 +144,19 @@ class VersionedMixin:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}
+
+
+def deleted_in_flush(session: Any, flush_context: Any) -> list[Any]:
+    """Every object an ``after_flush`` hook must treat as deleted: ``session.deleted`` (asked
+    for with ``session.delete``) and the rows the flush deleted on its own, the children taken
+    out of a delete-orphan collection (a review's follow-up action removed, a profile's
+    requirements replaced), which ``session.deleted`` never lists. SQLAlchemy's unit of work
+    keeps each state it flushes with (is delete, list only)."""
+    deleted = list(session.deleted)
+    seen = {id(obj) for obj in deleted}
+    for state, (is_delete, list_only) in getattr(flush_context, "states", {}).items():
+        obj = state.obj()
+        if is_delete and not list_only and obj is not None and id(obj) not in seen:
+            deleted.append(obj)
+            seen.add(id(obj))
+    return deleted

@@ -143,3 +143,32 @@ def test_an_update_after_a_commit_keeps_the_before_value(db_session):
         AuditEvent.entity_type == "providers", AuditEvent.entity_id == str(provider.id),
         AuditEvent.action == "update")).one()
     assert event.changes["name"] == ["Före AB", "Efter AB"]
+
+
+def test_rows_removed_from_a_collection_are_audited_as_deleted(db_session):
+    """A child taken out of a delete-orphan collection is deleted by the flush's cascade, never
+    passing through ``session.delete``: its delete is still in the log (a review's follow-up
+    action removed, a demand profile's requirements replaced)."""
+    from vendor_registry.demand.models import DemandProfile, Requirement
+    from vendor_registry.reviews.models import ReviewAction
+
+    provider = f.make_provider()
+    review = f.make_review(provider)
+    with acting_as(Actor("job", "job:test")):
+        action = ReviewAction(provider_id=provider.id, description="Åtgärda rutinen",
+                              deadline=date.today() + timedelta(days=30))
+        review.actions.append(action)
+        profile = DemandProfile(name="Skyddat boende, län 12",
+                                requirements=[Requirement(kind="provider_kind", value="protected_housing",
+                                                             mandatory=True, position=0)])
+        db_session.add(profile)
+        db_session.flush()
+        removed = [("review_actions", str(action.id)), ("requirements", str(profile.requirements[0].id))]
+        review.actions.remove(action)
+        profile.requirements.clear()
+        db_session.flush()
+    for table, key in removed:
+        actions = db_session.scalars(select(AuditEvent.action).where(
+            AuditEvent.entity_type == table, AuditEvent.entity_id == key).order_by(AuditEvent.id)).all()
+        assert actions == ["insert", "delete"], (table, actions)
+        assert db_session.get(ReviewAction if table == "review_actions" else Requirement, int(key)) is None

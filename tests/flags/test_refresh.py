@@ -322,6 +322,27 @@ def test_a_review_action_completed_resolves_its_flag_at_once(app, db_session):
     assert _flags(provider, FlagRule.REVIEW_ACTIONS_OVERDUE) == []
 
 
+def test_a_review_action_taken_off_its_review_resolves_its_flag_at_once(app, db_session):
+    """Removed from the review's actions (the review form's "delete" box), the action is deleted
+    by the flush's orphan cascade, not ``session.delete``: its flag still goes at commit."""
+    from tests.factories import make_review, make_user
+    from vendor_registry.reviews.models import ReviewAction
+    provider = make_provider()
+    review = make_review(provider)
+    action = ReviewAction(review_id=review.id, provider_id=provider.id, description="Rutin",
+                          deadline=clock.today() - timedelta(days=2))
+    db.session.add(action)
+    user = make_user()
+    db_session.commit()
+    with acting_as(job_actor("review_sweep")):
+        run_sweep("review_sweep")
+    assert len(_flags(provider, FlagRule.REVIEW_ACTIONS_OVERDUE)) == 1
+    with acting_as(user_actor(user)):
+        review.actions.remove(action)
+        db.session.commit()
+    assert _flags(provider, FlagRule.REVIEW_ACTIONS_OVERDUE) == []
+
+
 def test_a_failing_rule_costs_nobody_their_write(client, as_role, db_session, monkeypatch, caplog):
     """The refresh runs in a savepoint: the check is recorded, the error logged, flags untouched."""
     from vendor_registry.background_checks.models import BackgroundCheck

@@ -15,7 +15,7 @@ from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from vendor_registry.audit.context import current_actor
-from vendor_registry.database import utcnow
+from vendor_registry.database import deleted_in_flush, utcnow
 from vendor_registry.organisations.models import OwnedByOrganisation
 from vendor_registry.organisations.tenancy import (
     current_organisation_id,
@@ -134,12 +134,13 @@ def insert_audited(session: Session, model: Any, rows: list[dict[str, Any]]) -> 
     return list(ids)
 
 
-def _event_rows(session: Session) -> list[dict[str, Any]]:
+def _event_rows(session: Session, flush_context: Any = None) -> list[dict[str, Any]]:
     actor = current_actor()
     actor_org = _actor_organisation_id(actor)
     now = utcnow()
     rows = []
-    for action, objects in (("insert", session.new), ("update", session.dirty), ("delete", session.deleted)):
+    deleted = deleted_in_flush(session, flush_context)
+    for action, objects in (("insert", session.new), ("update", session.dirty), ("delete", deleted)):
         for obj in objects:
             table = getattr(obj, "__tablename__", None)
             if table is None or table in NOT_AUDITED:
@@ -171,7 +172,7 @@ def _event_rows(session: Session) -> list[dict[str, Any]]:
 
 
 def _after_flush(session: Session, flush_context: Any) -> None:
-    rows = _event_rows(session)
+    rows = _event_rows(session, flush_context)
     if rows:
         from vendor_registry.audit.models import AuditEvent
 

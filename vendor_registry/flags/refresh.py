@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from vendor_registry import clock
 from vendor_registry.audit.context import SYSTEM, current_actor
 from vendor_registry.codes import FlagRule
-from vendor_registry.database import utcnow
+from vendor_registry.database import deleted_in_flush, utcnow
 from vendor_registry.flags.bulkwrite import paused_gc
 from vendor_registry.flags.reconcile import ReconcileCounts, reconcile
 from vendor_registry.flags.rules import RuleContext, all_rules, remembered_translations
@@ -131,12 +131,12 @@ def _touched(obj: Any) -> tuple[int, str] | None:
     return (provider_id, table) if provider_id is not None else None
 
 
-def _after_flush(session: Session, _flush_context: Any) -> None:
+def _after_flush(session: Session, flush_context: Any) -> None:
     if session.info.get(SUSPENDED_KEY) or current_actor() is SYSTEM:
         return
     touched: dict[int, set[str]] = session.info.setdefault(TOUCHED_KEY, {})
     dirty = [obj for obj in session.dirty if session.is_modified(obj, include_collections=False)]
-    for obj in (*session.new, *session.deleted, *dirty):
+    for obj in (*session.new, *deleted_in_flush(session, flush_context), *dirty):
         found = _touched(obj)
         if found is not None:
             touched.setdefault(found[0], set()).add(found[1])
