@@ -8,7 +8,7 @@ from vendor_registry.background_checks.models import (
 )
 from vendor_registry.contracts.models import Contract
 from vendor_registry.demand.models import DemandProfile, Requirement
-from vendor_registry.flags.models import Flag, Notification
+from vendor_registry.flags.models import Flag, FlagHandling, Notification
 from vendor_registry.jobs.models import JobRun
 from vendor_registry.licences.models import Licence
 from vendor_registry.methods.models import Method, ProviderMethod, ServiceArea
@@ -18,7 +18,7 @@ from vendor_registry.reviews.models import PublishedReview, Review, ReviewAction
 
 __all__ = [
     "ApiToken", "ApprovalEvent", "AuditEvent", "BackgroundCheck", "CheckPolicy", "Contract",
-    "DemandProfile", "EvidenceDocument", "Flag", "JobRun", "Licence", "Method", "Notification",
+    "DemandProfile", "EvidenceDocument", "Flag", "FlagHandling", "JobRun", "Licence", "Method", "Notification",
     "Organisation", "Provider", "ProviderApproval", "ProviderMethod", "PublishedReview", "Requirement", "Review",
     "ReviewAction",
     "ServiceArea", "User",

@@ -39,6 +39,7 @@ def _make(model_name, provider, user):
         "Requirement": lambda: m.Requirement(profile_id=_profile().id, kind="serves_county", value="01", mandatory=True),
         "Flag": lambda: m.Flag(provider_id=provider.id, rule="licence_missing", subject_key="provider", severity="high", message="x"),
         "Organisation": lambda: f.make_organisation("Granskningskommun"),
+        "FlagHandling": lambda: m.FlagHandling(flag_id=_flag(provider).id, organisation_id=_first_org()),
         "ProviderApproval": lambda: m.ProviderApproval(provider_id=f.make_provider().id,
                                                        organisation_id=f.make_organisation().id,
                                                        status=ProviderStatus.UNDER_REVIEW),
@@ -47,6 +48,15 @@ def _make(model_name, provider, user):
     db.session.add(obj)
     db.session.flush()
     return obj
+
+
+def _flag(provider):
+    from vendor_registry.flags.models import Flag
+
+    flag = Flag(provider_id=provider.id, rule="licence_lapsed", subject_key="licence:1", severity="critical", message="x")
+    db.session.add(flag)
+    db.session.flush()
+    return flag
 
 
 def _first_org():
@@ -73,6 +83,7 @@ UPDATES = {
     "Review": ("summary", "ny"), "PublishedReview": ("summary", "ny"), "ReviewAction": ("description", "ny"), "DemandProfile": ("description", "ny"),
     "Requirement": ("value", "03"), "Flag": ("message", "ny"),
     "Organisation": ("name", "Omdöpt kommun"), "ProviderApproval": ("conditions", "Nytt villkor"),
+    "FlagHandling": ("ack_comment", "Vi ringer IVO"),
 }
 
 
