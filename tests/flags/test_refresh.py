@@ -302,8 +302,8 @@ def test_each_kind_of_write_refreshes_its_rules(app, db_session, write, rule, su
     assert len(flags) == 1 and flags[0].subject_key.startswith(subject), [f.rule for f in _flags(provider)]
 
 
-def test_a_review_action_completed_resolves_its_flag_at_once(app, db_session):
-    """Deadline passed → flagged by the sweep; completing the action clears it at commit."""
+def _overdue_action_flagged(db_session):
+    """A review with an action two days past its deadline, flagged by the review sweep."""
     from tests.factories import make_review, make_user
     from vendor_registry.reviews.models import ReviewAction
     provider = make_provider()
@@ -316,6 +316,12 @@ def test_a_review_action_completed_resolves_its_flag_at_once(app, db_session):
     with acting_as(job_actor("review_sweep")):
         run_sweep("review_sweep")
     assert len(_flags(provider, FlagRule.REVIEW_ACTIONS_OVERDUE)) == 1
+    return provider, review, action, user
+
+
+def test_a_review_action_completed_resolves_its_flag_at_once(app, db_session):
+    """Deadline passed → flagged by the sweep; completing the action clears it at commit."""
+    provider, _review, action, user = _overdue_action_flagged(db_session)
     with acting_as(user_actor(user)):
         action.completed_on = clock.today()
         db.session.commit()
@@ -325,18 +331,7 @@ def test_a_review_action_completed_resolves_its_flag_at_once(app, db_session):
 def test_a_review_action_taken_off_its_review_resolves_its_flag_at_once(app, db_session):
     """Removed from the review's actions (the review form's "delete" box), the action is deleted
     by the flush's orphan cascade, not ``session.delete``: its flag still goes at commit."""
-    from tests.factories import make_review, make_user
-    from vendor_registry.reviews.models import ReviewAction
-    provider = make_provider()
-    review = make_review(provider)
-    action = ReviewAction(review_id=review.id, provider_id=provider.id, description="Rutin",
-                          deadline=clock.today() - timedelta(days=2))
-    db.session.add(action)
-    user = make_user()
-    db_session.commit()
-    with acting_as(job_actor("review_sweep")):
-        run_sweep("review_sweep")
-    assert len(_flags(provider, FlagRule.REVIEW_ACTIONS_OVERDUE)) == 1
+    provider, review, action, user = _overdue_action_flagged(db_session)
     with acting_as(user_actor(user)):
         review.actions.remove(action)
         db.session.commit()

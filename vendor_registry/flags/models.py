@@ -108,8 +108,7 @@ class Flag(SharedOrOwned, VersionedMixin, db.Model):
     acting_handling: Mapped[FlagHandling | None] = relationship(
         primaryjoin=lambda: and_(
             Flag.id == foreign(FlagHandling.flag_id),
-            FlagHandling.organisation_id == bindparam(
-                "handling_organisation_id", callable_=handling_organisation_id, type_=Integer),
+            FlagHandling.organisation_id == handling_organisation_param(),
         ),
         viewonly=True, uselist=False, lazy="joined",
     )
@@ -159,10 +158,15 @@ def handling_organisation_id() -> int:
     return current_organisation_id() or 0
 
 
+def handling_organisation_param() -> Any:
+    """``handling_organisation_id()`` as a bound parameter evaluated at execution, so that an
+    expression holding it can be built once and serve every organisation."""
+    return bindparam("handling_organisation_id", callable_=handling_organisation_id, type_=Integer)
+
+
 def _handling_value(column: Any, *, closed_only: bool = False) -> Any:
     h = aliased(FlagHandling)
-    condition = [h.flag_id == Flag.id, h.organisation_id == bindparam(
-        "handling_organisation_id", callable_=handling_organisation_id, type_=Integer)]
+    condition = [h.flag_id == Flag.id, h.organisation_id == handling_organisation_param()]
     if closed_only:
         condition.append(h.status.in_(CLOSED_STATUSES))
     return select(getattr(h, column)).where(*condition).correlate_except(h).scalar_subquery()
@@ -176,8 +180,7 @@ def _view_status_expression() -> Any:
     execution, and building the alias cost ~4 ms on every page (the navigation badge)."""
     h = aliased(FlagHandling)
     handled = (select(case((or_(h.status.in_(CLOSED_STATUSES), Flag.status.in_(LIVE_FLAG_STATUSES)), h.status)))
-               .where(h.flag_id == Flag.id, h.organisation_id == bindparam(
-                   "handling_organisation_id", callable_=handling_organisation_id, type_=Integer))
+               .where(h.flag_id == Flag.id, h.organisation_id == handling_organisation_param())
                .correlate_except(h).scalar_subquery())
     value = case((Flag.organisation_id.is_(None), func.coalesce(handled, Flag.status)), else_=Flag.status)
     return type_coerce(value, enum_type(FlagStatus))
@@ -186,13 +189,13 @@ def _view_status_expression() -> Any:
 Flag.view_status = hybrid_property(lambda self: self.view.status, expr=lambda cls: _view_status_expression())
 
 
-
 def live_in_view() -> Any:
     """WHERE the acting organisation's view of a flag is live. The row's own status is tested
     first and narrows exactly: a view is live only where the row is (an organisation's handling
     can close a shared flag, never reopen one), and that test, unlike the view's CASE, is one an
     index serves (the navigation badge on every page walked every urgent flag without it)."""
     return and_(Flag.status.in_(LIVE_FLAG_STATUSES), Flag.view_status.in_(LIVE_FLAG_STATUSES))
+
 
 @functools.cache
 def _view_assignee_expression() -> Any:

@@ -15,10 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Integer,
     String,
     and_,
-    bindparam,
     cast,
     func,
     or_,
@@ -38,7 +36,7 @@ from vendor_registry.flags.models import (
     Flag,
     FlagHandling,
     Notification,
-    handling_organisation_id,
+    handling_organisation_param,
     live_in_view,
 )
 from vendor_registry.flags.notify import ROLE_RULES
@@ -89,8 +87,7 @@ def _urgent_count(user: Any):
     live = select(func.count()).select_from(Flag).where(rows).scalar_subquery()
     closed_here = (select(func.count()).select_from(FlagHandling).join(Flag, Flag.id == FlagHandling.flag_id)
                    .where(rows, Flag.organisation_id.is_(None), FlagHandling.status.in_(CLOSED_STATUSES),
-                          FlagHandling.organisation_id == bindparam(
-                              "handling_organisation_id", callable_=handling_organisation_id, type_=Integer))
+                          FlagHandling.organisation_id == handling_organisation_param())
                    .scalar_subquery())
     return live - closed_here
 
