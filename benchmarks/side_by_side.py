@@ -302,6 +302,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--driver", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--no-kept-pages", action="store_true",
+                        help="serve the app with PAGE_CACHE_BYTES=0 and MATCH_SNAPSHOT_SETS=0: every page "
+                        "rendered afresh (what a request costs when the data changed since the last look)")
     args = parser.parse_args()
     driver = args.driver if args.driver != "auto" else ("wrk" if load.wrk_available() else "python")
     if driver == "wrk" and not load.wrk_available():
@@ -324,7 +327,8 @@ def main() -> None:
     ref_env = {**env, "BENCH_DATABASE_URL": url, "BENCH_PAGE_SIZE": "25"}
     servers = []
     try:
-        app, app_base = serve("wsgi:app", env)
+        app_env = {**env, "PAGE_CACHE_BYTES": "0", "MATCH_SNAPSHOT_SETS": "0"} if args.no_kept_pages else env
+        app, app_base = serve("wsgi:app", app_env)
         servers.append(app)
         ref, ref_base = serve("reference_app:admin_app", ref_env, ["--pythonpath", "benchmarks"])
         servers.append(ref)
@@ -342,7 +346,8 @@ def main() -> None:
             print(f"warm-up {response.status_code} {size / 1024:8.0f} KiB  {p.name}")
             if response.status_code != 200:
                 raise SystemExit(f"{p.path} answered {response.status_code}: not measured")
-        print(f"driver={driver} rounds={args.rounds} duration={args.duration:g}s connections={args.connections} "
+        print(f"kept pages {'off' if args.no_kept_pages else 'on'} "
+              f"driver={driver} rounds={args.rounds} duration={args.duration:g}s connections={args.connections} "
               f"cores={os.cpu_count()} load average before={os.getloadavg()[0]:.1f}")
         hello: list[load.Result] = []
         for round_no in range(1, args.rounds + 1):

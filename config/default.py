@@ -87,6 +87,12 @@ class DefaultConfig:
     JOB_LEASE_SECONDS = 90.0
     # Flags per page in the supervisors' queue.
     FLAGS_PER_PAGE = 50
+    # Bytes of rendered pages each process keeps and serves again while the data, the person,
+    # the language and the minute are unchanged (vendor_registry/pagecache.py); 0 turns it off.
+    PAGE_CACHE_BYTES = 32 * 1024 * 1024
+    # Sets of every provider's match facts each process keeps between matches while the data
+    # and the minute are unchanged (vendor_registry/demand/snapshot_store.py); 0 turns it off.
+    MATCH_SNAPSHOT_SETS = 2
     # External sources (see SOURCES.md); unset means "not configured".
     IVO_REGISTER_URL: str | None = None
     BOLAGSVERKET_API_URL: str | None = None
@@ -167,6 +173,8 @@ ENV_OVERRIDES: dict[str, str] = {
     "CHECK_ERROR_STREAK": "CHECK_ERROR_STREAK",
     "JOB_MISFIRE_GRACE_SECONDS": "JOB_MISFIRE_GRACE_SECONDS",
     "FLAGS_PER_PAGE": "FLAGS_PER_PAGE",
+    "PAGE_CACHE_BYTES": "PAGE_CACHE_BYTES",
+    "MATCH_SNAPSHOT_SETS": "MATCH_SNAPSHOT_SETS",
     "SQLITE_BUSY_TIMEOUT_MS": "SQLITE_BUSY_TIMEOUT_MS",
     "JOB_REQUEST_POLL_SECONDS": "JOB_REQUEST_POLL_SECONDS",
     "JOB_HEARTBEAT_SECONDS": "JOB_HEARTBEAT_SECONDS",

@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from vendor_registry import datastamp
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -109,6 +111,9 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # A migration's writes do not move the data stamp: a downgrade may drop its table, and
+        # a schema change comes with a restart, which empties every process's kept pages.
+        datastamp.exempt(connection)
         sqlite = connection.dialect.name == "sqlite"
         postgresql = connection.dialect.name == "postgresql"
         # The app's connections switch to DATABASE_ROLE, which row-level security binds; the

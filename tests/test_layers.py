@@ -26,6 +26,8 @@ LAYERS: dict[str, int] = {
     "idsets": SHARED, "labels": SHARED, "i18n": SHARED, "sqlite": SHARED, "auth": SHARED,
     "organisations": SHARED,
     "security": SHARED,
+    # the data stamp every commit moves, and the kept pages it guards (any layer's views use them)
+    "datastamp": SHARED, "pagecache": SHARED,
     "audit.context": SHARED, "audit.listener": SHARED, "audit.models": SHARED, "audit.visibility": SHARED,
     # the entity: the provider record, its org number, its writes and its own reads and pages;
     # the template filters show its org number

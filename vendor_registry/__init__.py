@@ -129,6 +129,17 @@ def register_extensions(app: Flask) -> None:
     flag_refresh.install()
     _sqlite_pragmas(app)
     _row_level_security(app)
+    _page_cache(app)
+
+
+def _page_cache(app: Flask) -> None:
+    """The data stamp on every commit that wrote, and the store of rendered pages it guards."""
+    from vendor_registry import datastamp, pagecache
+    from vendor_registry.extensions import db
+
+    with app.app_context():
+        datastamp.install(db.engine)
+    pagecache.init_app(app)
 
 
 def _row_level_security(app: Flask) -> None:

@@ -7,6 +7,7 @@ from vendor_registry.background_checks.models import (
     EvidenceDocument,
 )
 from vendor_registry.contracts.models import Contract
+from vendor_registry.datastamp import DataStamp
 from vendor_registry.demand.models import DemandProfile, Requirement
 from vendor_registry.flags.models import Flag, FlagHandling, Notification
 from vendor_registry.jobs.models import JobRun
@@ -18,7 +19,7 @@ from vendor_registry.reviews.models import PublishedReview, Review, ReviewAction
 
 __all__ = [
     "ApiToken", "ApprovalEvent", "AuditEvent", "BackgroundCheck", "CheckPolicy", "Contract",
-    "DemandProfile", "EvidenceDocument", "Flag", "FlagHandling", "JobRun", "Licence", "Method", "Notification",
+    "DataStamp", "DemandProfile", "EvidenceDocument", "Flag", "FlagHandling", "JobRun", "Licence", "Method", "Notification",
     "Organisation", "Provider", "ProviderApproval", "ProviderMethod", "PublishedReview", "Requirement", "Review",
     "ReviewAction",
     "ServiceArea", "User",

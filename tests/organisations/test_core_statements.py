@@ -48,6 +48,7 @@ REVIEWED = {
     ("jobs/runs.py", "engine.connect("): "job runs and their advisory lock (no own table)",
     ("jobs/leases.py", "engine.begin("): "job run leases (no own table)",
     ("cli.py", "engine.connect("): "`flask preflight`: SELECT 1",
+    ("datastamp.py", ".connection()"): "the data stamp's one row (no organisation); the connection's write marker",
     ("sqlite.py", "exec_driver_sql"): "BEGIN / BEGIN IMMEDIATE",
     ("flags/handling.py", "FlagHandling.__table__"):
         "bulk handling: updates the ids of handlings loaded through the ORM (filtered), inserts the acting organisation's",

@@ -56,6 +56,13 @@ def current_api_user() -> User | None:
     return token.user if token is not None else None
 
 
+def token_principal() -> str | None:
+    """Who is asking, for a kept API answer (``pagecache``): the token itself, whose scope and
+    owner decide what it may read."""
+    token = current_token()
+    return f"token:{token.token_hash}" if token is not None else None
+
+
 def rate_limit_key() -> str:
     """Per token when one is presented and valid, else per client address."""
     token = current_token() if request.path.startswith("/api/") else None

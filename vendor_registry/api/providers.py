@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
 
 from vendor_registry.api import schemas as s
-from vendor_registry.api.auth import api_require
+from vendor_registry.api.auth import api_require, token_principal
 from vendor_registry.api.errors import RECORD_SERIALIZERS, ApiProblem, flatten_messages
 from vendor_registry.api.published import PublishedSummaryField
 from vendor_registry.api.registry import make_blueprint
@@ -28,6 +28,7 @@ from vendor_registry.codes import (
     ThreatLevel,
 )
 from vendor_registry.extensions import db
+from vendor_registry.pagecache import cached_page
 from vendor_registry.providers import queries, services
 from vendor_registry.providers.models import Provider
 from vendor_registry.providers.orgnr import OrgNumberError, normalise_org_number
@@ -188,6 +189,7 @@ def provider_items(org_number: str, load) -> dict[str, list]:
 
 @bp.route("/providers", methods=["GET"])
 @api_require(Permission.VIEW_PROVIDERS)
+@cached_page(principal=token_principal)
 @bp.arguments(ProviderListQuerySchema, location="query")
 @bp.response(200, ProviderPageSchema)
 def list_providers(args: dict[str, Any]):
@@ -223,6 +225,7 @@ def create_provider(data: dict[str, Any]):
 
 @bp.route("/providers/<orgnr:org_number>", methods=["GET"])
 @api_require(Permission.VIEW_PROVIDERS)
+@cached_page(principal=token_principal)
 @bp.response(200, ProviderDetailSchema)
 @bp.alt_response(404, response="NOT_FOUND")
 def get_provider(org_number: str):

@@ -22,8 +22,9 @@ from vendor_registry.organisations.tenancy import (
     organisation_for_writes,
 )
 
-#: Tables that are operational logs, not domain records.
-NOT_AUDITED = {"audit_events", "job_runs", "notifications", "sign_ins"}
+#: Tables that are operational logs, not domain records (``data_stamps`` counts commits that
+#: wrote, bumped on the raw connection: never through the ORM).
+NOT_AUDITED = {"audit_events", "data_stamps", "job_runs", "notifications", "sign_ins"}
 SKIPPED_FIELDS = {"version", "updated_at", "created_at"}
 REDACTED = "***"
 

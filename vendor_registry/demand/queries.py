@@ -11,7 +11,7 @@ from sqlalchemy import select
 from vendor_registry import clock
 from vendor_registry.audit.models import AuditEvent
 from vendor_registry.codes import ProfileStatus, RequirementKind
-from vendor_registry.demand import rules
+from vendor_registry.demand import rules, snapshot_store
 from vendor_registry.demand.matching import MatchResult, match, paused_gc
 from vendor_registry.demand.models import DemandProfile
 from vendor_registry.demand.requirements import Req, RequirementError, parse_requirement
@@ -127,7 +127,8 @@ def match_requirements(reqs: Iterable[Req], *, include_critical: bool = False, i
     # (explanation, comparison): every fact, which those pages show.
     reads = rules.reads(reqs) if provider_ids is None else None
     with paused_gc():
-        snapshots = load_snapshots(db.session, today, provider_ids, reads)
+        snapshots = (snapshot_store.every_provider(db.session, today, reads) if provider_ids is None
+                     else load_snapshots(db.session, today, provider_ids, reads))
         return match(snapshots, reqs, include_critical=include_critical,
                      include_unapproved=include_unapproved, today=today)
 

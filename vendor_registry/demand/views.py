@@ -35,6 +35,7 @@ from vendor_registry.demand.requirements import (
 from vendor_registry.extensions import db
 from vendor_registry.methods.queries import active_methods, service_area_choices
 from vendor_registry.organisations.tenancy import current_organisation_id
+from vendor_registry.pagecache import cached_page
 from vendor_registry.parsing import record_id, record_ids
 from vendor_registry.reviews.queries import published_summary
 
@@ -187,6 +188,7 @@ def _run(form: MatchForm, provider_ids=None):
 
 @bp.route("/match")
 @require(Permission.RUN_MATCHING)
+@cached_page()
 def match_page():
     # The collector stays off until the 20,000-provider result is freed: objects made while it
     # was off are all in the youngest generation, so the first collection after would walk

@@ -28,6 +28,7 @@ from vendor_registry.flags.forms import (
     DismissForm,
     ResolveForm,
 )
+from vendor_registry.pagecache import cached_page
 from vendor_registry.parsing import page_number
 
 bp = Blueprint("flags", __name__, url_prefix="/flags")
@@ -46,6 +47,7 @@ def _notification_count():
 
 @bp.route("/")
 @require(Permission.ACKNOWLEDGE_FLAG, Permission.RESOLVE_FLAG)
+@cached_page()
 def index():
     return _render_queue(BulkForm(formdata=None), selected=None)
 

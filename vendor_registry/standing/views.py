@@ -29,6 +29,7 @@ from vendor_registry.methods.queries import (
     service_area_choices,
     service_area_names,
 )
+from vendor_registry.pagecache import cached_page
 from vendor_registry.parsing import page_number
 from vendor_registry.providers import queries, services
 from vendor_registry.providers.forms import ProviderForm, TransitionForm
@@ -44,6 +45,7 @@ def _filter_options() -> dict:
 
 @bp.route("/")
 @require(Permission.VIEW_PROVIDERS)
+@cached_page()
 def index():
     filters = listing.ProviderFilters.from_args(request.args)
     page = page_number(request.args.get("page"))
@@ -80,6 +82,7 @@ def _render_detail(provider, status: int = 200, **extra):
 
 @bp.route("/<int:provider_id>")
 @require(Permission.VIEW_PROVIDERS)
+@cached_page()
 def detail(provider_id: int):
     return _render_detail(queries.get_provider_or_404(provider_id))
 
