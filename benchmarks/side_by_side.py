@@ -227,6 +227,9 @@ def login(base: str, password: str) -> str:
                             timeout=30, allow_redirects=False)
     if response.status_code != 302 or "session" not in session.cookies:
         raise SystemExit(f"login as {USER} failed: HTTP {response.status_code}")
+    # Follow the redirect as a browser does: the start page shows the welcome message, and the
+    # cookie wrk replays no longer carries it (a message waiting is never served from a kept page).
+    session.get(base + response.headers["Location"], timeout=300)
     return f"session={session.cookies['session']}"
 
 
