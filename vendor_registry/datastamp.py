@@ -25,12 +25,14 @@ transaction, where two writers could deadlock on it.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import DDL, BigInteger, Integer, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
+from vendor_registry import clock
 from vendor_registry.extensions import db
 
 #: Tables whose writes change nothing a reused page shows.
@@ -67,6 +69,13 @@ def current(session: Any) -> int | None:
     if session.connection().info.get(_KEY) is not None:
         return None
     return session.execute(_READ).scalar()
+
+
+def moment(session: Any) -> tuple[int, datetime] | None:
+    """The part of a kept thing's key that says "nothing changed": the stamp and the current
+    minute (what follows the clock shows within a minute); None when nothing may be kept."""
+    stamp = current(session)
+    return None if stamp is None else (stamp, clock.utcnow().replace(second=0, microsecond=0))
 
 
 def writes(statement: str) -> bool:

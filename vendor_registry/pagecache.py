@@ -33,7 +33,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from vendor_registry import clock, datastamp
+from vendor_registry import datastamp
 from vendor_registry.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -93,9 +93,8 @@ def _signed_in_person() -> str | None:
     return current_user.get_id() if current_user and current_user.is_authenticated else None
 
 
-def _key(principal: str, stamp: int) -> tuple:
-    minute = clock.utcnow().replace(second=0, microsecond=0)
-    return (request.endpoint, request.url, principal, str(get_locale()), stamp, minute)
+def _key(principal: str, moment: tuple) -> tuple:
+    return (request.endpoint, request.url, principal, str(get_locale()), *moment)
 
 
 def _serve(page: _Page) -> Response:
@@ -131,10 +130,10 @@ def cached_page(principal: Callable[[], str | None] = _signed_in_person) -> Call
             who = principal() if pages is not None and request.method == "GET" else None
             if who is None or session.get("_flashes"):
                 return view(*args, **kwargs)
-            stamp = datastamp.current(db.session)
-            if stamp is None:
+            moment = datastamp.moment(db.session)
+            if moment is None:
                 return view(*args, **kwargs)
-            key = _key(who, stamp)
+            key = _key(who, moment)
             page = pages.get(key)
             if page is not None:
                 return _serve(page)

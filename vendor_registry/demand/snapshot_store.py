@@ -20,7 +20,7 @@ from cachetools import LRUCache
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from vendor_registry import clock, datastamp
+from vendor_registry import datastamp
 from vendor_registry.demand.snapshots import ProviderSnapshot, load_snapshots
 from vendor_registry.organisations.tenancy import current_organisation_id
 
@@ -46,11 +46,10 @@ def _sets() -> _Sets | None:
 def every_provider(session: Session, today: date, reads: Collection[str] | None) -> list[ProviderSnapshot]:
     """``load_snapshots`` of every provider, or the same list kept from an earlier match."""
     sets = _sets()
-    stamp = datastamp.current(session) if sets is not None else None
-    if stamp is None:
+    moment = datastamp.moment(session) if sets is not None else None
+    if moment is None:
         return load_snapshots(session, today, None, reads)
-    minute = clock.utcnow().replace(second=0, microsecond=0)
-    key = (current_organisation_id(), stamp, today, minute, None if reads is None else frozenset(reads))
+    key = (current_organisation_id(), *moment, today, None if reads is None else frozenset(reads))
     with sets.lock:
         kept = sets.kept.get(key)
     if kept is not None:
