@@ -28,6 +28,8 @@ LAYERS: dict[str, int] = {
     "security": SHARED,
     # the data stamp every commit moves, and the kept pages it guards (any layer's views use them)
     "datastamp": SHARED, "pagecache": SHARED,
+    # bulk writes at national scale (sweeps, demo data, audited bulk inserts)
+    "bulkwrite": SHARED,
     "audit.context": SHARED, "audit.listener": SHARED, "audit.models": SHARED, "audit.visibility": SHARED,
     # the entity: the provider record, its org number, its writes and its own reads and pages;
     # the template filters show its org number

@@ -93,14 +93,21 @@ def exempt(connection: Any) -> None:
     connection.info[_EXEMPT] = True
 
 
+def note_write(connection: Any) -> None:
+    """Rows were written on ``connection`` outside SQLAlchemy's statements (a COPY on the
+    driver's cursor): bump the stamp at this transaction's commit, as for any write."""
+    if not connection.info.get(_EXEMPT):
+        connection.info[_KEY] = _WROTE
+
+
 def install(engine: Engine) -> None:
     """Note writes per connection; bump the stamp at the commit of a transaction that wrote."""
 
     @event.listens_for(engine, "after_cursor_execute")
     def _note(connection: Any, cursor: Any, statement: str, _parameters: Any, _context: Any,
               _executemany: bool) -> None:
-        if cursor.rowcount != 0 and writes(statement) and not connection.info.get(_EXEMPT):
-            connection.info[_KEY] = _WROTE
+        if cursor.rowcount != 0 and writes(statement):
+            note_write(connection)
 
     @event.listens_for(engine, "commit")
     def _bump(connection: Any) -> None:

@@ -83,3 +83,21 @@ def test_same_seed_same_story(app, db_session):
     assert db_session.scalar(select(func.count()).select_from(Provider)) == 0
     generate(db_session, providers=40, seed=7)
     assert snapshot() == first
+
+
+def test_the_demo_data_is_judged_when_it_commits(app, db_session):
+    """Written in audited bulk inserts, not ORM objects, the demo still has its flags the moment
+    it commits (``make run`` shows them before any sweep): the sweeps find nothing to add."""
+    from vendor_registry.audit.context import Actor
+
+    with acting_as(Actor("system", "demo-data")):
+        generate(db_session, providers=40, seed=2026)
+        db_session.commit()
+    before = sorted(map(tuple, _open_flags(db_session)))
+    assert {row[1] for row in before} == set(FlagRule)
+    for job in SWEEPS:
+        with acting_as(job_actor(job.value)):
+            result = run_sweep(job)
+        assert result["errors"] == 0, (job, result)
+    db_session.expire_all()
+    assert sorted(map(tuple, _open_flags(db_session))) == before

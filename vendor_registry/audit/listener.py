@@ -11,10 +11,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import event, false, func, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from vendor_registry.audit.context import current_actor
+from vendor_registry.bulkwrite import insert_dicts
 from vendor_registry.database import deleted_in_flush, utcnow
 from vendor_registry.organisations.models import OwnedByOrganisation
 from vendor_registry.organisations.tenancy import (
@@ -99,14 +100,7 @@ def insert_audited(session: Session, model: Any, rows: list[dict[str, Any]]) -> 
         rows = [{"organisation_id": organisation_id, **row} for row in rows]
     if "version" in table.c:  # the ORM's version counter starts at 1
         rows = [{"version": 1, **row} for row in rows]
-    if session.get_bind().dialect.name == "sqlite":
-        # RETURNING in parameter order makes SQLAlchemy insert one row per statement on SQLite.
-        # Our INSERT holds the database's only write lock until the commit and each new rowid
-        # is the table's largest plus one, so the ``len(rows)`` largest ids are ours, in order.
-        session.execute(insert(model), rows)
-        ids = session.scalars(select(model.id).order_by(model.id.desc()).limit(len(rows))).all()[::-1]
-    else:
-        ids = session.execute(insert(model).returning(model.id, sort_by_parameter_order=True), rows).scalars().all()
+    ids = _insert_rows(session, model, rows)
     mapper = inspect(model)
     redact = set(getattr(model, "__audit_redact__", ()))
     skipped = SKIPPED_FIELDS | set(getattr(model, "__audit_skip__", ()))
@@ -131,8 +125,45 @@ def insert_audited(session: Session, model: Any, rows: list[dict[str, Any]]) -> 
                        "changes": changes})
     from vendor_registry.audit.models import AuditEvent
 
-    session.execute(insert(AuditEvent.__table__), events)
+    insert_dicts(session, AuditEvent.__table__, events)
     return list(ids)
+
+
+def _insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` and return their new ids, in the order of ``rows`` (ids ascend with it).
+
+    The ids are given, not read back, and the rows go in groups of the same keys with a value
+    (as the ORM does: it leaves a None out, except JSON's null), each group as one COPY
+    (PostgreSQL) or one driver executemany (SQLite). Why: the ORM's bulk insert starts a new
+    statement wherever a row's keys differ from the previous row's; on PostgreSQL it then
+    splices each group's RETURNING rows onto all earlier ones, and psycopg parses every
+    1,000-row VALUES text anew. The demo's mixed rows made that 91,000 statements and 38
+    million row copies (PostgreSQL demo data 130 s, issue 15)."""
+    ids = _new_ids(session, model, len(rows))
+    json_null = {column.key for column in model.__table__.c if column.type.should_evaluate_none}
+    groups: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row, row_id in zip(rows, ids, strict=True):
+        present = {key: value for key, value in row.items() if value is not None or key in json_null}
+        groups.setdefault(frozenset(present), []).append({**present, "id": row_id})
+    for group in groups.values():
+        insert_dicts(session, model.__table__, group)
+    return ids
+
+
+def _new_ids(session: Session, model: Any, count: int) -> list[int]:
+    """``count`` ids for new rows of ``model``, ascending, none of which anybody else can take."""
+    if session.get_bind().dialect.name == "sqlite":
+        # The write lock first (a write that changes nothing takes it, and it is held to the
+        # commit); then the next ids are the table's largest plus one, as SQLite would pick
+        # (INTEGER PRIMARY KEY without AUTOINCREMENT), and no other writer can come between.
+        # On the table, not the class: the largest id of every organisation's rows.
+        table = model.__table__
+        session.execute(update(table).where(false()).values(id=table.c.id))
+        start = session.scalar(select(func.max(table.c.id))) or 0
+        return list(range(start + 1, start + 1 + count))
+    sequence = session.scalar(select(func.pg_get_serial_sequence(model.__table__.name, "id")))
+    # The name is looked up once: as an expression it would be evaluated for every row.
+    return sorted(session.scalars(select(func.nextval(sequence)).select_from(func.generate_series(1, count))))
 
 
 def _event_rows(session: Session, flush_context: Any = None) -> list[dict[str, Any]]:

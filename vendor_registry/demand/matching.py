@@ -156,7 +156,7 @@ def paused_gc() -> Iterator[None]:
     """The cyclic garbage collector off for one match (reference counting still frees
     everything): a 20,000-provider load and match allocate ~10^6 objects that all live until
     the result is made, and every generation-2 collection walked them again, ~30 % of a
-    match (issue 15; the sweeps do the same, ``flags.bulkwrite.paused_gc``)."""
+    match (issue 15; the sweeps do the same, ``bulkwrite.paused_gc``)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -10,6 +10,7 @@ for `make run` and thousands for benchmarks; the seed alone decides names and pl
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from vendor_registry import clock
 from vendor_registry.audit.listener import insert_audited
+from vendor_registry.bulkwrite import paused_gc
 from vendor_registry.codes import (
     COUNTIES,
     DEFAULT_CHECK_INTERVAL_DAYS,
@@ -49,7 +51,6 @@ from vendor_registry.demo.reference import (  # noqa: F401 (DEMO_PASSWORDS: the 
 )
 from vendor_registry.demo.second import add_second_organisation
 from vendor_registry.demo.story import TYPICAL_COUNTY, Slot, slot
-from vendor_registry.flags.bulkwrite import paused_gc
 from vendor_registry.organisations.tenancy import organisation_for_writes
 from vendor_registry.providers.orgnr import with_check_digit
 
@@ -98,16 +99,24 @@ class _Builder:
         self.used_org: set[str] = set(session.scalars(select(_provider_model().org_number)))
         #: Rows nothing else refers to, per model, written in bulk at the end of each batch.
         self.pending: dict[Any, list[dict[str, Any]]] = {}
+        #: Reviews, each with its follow-up action or None (the action needs the review's id).
+        self.reviews: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
 
     def add_row(self, model: Any, **values: Any) -> None:
         self.pending.setdefault(model, []).append(values)
 
     def write_pending(self) -> None:
         """One audited bulk insert per model instead of an ORM object (and its flush and
-        audit-listener work) per row: most of the demo's rows are checks and events."""
+        audit-listener work) per row: every row of the demo but the users and the catalogue."""
+        from vendor_registry.reviews.models import Review, ReviewAction
+
         for model, rows in self.pending.items():
             insert_audited(self.session, model, rows)
         self.pending = {}
+        review_ids = insert_audited(self.session, Review, [review for review, _action in self.reviews])
+        insert_audited(self.session, ReviewAction, [{**action, "review_id": review_id} for (_review, action), review_id
+                                                    in zip(self.reviews, review_ids, strict=True) if action is not None])
+        self.reviews = []
 
     def bump(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
@@ -140,9 +149,21 @@ def _approval_day(b: _Builder, part: Slot) -> date:
     return b.days_ago(60, 900)
 
 
-def _provider(b: _Builder, index: int, part: Slot) -> Any:
-    from vendor_registry.providers.models import Provider
+@dataclass
+class _New:
+    """What the rest of a batch reads of a provider just written (no ORM object is made)."""
 
+    id: int
+    kinds: list[str]
+    ownership: Ownership
+    status: ProviderStatus
+    status_changed_at: datetime
+    approved_at: datetime | None
+
+
+def _provider(b: _Builder, index: int, part: Slot) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A provider's row and its approval's row (the demo organisation's decision). Code lists
+    sorted and without repeats, as the ORM holds them (and the audit event records them)."""
     rng = b.rng
     kinds = list(part.kinds)
     status = part.status
@@ -166,23 +187,41 @@ def _provider(b: _Builder, index: int, part: Slot) -> Any:
         threat = ThreatLevel.HIGH
         areas.add(ServiceAreaCode.TRAUMA.value)
     status_day = _approval_day(b, part)
-    provider = Provider(
-        org_number=b.org_number(ownership), name=name, kinds=[k.value for k in kinds], ownership=ownership,
-        municipality=rng.choice(_MUNICIPALITIES[county]), county=county, counties_served=sorted(served),
-        capacity=rng.randint(2, 40) if housing else None, target_groups=groups, housing_forms=forms,
-        max_threat_level=threat,
-        languages=rng.sample(["svenska", "engelska", "arabiska", "somaliska", "persiska", "tigrinja"], rng.randint(1, 3)),
-        service_areas=sorted(areas),
-        contact_name="Kontaktperson (demo)", contact_email=f"kontakt{index + 1}@{DEMO_DOMAIN}",
-        contact_phone=f"010-{rng.randint(100, 999)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
-        status=status, status_changed_at=_at(status_day),
-        approved_at=_at(status_day) if status in _APPROVED else None,
-        conditions="Ska redovisa personalens utbildning i KSL." if status == ProviderStatus.CONDITIONALLY_APPROVED else None,
-        conditions_until=b.today + timedelta(days=120) if status == ProviderStatus.CONDITIONALLY_APPROVED else None,
-    )
-    b.session.add(provider)
+    provider = {
+        "org_number": b.org_number(ownership), "name": name, "kinds": sorted({k.value for k in kinds}), "ownership": ownership,
+        "municipality": rng.choice(_MUNICIPALITIES[county]), "county": county, "counties_served": sorted(served),
+        "capacity": rng.randint(2, 40) if housing else None, "target_groups": sorted(set(groups)), "housing_forms": sorted(set(forms)),
+        "max_threat_level": threat,
+        "languages": sorted(rng.sample(["svenska", "engelska", "arabiska", "somaliska", "persiska", "tigrinja"],
+                                       rng.randint(1, 3))),
+        "service_areas": sorted(areas),
+        "contact_name": "Kontaktperson (demo)", "contact_email": f"kontakt{index + 1}@{DEMO_DOMAIN}",
+        "contact_phone": f"010-{rng.randint(100, 999)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+    }
+    approval = {
+        "status": status, "status_changed_at": _at(status_day),
+        "approved_at": _at(status_day) if status in _APPROVED else None,
+        "conditions": "Ska redovisa personalens utbildning i KSL." if status == ProviderStatus.CONDITIONALLY_APPROVED else None,
+        "conditions_until": b.today + timedelta(days=120) if status == ProviderStatus.CONDITIONALLY_APPROVED else None,
+    }
     b.bump("providers")
-    return provider
+    return provider, approval
+
+
+def _providers(b: _Builder, cast: list[tuple[int, Slot]]) -> list[tuple[_New, Slot]]:
+    """A batch of providers and their approvals, in two audited bulk inserts; the flags of
+    every one are judged at the commit."""
+    from vendor_registry.flags.refresh import note_written
+    from vendor_registry.providers.models import Provider, ProviderApproval
+
+    built = [(*_provider(b, index, part), part) for index, part in cast]
+    ids = insert_audited(b.session, Provider, [provider for provider, _approval, _part in built])
+    insert_audited(b.session, ProviderApproval, [{"provider_id": provider_id, **approval}
+                                                 for provider_id, (_p, approval, _part) in zip(ids, built, strict=True)])
+    note_written(b.session, ids)
+    return [(_New(id=provider_id, kinds=provider["kinds"], ownership=provider["ownership"], status=approval["status"],
+                  status_changed_at=approval["status_changed_at"], approved_at=approval["approved_at"]), part)
+            for provider_id, (provider, approval, part) in zip(ids, built, strict=True)]
 
 
 def _approval_events(b: _Builder, provider: Any, part: Slot) -> None:
@@ -202,10 +241,9 @@ _REASONS = {"revoked": "IVO har återkallat tillståndet (demo).", "appealed": "
             "applied": "Väntar på IVO:s beslut om tillstånd (demo)."}
 
 
-def _licences(b: _Builder, provider: Any, part: Slot) -> Any:
+def _licences(b: _Builder, provider: Any, part: Slot) -> list[dict[str, Any]]:
     """One licence per licensed kind: current, except the first when the story gives it a problem."""
-    from vendor_registry.licences.models import Licence
-
+    rows: list[dict[str, Any]] = []
     first = None
     for kind in (k for k in map(ProviderKind, provider.kinds) if k in _LICENSED):
         problem = part.problem if first is None else None
@@ -222,17 +260,30 @@ def _licences(b: _Builder, provider: Any, part: Slot) -> Any:
             verified = _at(b.days_ago(45, 200))
         elif provider.status == ProviderStatus.DRAFT:
             verified = None
-        licence = Licence(
-            provider_id=provider.id, kind=_LICENSED[kind], form=form,
-            ivo_reference=f"3.5.1-{b.rng.randint(10000, 99999)}/{granted.year}", scope="Vuxna och familjer",
-            granted_on=granted, ends_on=ends, status=status, last_verified_at=verified,
-            verification_method=VerificationMethod.MANUAL if verified else None,
-            evidence="Tillståndsbevis (demo)" if verified else None,
-        )
-        b.session.add(licence)
+        licence = {
+            "provider_id": provider.id, "kind": _LICENSED[kind], "form": form,
+            "ivo_reference": f"3.5.1-{b.rng.randint(10000, 99999)}/{granted.year}", "scope": "Vuxna och familjer",
+            "granted_on": granted, "ends_on": ends, "status": status, "last_verified_at": verified,
+            "verification_method": VerificationMethod.MANUAL if verified else None,
+            "evidence": "Tillståndsbevis (demo)" if verified else None,
+        }
+        rows.append(licence)
         first = first or licence
         b.bump("licences")
-    return first
+    return rows
+
+
+def _first_licence_ids(b: _Builder, per_provider: list[list[dict[str, Any]]]) -> list[int | None]:
+    """The batch's licences in one audited bulk insert; each provider's first licence's id (an
+    IVO register answer names our licence by id)."""
+    from vendor_registry.licences.models import Licence
+
+    ids = iter(insert_audited(b.session, Licence, [row for rows in per_provider for row in rows]))
+    firsts: list[int | None] = []
+    for rows in per_provider:
+        taken = [next(ids) for _row in rows]
+        firsts.append(taken[0] if taken else None)
+    return firsts
 
 
 def _methods(b: _Builder, provider: Any, methods: list[Any], part: Slot) -> None:
@@ -278,7 +329,7 @@ _CHECK_PROBLEMS = {"check_failed": (CheckType.VALUES_DECLARATION, CheckOutcome.F
                    "check_overdue": (CheckType.INSURANCE, CheckOutcome.PASS)}
 
 
-def _checks(b: _Builder, provider: Any, part: Slot, licence: Any) -> None:
+def _checks(b: _Builder, provider: Any, part: Slot, licence_id: int | None) -> None:
     """Every check type, answered within its interval; the story's problems bend one type."""
     if provider.status == ProviderStatus.DRAFT:
         return
@@ -294,9 +345,9 @@ def _checks(b: _Builder, provider: Any, part: Slot, licence: Any) -> None:
             result = problem_result or result
             if part.problem == "check_overdue":
                 age = b.rng.randint(interval + 10, interval + 90)
-        if part.problem == "licence_mismatch" and check_type == CheckType.IVO_REGISTER and licence is not None:
+        if part.problem == "licence_mismatch" and check_type == CheckType.IVO_REGISTER and licence_id is not None:
             age, result = b.rng.randint(1, 5), CheckOutcome.CONCERN
-            details = {"licences": {str(licence.id): LicenceStatus.REVOKED.value}}
+            details = {"licences": {str(licence_id): LicenceStatus.REVOKED.value}}
             summary = "IVO:s register anger att tillståndet är återkallat (demo)."
         _add_check(b, provider, check_type, b.today - timedelta(days=age), result, details, summary)
         if part.problem == "check_error" and check_type == CheckType.COMPANY_REGISTRY:
@@ -323,8 +374,6 @@ def _add_check(b: _Builder, provider: Any, check_type: CheckType, performed: dat
 
 def _reviews(b: _Builder, provider: Any, part: Slot) -> None:
     """A review since approval for approved providers (none within the first 90 days is normal)."""
-    from vendor_registry.reviews.models import Review, ReviewAction
-
     if provider.status not in _APPROVED or part.problem == "review_missing":
         return
     approved_age = (b.today - provider.approved_at.date()).days
@@ -336,18 +385,19 @@ def _reviews(b: _Builder, provider: Any, part: Slot) -> None:
         performed = b.days_ago(380, min(600, approved_age - 5))
     elif part.problem == "review_actions_overdue":
         performed, outcome = b.days_ago(90, 200), ReviewOutcome.DEFICIENCIES
-    review = Review(
+    review = dict(
         provider_id=provider.id, kind=b.rng.choice(list(ReviewKind)), performed_on=performed, outcome=outcome,
         summary="Uppföljning av leverans och kvalitet (demo).",
         **{f"rating_{d}": b.rng.randint(3 if outcome == ReviewOutcome.SATISFACTORY else 2, 5) for d in
            ("delivered_as_agreed", "staff_competence", "safety", "cooperation", "documentation")},
     )
-    if outcome != ReviewOutcome.SATISFACTORY:  # through the relationship: no flush per review
+    action = None
+    if outcome != ReviewOutcome.SATISFACTORY:
         deadline = performed + timedelta(days=60)
         done = None if part.problem == "review_actions_overdue" or deadline > b.today else deadline - timedelta(days=5)
-        review.actions.append(ReviewAction(provider_id=provider.id, description="Redovisa åtgärdsplan för dokumentationen.",
-                                           deadline=deadline, completed_on=done))
-    b.session.add(review)
+        action = {"provider_id": provider.id, "description": "Redovisa åtgärdsplan för dokumentationen.",
+                  "deadline": deadline, "completed_on": done}
+    b.reviews.append((review, action))
     b.bump("reviews")
 
 
@@ -369,20 +419,18 @@ def _generate(session: Session, providers: int, seed: int, today: date) -> dict[
     methods = _ensure_catalogue(session)
     start = session.scalar(select(func.count()).select_from(_provider_model())) or 0
     first_ids: list[int] = []  # the run's first providers: the second organisation decides on them
-    # In batches, with two flushes each (provider ids, then licence ids), not one per provider.
+    # In batches of audited bulk inserts: providers, then licences (their ids), then the rest.
     for first in range(0, providers, _BATCH):
         cast = [(start + offset, slot(start + offset)) for offset in range(first, min(first + _BATCH, providers))]
-        made = [(_provider(builder, index, part), part) for index, part in cast]
-        session.flush()
+        made = _providers(builder, cast)
         if not first_ids:
             first_ids = [provider.id for provider, _part in made]
-        licences = [_licences(builder, provider, part) for provider, part in made]
-        session.flush()  # an IVO register answer names our licence by id
-        for (provider, part), licence in zip(made, licences, strict=True):
+        licences = _first_licence_ids(builder, [_licences(builder, provider, part) for provider, part in made])
+        for (provider, part), licence_id in zip(made, licences, strict=True):
             _approval_events(builder, provider, part)
             _methods(builder, provider, methods, part)
             _contracts(builder, provider, part)
-            _checks(builder, provider, part, licence)
+            _checks(builder, provider, part, licence_id)
             _reviews(builder, provider, part)
         builder.write_pending()
     session.flush()

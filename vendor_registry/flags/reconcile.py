@@ -26,11 +26,12 @@ from sqlalchemy.orm import Session
 
 from vendor_registry.audit.context import Actor
 from vendor_registry.audit.models import AuditEvent
+from vendor_registry.bulkwrite import executemany_rows
 from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagRule, FlagStatus
-from vendor_registry.flags.bulkwrite import executemany_rows
 from vendor_registry.flags.handling_sweep import reopen_handlings
 from vendor_registry.flags.models import Flag, FlagRuleState
 from vendor_registry.flags.rules import Finding
+from vendor_registry.idsets import among
 from vendor_registry.organisations.tenancy import current_organisation_id
 
 FLAGS = Flag.__table__
@@ -121,7 +122,7 @@ def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now:
     only their flags are compared, refreshed or resolved: another provider's flag must never be
     resolved because a scoped run did not look at it."""
     counts = ReconcileCounts()
-    scope = true() if provider_ids is None else Flag.provider_id.in_(sorted(provider_ids))
+    scope = true() if provider_ids is None else among(Flag.provider_id, provider_ids, session.get_bind().dialect.name)
     wanted: dict[tuple[int, int, str], Finding] = {}
     for finding in findings:
         if provider_ids is not None and finding.provider_id not in provider_ids:

@@ -32,9 +32,9 @@ from sqlalchemy.orm import Session
 
 from vendor_registry import clock
 from vendor_registry.audit.context import SYSTEM, current_actor
+from vendor_registry.bulkwrite import paused_gc
 from vendor_registry.codes import FlagRule
 from vendor_registry.database import deleted_in_flush, utcnow
-from vendor_registry.flags.bulkwrite import paused_gc
 from vendor_registry.flags.reconcile import ReconcileCounts, reconcile
 from vendor_registry.flags.rules import RuleContext, all_rules, remembered_translations
 from vendor_registry.organisations.tenancy import across_organisations
@@ -65,8 +65,12 @@ TABLE_RULES: dict[str, tuple[FlagRule, ...] | None] = {
 }
 
 #: Providers per scoped run: a bulk import touching thousands runs the rules once per batch,
-#: so no ``IN`` list exceeds the databases' parameter limits.
+#: so no ``IN`` list exceeds the parameter limits, and SQLite's plans stay fast (measured on
+#: the demo's 20,000: ``review_overdue`` takes 17 ms for 500 ids and 6.9 s for 5,000).
 SCOPE_BATCH = 500
+#: PostgreSQL binds the scope as one array (``idsets.among``), so it takes ten times as many
+#: per batch: each batch costs every rule's statements again (40 batches ended demo data).
+POSTGRESQL_BATCHES_LARGER = 10
 
 
 def refresh_provider_flags(session: Session, provider_ids: Iterable[int], *,
@@ -91,9 +95,10 @@ def refresh_provider_flags(session: Session, provider_ids: Iterable[int], *,
     # raise and resolve each organisation's flags), in the same statements whatever their number.
     if len(ids) > SCOPE_BATCH:
         refresh_planner_statistics(session)
+    batch = SCOPE_BATCH * (POSTGRESQL_BATCHES_LARGER if session.get_bind().dialect.name == "postgresql" else 1)
     with suspended(session), across_organisations(), force_locale("sv"), remembered_translations(), paused_gc():
-        for start in range(0, len(ids), SCOPE_BATCH):
-            scope = frozenset(ids[start:start + SCOPE_BATCH])
+        for start in range(0, len(ids), batch):
+            scope = frozenset(ids[start:start + batch])
             ctx = RuleContext(session=session, today=today, settings=settings, provider_ids=scope)
             for rule, compute in selected.items():
                 total.add(reconcile(session, rule, compute(ctx), now=now, today=today, actor=actor,
@@ -140,6 +145,16 @@ def _after_flush(session: Session, flush_context: Any) -> None:
         found = _touched(obj)
         if found is not None:
             touched.setdefault(found[0], set()).add(found[1])
+
+
+def note_written(session: Session, provider_ids: Iterable[int], table: str = "providers") -> None:
+    """Rows of ``table`` written for ``provider_ids`` around the ORM's flush (an audited bulk
+    insert: demo data, an import) are judged at the commit like a flushed change."""
+    if session.info.get(SUSPENDED_KEY) or current_actor() is SYSTEM:
+        return
+    touched: dict[int, set[str]] = session.info.setdefault(TOUCHED_KEY, {})
+    for provider_id in provider_ids:
+        touched.setdefault(provider_id, set()).add(table)
 
 
 def _rules_for(tables: Iterable[str]) -> set[FlagRule] | None:

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session, object_session
 
 from vendor_registry import clock
 from vendor_registry.audit.context import current_actor
+from vendor_registry.bulkwrite import paused_gc
 from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagRule, FlagStatus
 from vendor_registry.concurrency import StaleRecordError, check_version
 from vendor_registry.database import utcnow
 from vendor_registry.errors import ValidationFailed
-from vendor_registry.flags.bulkwrite import paused_gc
 from vendor_registry.flags.handling import handling_target, latest_change
 from vendor_registry.flags.models import Flag, FlagHandling
 from vendor_registry.flags.reconcile import (
