@@ -139,3 +139,15 @@ def test_cli_run_list_history(job_app):
     assert "manual:" in history.output
     bad = runner.invoke(args=["jobs", "run", "nonsense"])
     assert bad.exit_code != 0
+
+
+def test_cli_runs_several_jobs_in_one_go_with_their_durations(job_app):
+    """The nightly sweeps at once (one process start-up, as a benchmark or an operator wants)."""
+    import re
+
+    result = job_app.test_cli_runner().invoke(args=["jobs", "run", "licence_sweep", "contract_sweep"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["licence_sweep", "contract_sweep"]
+    assert all("succeeded" in line and re.search(r"\(\d+\.\d\d s\)$", line) for line in lines)
+    assert job_app.test_cli_runner().invoke(args=["jobs", "run"]).exit_code != 0  # a name is required

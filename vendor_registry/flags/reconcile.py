@@ -20,13 +20,13 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, insert, or_, select, true, update
+from sqlalchemy import and_, bindparam, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from vendor_registry.audit.context import Actor
 from vendor_registry.audit.models import AuditEvent
-from vendor_registry.bulkwrite import executemany_rows
+from vendor_registry.bulkwrite import copy_rows, executemany_rows
 from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagRule, FlagStatus
 from vendor_registry.flags.handling_sweep import reopen_handlings
 from vendor_registry.flags.models import Flag, FlagRuleState
@@ -102,8 +102,8 @@ def record_flag_events(session: Session, actor: Actor, now: datetime, events: li
     plain = _plain
     actor_organisation = (getattr(actor.user, "organisation_id", None) if actor.user is not None
                           else current_organisation_id())
-    executemany_rows(
-        session, insert(AuditEvent.__table__), ("action", "entity_id", "provider_id", "changes", "organisation_id"),
+    copy_rows(
+        session, AuditEvent.__table__, ("action", "entity_id", "provider_id", "changes", "organisation_id"),
         [(event[0], str(event[1]), event[2], {k: [plain(b), plain(a)] for k, (b, a) in event[3].items()},
           event[4] if len(event) > 4 else None)
          for event in events],
