@@ -70,8 +70,8 @@ def check_overdue(ctx: RuleContext) -> list[Finding]:
             .group_by(BackgroundCheck.provider_id, BackgroundCheck.check_type, BackgroundCheck.organisation_id)
         )
     }
-    cutoffs = {interval: ctx.day_start_utc(ctx.days_ago(interval))
-               for types in needs.values() for interval in types.values()}
+    cutoffs = {interval: ctx.day_start_utc(ctx.days_ago(interval))  # a few distinct intervals, not one per row
+               for interval in {interval for types in needs.values() for interval in types.values()}}
     findings = []
     for provider_id, types in needs.items():
         for check_type, interval in sorted(types.items()):
