@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     Select,
@@ -188,22 +189,28 @@ def count_checks(provider_id: int, check_type: CheckType) -> int:
 
 # --- is a provider's checking current? ------------------------------------------------------
 
-def required_check_intervals(provider_ids: ProviderIds) -> dict[int, dict[str, int]]:
-    """provider id -> {check type: interval in days} for every check type the policy requires
-    for ANY of the provider's kinds; when several kinds require the same type, the strictest
-    (shortest) interval applies. One statement (per chunk)."""
+def required_checks(condition: Any) -> Select:
+    """(provider_id, check_type, interval) for every check type the policy requires for ANY of
+    the kinds of the providers that meet ``condition``; when several kinds require the same
+    type, the strictest (shortest) interval applies. A SELECT, to read or to build on."""
     kind_match = type_coerce(Provider.kinds, String).like(
         literal("%|") + type_coerce(CheckPolicy.provider_kind, String) + literal("|%")
     )
+    return (
+        select(Provider.id.label("provider_id"), CheckPolicy.check_type,
+               func.min(CheckPolicy.interval_days).label("interval"))
+        .join(CheckPolicy, and_(kind_match, CheckPolicy.required.is_(True)))
+        .where(condition)
+        .group_by(Provider.id, CheckPolicy.check_type)
+    )
+
+
+def required_check_intervals(provider_ids: ProviderIds) -> dict[int, dict[str, int]]:
+    """provider id -> {check type: interval in days}, as ``required_checks``. One statement
+    (per chunk)."""
     result: dict[int, dict[str, int]] = {}
     for condition in in_set(Provider.id, provider_ids):
-        stmt = (
-            select(Provider.id, CheckPolicy.check_type, func.min(CheckPolicy.interval_days))
-            .join(CheckPolicy, and_(kind_match, CheckPolicy.required.is_(True)))
-            .where(condition)
-            .group_by(Provider.id, CheckPolicy.check_type)
-        )
-        for provider_id, check_type, interval in db.session.execute(stmt):
+        for provider_id, check_type, interval in db.session.execute(required_checks(condition)):
             result.setdefault(provider_id, {})[str(check_type)] = int(interval)
     return result
 
