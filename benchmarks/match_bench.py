@@ -31,9 +31,10 @@ from tests.conftest import (
     make_test_app,
 )
 from tests.demand.factories import bulk_providers
+from vendor_registry.bulkwrite import paused_gc
 from vendor_registry.codes import RequirementKind as K
 from vendor_registry.demand import rules, snapshot_store
-from vendor_registry.demand.matching import match, paused_gc
+from vendor_registry.demand.matching import match
 from vendor_registry.demand.queries import with_labels
 from vendor_registry.demand.requirements import SERVES_COUNTY_OUTSIDE, Req
 from vendor_registry.demand.snapshots import load_snapshots

@@ -131,8 +131,8 @@ def copy_rows(session: Session, table: Table, columns: Sequence[str], rows: Sequ
         connection.exec_driver_sql(f"INSERT INTO {quote.format_table(table)} ({quoted}) VALUES ({placeholders})",
                                    [tuple(prepared(row)) for row in rows])
         return
-    cursor = connection.connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {quote.format_table(table)} ({quoted}) FROM STDIN") as copy:
+    with connection.connection.driver_connection.cursor() as cursor, \
+            cursor.copy(f"COPY {quote.format_table(table)} ({quoted}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(prepared(row))
     datastamp.note_write(connection)
@@ -143,10 +143,10 @@ def _copy_allowed(connection: Any, table: Table) -> bool:
     (the production set-up: ``organisations/rls.py``); remembered per connection and table."""
     known: dict[str, bool] = connection.info.setdefault("bulkwrite_copy_allowed", {})
     if table.name not in known:  # on the driver's cursor: statement counters count the same each time
-        cursor = connection.connection.driver_connection.cursor()
-        cursor.execute("SELECT NOT c.relrowsecurity OR r.rolsuper OR r.rolbypassrls FROM pg_class c, pg_roles r "
-                       "WHERE c.oid = to_regclass(%s) AND r.rolname = current_user", (table.name,))
-        known[table.name] = bool(cursor.fetchone()[0])
+        with connection.connection.driver_connection.cursor() as cursor:
+            cursor.execute("SELECT NOT c.relrowsecurity OR r.rolsuper OR r.rolbypassrls FROM pg_class c, pg_roles r "
+                           "WHERE c.oid = to_regclass(%s) AND r.rolname = current_user", (table.name,))
+            known[table.name] = bool(cursor.fetchone()[0])
     return known[table.name]
 
 

@@ -133,8 +133,8 @@ def _insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> li
     """Insert ``rows`` and return their new ids, in the order of ``rows`` (ids ascend with it).
 
     The ids are given, not read back, and the rows go in groups of the same keys with a value
-    (as the ORM does: it leaves a None out, except JSON's null), each group as one COPY
-    (PostgreSQL) or one driver executemany (SQLite). Why: the ORM's bulk insert starts a new
+    (as the ORM does: it leaves a None out, except JSON's null), each group in one bulk write
+    (``bulkwrite.copy_rows``: COPY where PostgreSQL allows it, else an executemany). Why: the ORM's bulk insert starts a new
     statement wherever a row's keys differ from the previous row's; on PostgreSQL it then
     splices each group's RETURNING rows onto all earlier ones, and psycopg parses every
     1,000-row VALUES text anew. The demo's mixed rows made that 91,000 statements and 38

@@ -8,9 +8,7 @@ the ``_check_*`` function of the same name in ``rules.py``; each says what count
 """
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
@@ -149,21 +147,6 @@ def _memo_key(fields: tuple[str, ...]):
         return lambda p: id(get(p))
     marks = tuple(name in _BY_IDENTITY for name in fields)
     return lambda p: tuple(id(v) if by_id else v for v, by_id in zip(get(p), marks))
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """The cyclic garbage collector off for one match (reference counting still frees
-    everything): a 20,000-provider load and match allocate ~10^6 objects that all live until
-    the result is made, and every generation-2 collection walked them again, ~30 % of a
-    match (issue 15; the sweeps do the same, ``bulkwrite.paused_gc``)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _made(cls, **values):

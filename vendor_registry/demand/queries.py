@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from vendor_registry import clock
 from vendor_registry.audit.models import AuditEvent
+from vendor_registry.bulkwrite import paused_gc
 from vendor_registry.codes import ProfileStatus, RequirementKind
 from vendor_registry.demand import rules, snapshot_store
-from vendor_registry.demand.matching import MatchResult, match, paused_gc
+from vendor_registry.demand.matching import MatchResult, match
 from vendor_registry.demand.models import DemandProfile
 from vendor_registry.demand.requirements import Req, RequirementError, parse_requirement
 from vendor_registry.demand.snapshots import load_snapshots

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 
 from vendor_registry import clock, editing
 from vendor_registry.auth.permissions import Permission, require
+from vendor_registry.bulkwrite import paused_gc
 from vendor_registry.codes import RequirementKind
 from vendor_registry.demand import exports, matching, queries, services
 from vendor_registry.demand.forms import MatchForm, ProfileForm
@@ -193,7 +194,7 @@ def match_page():
     # The collector stays off until the 20,000-provider result is freed: objects made while it
     # was off are all in the youngest generation, so the first collection after would walk
     # them (~0.1 s per request while rendering, issue 15).
-    with matching.paused_gc():
+    with paused_gc():
         return _match_page()
 
 
