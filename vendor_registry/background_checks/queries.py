@@ -192,16 +192,25 @@ def count_checks(provider_id: int, check_type: CheckType) -> int:
 def required_checks(condition: Any) -> Select:
     """(provider_id, check_type, interval) for every check type the policy requires for ANY of
     the kinds of the providers that meet ``condition``; when several kinds require the same
-    type, the strictest (shortest) interval applies. A SELECT, to read or to build on."""
-    kind_match = type_coerce(Provider.kinds, String).like(
+    type, the strictest (shortest) interval applies. A SELECT, to read or to build on.
+
+    The policy is matched against each distinct set of kinds (a handful), and providers join
+    that by equality: matching every provider's kinds with LIKE against every policy row took
+    half a second at 20,000 providers, four times the joined form (issue 15)."""
+    kind_sets = select(Provider.kinds).distinct().subquery("kind_sets")
+    kind_match = type_coerce(kind_sets.c.kinds, String).like(
         literal("%|") + type_coerce(CheckPolicy.provider_kind, String) + literal("|%")
     )
-    return (
-        select(Provider.id.label("provider_id"), CheckPolicy.check_type,
-               func.min(CheckPolicy.interval_days).label("interval"))
+    required = (
+        select(kind_sets.c.kinds, CheckPolicy.check_type, func.min(CheckPolicy.interval_days).label("interval"))
         .join(CheckPolicy, and_(kind_match, CheckPolicy.required.is_(True)))
+        .group_by(kind_sets.c.kinds, CheckPolicy.check_type)
+        .subquery("required")
+    )
+    return (
+        select(Provider.id.label("provider_id"), required.c.check_type, required.c.interval)
+        .join(required, type_coerce(required.c.kinds, String) == type_coerce(Provider.kinds, String))
         .where(condition)
-        .group_by(Provider.id, CheckPolicy.check_type)
     )
 
 
