@@ -78,6 +78,10 @@ class DefaultConfig:
     JOB_MISFIRE_GRACE_SECONDS = 6 * 3600
     # SQLite only: milliseconds a writer waits for the other process's write transaction.
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    # SQLite only: megabytes of page cache per connection, taken as pages are read. SQLite's
+    # own 2 MB is a hundredth of a national register's file: a sweep raising 100,000 flags
+    # re-read the same index pages from the OS for every row (first check sweep 11.5 s -> 9 s).
+    SQLITE_CACHE_MB = 64
     # Seconds between the scheduler's looks for runs asked for with "Kör nu".
     JOB_REQUEST_POLL_SECONDS = 2.0
     # Seconds between the heartbeats a running job writes (its process proves it lives).
@@ -176,6 +180,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "PAGE_CACHE_BYTES": "PAGE_CACHE_BYTES",
     "MATCH_SNAPSHOT_SETS": "MATCH_SNAPSHOT_SETS",
     "SQLITE_BUSY_TIMEOUT_MS": "SQLITE_BUSY_TIMEOUT_MS",
+    "SQLITE_CACHE_MB": "SQLITE_CACHE_MB",
     "JOB_REQUEST_POLL_SECONDS": "JOB_REQUEST_POLL_SECONDS",
     "JOB_HEARTBEAT_SECONDS": "JOB_HEARTBEAT_SECONDS",
     "JOB_LEASE_SECONDS": "JOB_LEASE_SECONDS",

@@ -152,12 +152,13 @@ def _row_level_security(app: Flask) -> None:
 
 
 def _sqlite_pragmas(app: Flask) -> None:
-    """WAL, busy timeout, foreign keys and IMMEDIATE writes on SQLite (see ``sqlite.py``)."""
+    """WAL, busy timeout, page cache, foreign keys and IMMEDIATE writes on SQLite (see ``sqlite.py``)."""
     from vendor_registry import sqlite
     from vendor_registry.extensions import db
 
     with app.app_context():
-        sqlite.install(db.engine, int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000)))
+        sqlite.install(db.engine, int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000)),
+                       int(app.config.get("SQLITE_CACHE_MB", 64)))
 
 
 def register_security(app: Flask) -> None:

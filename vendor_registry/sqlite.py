@@ -87,7 +87,7 @@ def end_reads(session: Any) -> None:
     session.commit()
 
 
-def install(engine: Engine, busy_timeout_ms: int) -> None:
+def install(engine: Engine, busy_timeout_ms: int, cache_mb: int = 64) -> None:
     """Connection pragmas, the BEGIN mode and the pool's safety rollback (SQLite only)."""
     if engine.dialect.name != "sqlite":
         return
@@ -101,6 +101,7 @@ def install(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA journal_mode=WAL")  # kept in the file; a no-op for :memory:
         cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, and commits stay cheap
+        cursor.execute(f"PRAGMA cache_size={-1024 * int(cache_mb)}")  # negative: KiB, not pages
         cursor.close()
 
     gate = threading.Lock()

@@ -22,7 +22,7 @@ from vendor_registry.jobs.models import JobRun
 
 @pytest.fixture
 def sqlite_app(tmp_path):
-    app, url = build_app("sqlite", tmp_path, SQLITE_BUSY_TIMEOUT_MS=300)
+    app, url = build_app("sqlite", tmp_path, SQLITE_BUSY_TIMEOUT_MS=300, SQLITE_CACHE_MB=48)
     app.config["_file"] = url.removeprefix("sqlite:///")
     yield app
     with app.app_context():
@@ -49,10 +49,11 @@ def _run(app, run_id) -> JobRun:
     return run
 
 
-def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(sqlite_app):
+def test_sqlite_connections_use_wal_busy_timeout_cache_and_foreign_keys(sqlite_app):
     with sqlite_app.app_context():
         assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 300
+        assert db.session.execute(text("PRAGMA cache_size")).scalar() == -48 * 1024  # KiB
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         db.session.remove()
 
