@@ -49,17 +49,30 @@ def licence_missing(ctx: RuleContext) -> list[Finding]:
                or_(Licence.ends_on.is_(None), Licence.ends_on >= ctx.today))
     ).all()
     held = {(row.provider_id, row.kind, row.form) for row in valid}
+    # Made once per distinct (kinds, ownership) and licence kind, not once per provider: the
+    # providers are many, their combinations a handful.
+    needs: dict[tuple, list] = {}
+    messages: dict[tuple, tuple[str, dict]] = {}
     findings = []
     for provider in providers:
-        for kind, forms in required_licences(provider.kinds, provider.ownership):
+        combination = (tuple(provider.kinds), provider.ownership)
+        required = needs.get(combination)
+        if required is None:
+            required = needs[combination] = required_licences(provider.kinds, provider.ownership)
+        for kind, forms in required:
             if any((provider.id, kind, form) in held for form in forms):
                 continue
+            wording = messages.get((kind, forms))
+            if wording is None:
+                wording = messages[(kind, forms)] = (
+                    _("Giltigt tillstånd eller anmälan (%(form)s) för %(kind)s saknas.",
+                      form=str(label(forms[0])).lower(), kind=label(kind)),
+                    {"licence_kind": kind.value, "forms": [f.value for f in forms]},
+                )
             severity = FlagSeverity.CRITICAL if provider.approved else FlagSeverity.HIGH
             findings.append(Finding(
                 provider.id, FlagRule.LICENCE_MISSING, f"licence_kind:{kind.value}", severity,
-                _("Giltigt tillstånd eller anmälan (%(form)s) för %(kind)s saknas.",
-                  form=str(label(forms[0])).lower(), kind=label(kind)),
-                {"licence_kind": kind.value, "forms": [f.value for f in forms]},
+                wording[0], dict(wording[1], forms=list(wording[1]["forms"])),
             ))
     return findings
 
