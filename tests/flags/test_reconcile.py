@@ -45,7 +45,9 @@ def test_raise_refresh_resolve_and_audit(run_sweep):
     run_sweep(LAPSED, today=TODAY + timedelta(days=1), now=later)
     db.session.expire_all()
     [flag] = _flags(p, FlagRule.LICENCE_LAPSED)
-    assert flag.raised_at == raised_at and flag.last_seen_at == later and flag.version == 1
+    assert flag.raised_at == raised_at and flag.last_seen == later and flag.version == 1
+    # the sweep stamped its rule, not the flag's row (one write instead of one per live flag)
+    assert flag.last_seen_at == raised_at
 
     lic.status = LicenceStatus.VALID
     db.session.commit()
@@ -55,6 +57,8 @@ def test_raise_refresh_resolve_and_audit(run_sweep):
     assert flag.status == FlagStatus.RESOLVED
     assert flag.resolution_note == "Villkoret gäller inte längre"
     assert flag.resolved_by_label == "job:licence_sweep" and flag.cleared_at is not None
+    # a flag whose life ended keeps when it was last seen: at the sweep before the one that resolved it
+    assert flag.last_seen_at == later and flag.last_seen == later
 
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "flags",
                                                          AuditEvent.entity_id == str(flag.id))
@@ -184,3 +188,59 @@ def test_statement_count_independent_of_provider_count(run_sweep, statement_coun
     total = db.session.scalar(select(func.count()).select_from(Flag))
     assert total > 400
     assert small == large, (small, large)
+
+
+def test_last_seen_is_the_later_of_the_flags_own_time_and_its_rules_last_sweep(app, run_sweep):
+    """A sweep stamps its rule once instead of every live flag's row (issue 15); a scoped refresh
+    (after a save) still writes the flags of its providers. The flag page and the API show the
+    later of the two, and a flag whose life ended keeps its own."""
+    from sqlalchemy import event
+
+    from tests.factories import make_user
+    from vendor_registry.audit.context import acting_as, user_actor
+    from vendor_registry.flags import refresh
+
+    p = make_provider()
+    lic = make_licence(p, status=LicenceStatus.REVOKED)
+    first = at_stockholm(TODAY, 4, 30)
+    run_sweep(LAPSED, now=first)
+    second = at_stockholm(TODAY + timedelta(days=1), 4, 30)
+    updates: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("UPDATE FLAGS"):
+            updates.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        run_sweep(LAPSED, today=TODAY + timedelta(days=1), now=second)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert updates == []  # nothing about the flag changed: its row is not written
+    db.session.expire_all()
+    [flag] = _flags(p, FlagRule.LICENCE_LAPSED)
+    assert (flag.last_seen_at, flag.last_seen) == (first, second)
+    assert db.session.get(FlagRuleState, FlagRule.LICENCE_LAPSED).last_swept_at == second
+
+    later_that_day = at_stockholm(TODAY + timedelta(days=1), 14, 0)
+    with acting_as(user_actor(make_user())):
+        refresh.refresh_provider_flags(db.session, [p.id], rules=[FlagRule.LICENCE_LAPSED], settings=app.config,
+                                       today=TODAY + timedelta(days=1), now=later_that_day)
+    db.session.commit()
+    db.session.expire_all()
+    [flag] = _flags(p, FlagRule.LICENCE_LAPSED)
+    assert (flag.last_seen_at, flag.last_seen) == (later_that_day, later_that_day)
+
+    third = at_stockholm(TODAY + timedelta(days=2), 4, 30)
+    run_sweep(LAPSED, today=TODAY + timedelta(days=2), now=third)
+    db.session.expire_all()
+    [flag] = _flags(p, FlagRule.LICENCE_LAPSED)
+    assert flag.last_seen == third
+
+    lic.status = LicenceStatus.VALID
+    db.session.commit()
+    run_sweep(LAPSED, today=TODAY + timedelta(days=3), now=at_stockholm(TODAY + timedelta(days=3), 4, 30))
+    db.session.expire_all()
+    [flag] = _flags(p, FlagRule.LICENCE_LAPSED)
+    assert flag.status == FlagStatus.RESOLVED
+    assert (flag.last_seen_at, flag.last_seen) == (third, third)  # seen last at the sweep before

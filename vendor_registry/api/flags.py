@@ -42,7 +42,7 @@ class FlagSchema(s.ApiSchema):
     status = s.Str(required=True, validate=s.one_of(FlagStatus), attribute="view.status",
                    metadata={"description": "Status som din organisation ser den."})
     raised_at = s.DateTime(required=True)
-    last_seen_at = s.DateTime(required=True)
+    last_seen_at = s.DateTime(required=True, attribute="last_seen")
     message = s.Str(required=True)
     acknowledged_at = s.DateTime(required=True, allow_none=True, attribute="view.acknowledged_at")
     ack_comment = s.Str(required=True, allow_none=True, attribute="view.ack_comment")

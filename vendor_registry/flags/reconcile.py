@@ -29,7 +29,7 @@ from vendor_registry.audit.models import AuditEvent
 from vendor_registry.bulkwrite import copy_rows, executemany_rows
 from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagRule, FlagStatus
 from vendor_registry.flags.handling_sweep import reopen_handlings
-from vendor_registry.flags.models import Flag, FlagRuleState
+from vendor_registry.flags.models import Flag, FlagRuleState, seen_after_sweep
 from vendor_registry.flags.rules import Finding
 from vendor_registry.idsets import among
 from vendor_registry.organisations.tenancy import current_organisation_id
@@ -149,7 +149,8 @@ def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now:
         done = session.execute(
             update(Flag).where(Flag.id.in_(active_ids), Flag.status.in_(LIVE_FLAG_STATUSES))
             .values(status=FlagStatus.RESOLVED, resolved_at=now, resolved_by_label=actor.label,
-                    resolution_note=note, cleared_at=now, version=Flag.version + 1)
+                    resolution_note=note, cleared_at=now, version=Flag.version + 1,
+                    last_seen_at=seen_after_sweep(rule))
             .returning(Flag.id)
             .execution_options(synchronize_session=False)
         ).scalars().all()
@@ -162,7 +163,7 @@ def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now:
         done = session.execute(
             update(Flag).where(Flag.id.in_(dismissed_ids), Flag.status == FlagStatus.DISMISSED,
                                Flag.cleared_at.is_(None))
-            .values(cleared_at=now, version=Flag.version + 1)
+            .values(cleared_at=now, version=Flag.version + 1, last_seen_at=seen_after_sweep(rule))
             .returning(Flag.id)
             .execution_options(synchronize_session=False)
         ).scalars().all()
@@ -243,7 +244,14 @@ def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now:
                      "message": (None, row.message), "organisation_id": (None, row.organisation_id)},
                     row.organisation_id) for row in inserted]
 
-    if live_by_key.keys() & wanted.keys():
+    if provider_ids is None:
+        # Seen by this sweep: every flag of the rule still live (one row; see FlagRuleState).
+        session.execute(
+            dialect_insert(session, FlagRuleState.__table__)
+            .values(rule=rule, first_run_at=now, last_swept_at=now)
+            .on_conflict_do_update(index_elements=["rule"], set_={"last_swept_at": now})
+        )
+    elif live_by_key.keys() & wanted.keys():
         session.execute(
             update(Flag).where(Flag.rule == rule, live_flag_clause(), scope, Flag.last_seen_at < now)
             .values(last_seen_at=now).execution_options(synchronize_session=False)
