@@ -65,6 +65,9 @@ OWN_LIVE_PREDICATE = f"organisation_id IS NOT NULL AND ({LIVE_FLAG_PREDICATE})"
 
 class Flag(SharedOrOwned, VersionedMixin, db.Model):
     __tablename__ = "flags"
+    # Computed from the row and its rule's last sweep (below), not stored: nothing to audit, and
+    # reading it from a deleted or just-inserted row would cost a statement or fail.
+    __audit_skip__ = ("last_seen",)
     __table_args__ = (
         organisation_provider_index("flags"),
         Index("uq_flags_live_subject", "provider_id", "rule", "subject_key", unique=True,

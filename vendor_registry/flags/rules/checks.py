@@ -121,7 +121,8 @@ def check_failed(ctx: RuleContext) -> list[Finding]:
     verdicts = (CheckOutcome.FAIL, CheckOutcome.CONCERN)
     # Only a provider with some failed or concerned answer can have one as its latest: ranking
     # every answer of every provider was most of the statement's time on the demo data.
-    suspect = select(BackgroundCheck.provider_id).where(BackgroundCheck.result.in_(verdicts))
+    suspect = select(BackgroundCheck.provider_id).where(BackgroundCheck.result.in_(verdicts),
+                                                        ctx.only(BackgroundCheck.provider_id))
     answered = and_(BackgroundCheck.result != CheckOutcome.ERROR, BackgroundCheck.provider_id.in_(suspect))
     # Each answer under the judges it speaks to: a shared automatic answer to everybody (None);
     # a manual answer, shared or an organisation's own, to each organisation that has the
@@ -175,7 +176,7 @@ def check_error(ctx: RuleContext) -> list[Finding]:
     # every provider's answers was most of the statement on the demo data.
     erring = select(BackgroundCheck.provider_id).where(
         BackgroundCheck.result == CheckOutcome.ERROR, BackgroundCheck.automatic.is_(True),
-        BackgroundCheck.organisation_id.is_(None))
+        BackgroundCheck.organisation_id.is_(None), ctx.only(BackgroundCheck.provider_id))
     ranked = ranked_checks(BackgroundCheck.provider_id.in_(select(Provider.id).where(_in_scope(ctx))),
                            BackgroundCheck.provider_id.in_(erring),
                            BackgroundCheck.automatic.is_(True), BackgroundCheck.organisation_id.is_(None))
