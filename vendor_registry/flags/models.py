@@ -257,6 +257,12 @@ class FlagRuleState(db.Model):
     last_swept_at: Mapped[datetime | None]
 
 
+def live_flag_clause() -> Any:
+    """The ORM spelling of ``LIVE_FLAG_PREDICATE`` (the partial unique index's condition)."""
+    return or_(Flag.status.in_(LIVE_FLAG_STATUSES),
+               and_(Flag.status == FlagStatus.DISMISSED, Flag.cleared_at.is_(None)))
+
+
 def last_swept(rule: Any) -> Any:
     """The rule's last sweep over every provider, as a scalar subquery (NULL: never)."""
     return select(FlagRuleState.last_swept_at).where(FlagRuleState.rule == rule).scalar_subquery()
@@ -273,7 +279,5 @@ def seen_after_sweep(rule: Any) -> Any:
 #: When the flag's condition was last seen to hold (the flag page, the API): ``last_seen_at``
 #: for a flag no longer live, which the sweep that ended it set (``seen_after_sweep``).
 Flag.last_seen = column_property(
-    case((or_(Flag.status.in_(LIVE_FLAG_STATUSES), and_(Flag.status == FlagStatus.DISMISSED,
-                                                         Flag.cleared_at.is_(None))),
-          seen_after_sweep(Flag.rule)),
+    case((live_flag_clause(), seen_after_sweep(Flag.rule)),
          else_=Flag.last_seen_at).label("last_seen"))

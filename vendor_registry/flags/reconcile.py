@@ -24,9 +24,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     String,
     Text,
-    and_,
     bindparam,
-    or_,
     select,
     true,
     type_coerce,
@@ -40,19 +38,18 @@ from vendor_registry.audit.models import AuditEvent
 from vendor_registry.bulkwrite import copy_rows, executemany_rows
 from vendor_registry.codes import LIVE_FLAG_STATUSES, FlagRule, FlagSeverity, FlagStatus
 from vendor_registry.flags.handling_sweep import reopen_handlings
-from vendor_registry.flags.models import Flag, FlagRuleState, seen_after_sweep
+from vendor_registry.flags.models import (
+    Flag,
+    FlagRuleState,
+    live_flag_clause,
+    seen_after_sweep,
+)
 from vendor_registry.flags.rules import Finding
 from vendor_registry.idsets import among
 from vendor_registry.organisations.tenancy import current_organisation_id
 
 FLAGS = Flag.__table__
 RESOLVED_NOTE = _l("Villkoret gäller inte längre")
-
-
-def live_flag_clause():
-    """The ORM spelling of ``LIVE_FLAG_PREDICATE`` (the partial unique index's condition)."""
-    return or_(Flag.status.in_(LIVE_FLAG_STATUSES),
-               and_(Flag.status == FlagStatus.DISMISSED, Flag.cleared_at.is_(None)))
 
 
 @dataclass
