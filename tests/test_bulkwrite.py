@@ -165,3 +165,42 @@ def test_among_selects_what_in_selects(db_session):
     wanted = {ids[0], ids[2], 10**6}
     found = set(db.session.scalars(select(Provider.id).where(among(Provider.id, wanted, db.engine.dialect.name))))
     assert found == {ids[0], ids[2]}
+
+
+def _flag_rows(provider_ids, prefix):
+    return [(provider_id, None, f"{prefix}:{n}", "high", f"Meddelande {n} \"citat\" å", {"n": n} if n % 2 else None)
+            for n, provider_id in enumerate(provider_ids)]
+
+
+def _stored_flags(prefix):
+    return [(f.provider_id, f.organisation_id, f.subject_key, f.severity.value, f.message, f.details, f.raised_at,
+             f.announced, f.version)
+            for f in db.session.scalars(select(Flag).where(Flag.subject_key.like(f"{prefix}:%")).order_by(Flag.id))]
+
+
+@pytest.mark.parametrize("staged", [True, False], ids=["staged", "unnest"])
+def test_executemany_rows_with_on_conflict_stores_what_the_orm_stores(db_session, staged):
+    """The sweep's INSERT … ON CONFLICT DO NOTHING: on PostgreSQL the rows go by COPY into a
+    temporary table (``staged``) or, for a role that may not make one, as arrays through
+    unnest(); either way (and on SQLite) a row whose live slot is taken is skipped, the rows
+    land in their order, and the same call can run twice in one transaction."""
+    from tests.factories import make_provider
+    from vendor_registry.flags.reconcile import dialect_insert
+
+    connection = db_session.connection()
+    connection.info["bulkwrite_temp_allowed"] = staged  # what a role without TEMPORARY gets
+    ids = [make_provider().id for _ in range(3)]
+    constants = {"rule": "licence_missing", "status": "open", "raised_at": NOW, "last_seen_at": NOW,
+                 "announced": False, "version": 1}
+    columns = ("provider_id", "organisation_id", "subject_key", "severity", "message", "details")
+    stmt = dialect_insert(db_session, Flag.__table__).on_conflict_do_nothing()
+    executemany_rows(db_session, stmt, columns, _flag_rows(ids, "bulk"), constants)
+    executemany_rows(db_session, stmt, columns, _flag_rows(ids, "bulk") + _flag_rows(ids, "more"), constants)
+    db_session.execute(insert(Flag.__table__), [dict(zip(columns, row), **constants) for row in _flag_rows(ids, "orm")])
+    db_session.expire_all()
+    bulk, more, orm = _stored_flags("bulk"), _stored_flags("more"), _stored_flags("orm")
+    assert len(bulk) == 3, "the second call's taken slots were skipped"
+    assert [row[2:] for row in bulk] == [(f"bulk:{n}", *row[3:]) for n, row in enumerate(orm)]
+    assert [row[2:] for row in more] == [(f"more:{n}", *row[3:]) for n, row in enumerate(orm)]
+    assert bulk[1][5] == {"n": 1} and bulk[0][5] is None
+    connection.info.pop("bulkwrite_temp_allowed")

@@ -244,3 +244,43 @@ def test_last_seen_is_the_later_of_the_flags_own_time_and_its_rules_last_sweep(a
     [flag] = _flags(p, FlagRule.LICENCE_LAPSED)
     assert flag.status == FlagStatus.RESOLVED
     assert (flag.last_seen_at, flag.last_seen) == (third, third)  # seen last at the sweep before
+
+
+def test_raise_events_written_by_the_database_are_those_python_would_write(app, db_session):
+    """The audit events of raised flags come from one INSERT … SELECT (``record_raised_events``);
+    they must be exactly what ``record_flag_events`` writes from Python: JSON escaping of
+    quotes, backslashes, newlines and å ä ö, a shared flag's null organisation, the job actor."""
+    from vendor_registry.audit.context import job_actor
+    from vendor_registry.codes import FlagSeverity
+    from vendor_registry.flags.reconcile import reconcile, record_flag_events
+    from vendor_registry.flags.rules import Finding
+    from vendor_registry.organisations.models import Organisation
+
+    organisation_id = db.session.scalar(select(func.min(Organisation.id)))
+    p, q = make_provider(), make_provider()
+    message = 'Citat "så" \\ bakstreck\nny rad – åäö'
+    findings = [Finding(p.id, FlagRule.CHECK_FAILED, "check:insurance", FlagSeverity.CRITICAL, message, {"a": 1}),
+                Finding(q.id, FlagRule.CHECK_FAILED, "check:insurance", FlagSeverity.HIGH, "Eget", {}, organisation_id)]
+    now = at_stockholm(TODAY, 4, 30)
+    actor = job_actor("check_sweep")
+    counts = reconcile(db.session, FlagRule.CHECK_FAILED, findings, now=now, today=TODAY, actor=actor)
+    assert counts.raised == 2
+    flags = _flags(p, FlagRule.CHECK_FAILED) + _flags(q, FlagRule.CHECK_FAILED)
+    record_flag_events(db.session, actor, now, [
+        ("insert", f.id, f.provider_id,
+         {"rule": (None, f.rule), "subject_key": (None, f.subject_key), "severity": (None, f.severity),
+          "status": (None, FlagStatus.OPEN), "message": (None, f.message), "organisation_id": (None, f.organisation_id)},
+         f.organisation_id) for f in flags])
+    db.session.flush()
+
+    def events():
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "flags",
+                                                           AuditEvent.entity_id.in_([str(f.id) for f in flags]))
+                                  .order_by(AuditEvent.id)).all()
+        return [(e.occurred_at, e.actor_kind, e.actor_user_id, e.actor_label, e.actor_organisation_id,
+                 e.organisation_id, e.action, e.entity_id, e.provider_id, e.changes, e.note) for e in rows]
+
+    by_database, by_python = events()[:2], events()[2:]
+    assert sorted(by_database, key=str) == sorted(by_python, key=str)
+    assert {e[9]["message"][1] for e in by_database} == {message, "Eget"}
+    assert {e[5] for e in by_database} == {None, organisation_id}

@@ -25,6 +25,11 @@ from sqlalchemy import (
     String,
     Text,
     bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    null,
     select,
     true,
     type_coerce,
@@ -118,6 +123,39 @@ def record_flag_events(session: Session, actor: Actor, now: datetime, events: li
         {"occurred_at": now, "actor_kind": actor.kind, "actor_user_id": actor.user_id, "actor_label": actor.label,
          "entity_type": entity_type, "note": None, "actor_organisation_id": actor_organisation},
     )
+
+
+def record_raised_events(session: Session, actor: Actor, now: datetime, rule: FlagRule, scope: Any) -> int:
+    """The audit events of the flags of ``rule`` this sweep has just raised (``raised_at`` is
+    the sweep's ``now``), written by the database from the rows themselves in one INSERT …
+    SELECT; returns how many. The same events ``record_flag_events`` would write: reading
+    100,000 new flags back and sending their events one by one was a second of a first check
+    sweep on SQLite (issue 15)."""
+    columns = AuditEvent.__table__.c
+    if session.get_bind().dialect.name == "postgresql":
+        build_object, build_array = func.json_build_object, func.json_build_array
+    else:
+        build_object, build_array = func.json_object, func.json_array
+    changes = build_object(*(
+        part for name, column in (("rule", FLAGS.c.rule), ("subject_key", FLAGS.c.subject_key),
+                                  ("severity", FLAGS.c.severity), ("status", FLAGS.c.status),
+                                  ("message", FLAGS.c.message), ("organisation_id", FLAGS.c.organisation_id))
+        for part in (literal(name, String), build_array(null(), column))))
+    actor_organisation = (getattr(actor.user, "organisation_id", None) if actor.user is not None
+                          else current_organisation_id())
+    constants = {"occurred_at": now, "actor_kind": actor.kind, "actor_user_id": actor.user_id,
+                 "actor_label": actor.label, "actor_organisation_id": actor_organisation,
+                 "action": "insert", "entity_type": Flag.__tablename__, "note": None}
+    selected = {name: literal(value, columns[name].type) for name, value in constants.items()}
+    selected |= {"organisation_id": FLAGS.c.organisation_id, "entity_id": cast(FLAGS.c.id, String),
+                 "provider_id": FLAGS.c.provider_id, "changes": changes}
+    return session.execute(
+        insert(AuditEvent.__table__).from_select(
+            list(selected),
+            select(*selected.values()).where(FLAGS.c.rule == rule, FLAGS.c.raised_at == now, scope))
+        # An INSERT's row count is kept only when asked for (SQLAlchemy closes its cursor).
+        .execution_options(preserve_rowcount=True)
+    ).rowcount
 
 
 class LiveFlag(NamedTuple):
@@ -275,16 +313,7 @@ def reconcile(session: Session, rule: FlagRule, findings: list[Finding], *, now:
             {"rule": rule, "status": FlagStatus.OPEN, "raised_at": now, "last_seen_at": now,
              "announced": first_run, "version": 1},
         )
-        inserted = session.execute(
-            select(Flag.id, Flag.provider_id, Flag.organisation_id, Flag.subject_key, Flag.severity, Flag.message)
-            .where(Flag.rule == rule, Flag.raised_at == now, scope)
-        ).all()
-        counts.raised = len(inserted)
-        events += [("insert", row.id, row.provider_id,
-                    {"rule": (None, rule), "subject_key": (None, row.subject_key),
-                     "severity": (None, row.severity), "status": (None, FlagStatus.OPEN),
-                     "message": (None, row.message), "organisation_id": (None, row.organisation_id)},
-                    row.organisation_id) for row in inserted]
+        counts.raised = record_raised_events(session, actor, now, rule, scope)
 
     if provider_ids is None:
         # Seen by this sweep: every flag of the rule still live (one row; see FlagRuleState).
