@@ -57,7 +57,7 @@ def test_badge_counts_from_its_two_indexes(app, db_session):
         if db.engine.dialect.name == "sqlite":
             plan = sqlite_plan(*seen[0])
             assert "ix_flags_assignee_status" in plan and "ix_flags_urgent" in plan, plan
-            assert "ix_flags_status_severity" not in plan, plan
+            assert "ix_flags_status_rule_severity" not in plan, plan
 
 
 def test_search_tests_the_code_filters_before_the_text(app, db_session):
@@ -128,3 +128,18 @@ def test_queue_pages_pick_ids_first_and_keep_the_order(app, db_session, statemen
             form = " in (select " if db.engine.dialect.name == "sqlite" else " join (select flags.id "
             assert form in sql and " limit " in sql, sql  # the page's ids first
         assert pages == [whole[0:5], whole[5:10], whole[10:15]]
+
+
+def test_a_sweep_reads_a_rules_live_flags_by_the_rule(app, db_session):
+    """Each of the fourteen rules reads its own live flags every sweep: SQLite must seek to the
+    rule (status, then rule) rather than walk every rule's live flags (migration 0021)."""
+    from vendor_registry.flags.reconcile import _live_flags
+
+    make_flag(severity=FlagSeverity.HIGH, rule=FlagRule.CHECK_OVERDUE, subject_key="check:x")
+    mine = make_flag(severity=FlagSeverity.LOW, rule=FlagRule.CHECK_ERROR, subject_key="check:y")
+    with captured() as seen:
+        live = _live_flags(db.session, FlagRule.CHECK_ERROR, sa.true())
+    assert [flag.id for flag in live] == [mine.id]
+    if db.engine.dialect.name == "sqlite":
+        plan = sqlite_plan(*seen[0])
+        assert "ix_flags_status_rule_severity (status=? AND rule=?)" in plan, plan

@@ -74,9 +74,10 @@ class Flag(SharedOrOwned, VersionedMixin, db.Model):
               sqlite_where=text(SHARED_LIVE_PREDICATE), postgresql_where=text(SHARED_LIVE_PREDICATE)),
         Index("uq_flags_live_own_subject", "provider_id", "rule", "subject_key", "organisation_id", unique=True,
               sqlite_where=text(OWN_LIVE_PREDICATE), postgresql_where=text(OWN_LIVE_PREDICATE)),
-        Index("ix_flags_status_severity", "status", "severity"),
+        # A rule's live flags (every sweep, per rule) and the counts by status (migration 0021).
+        Index("ix_flags_status_rule_severity", "status", "rule", "severity"),
         # Per-provider live-flag counts (list badges, exports) read only this index; without it
-        # SQLite walks every live flag through ix_flags_status_severity (issue 15).
+        # SQLite walks every live flag through the status index (issue 15).
         Index("ix_flags_provider_status_severity", "provider_id", "status", "severity"),
         # The navigation badge on every page (flags.whats_new.badge_count): a person's assigned live
         # flags, and the urgent live flags of the role's rules since the person last looked, are
