@@ -196,8 +196,10 @@ def required_checks(condition: Any) -> Select:
 
     The policy is matched against each distinct set of kinds (a handful), and providers join
     that by equality: matching every provider's kinds with LIKE against every policy row took
-    half a second at 20,000 providers, four times the joined form (issue 15)."""
-    kind_sets = select(Provider.kinds).distinct().subquery("kind_sets")
+    half a second at 20,000 providers, four times the joined form (issue 15). The sets are
+    those of the providers that meet ``condition``: a page asks for its 25 rows, and reading
+    every provider's kinds for them was 4 ms of the provider list's 7 ms of SQL."""
+    kind_sets = select(Provider.kinds).where(condition).distinct().subquery("kind_sets")
     kind_match = type_coerce(kind_sets.c.kinds, String).like(
         literal("%|") + type_coerce(CheckPolicy.provider_kind, String) + literal("|%")
     )
