@@ -213,3 +213,52 @@ def test_preflight_warns_when_the_role_bypasses_row_level_security(app, tmp_path
     finally:
         with superuser.app_context():
             db.engine.dispose()
+
+
+def test_the_scope_after_a_crossing_statement_holds_for_core_statements_too(app, db_session):
+    """The setting is sent lazily, just before the next statement (``rls._set_before_statement``):
+    a statement straight on the connection, which no session hook sees, must still run with
+    the scope of now, not with the ``all`` of the crossing statement before it."""
+    a, _b = _records_of_two_organisations()
+    from vendor_registry.auth.models import User
+
+    with tenancy.within_organisation(a):
+        everybody = db.session.execute(sa.select(User), execution_options=CROSS).scalars().all()
+        assert len({user.organisation_id for user in everybody}) == 2
+        connection = db.session.connection()
+        assert connection.execute(text("SELECT current_setting('app.organisation')")).scalar() == str(a)
+        assert set(connection.execute(text("SELECT DISTINCT organisation_id FROM contracts")).scalars()) == {a}
+
+
+def test_a_signed_in_request_sends_the_setting_at_most_twice(app, db_session, login, monkeypatch):
+    """Each value sent is a round trip: a signed-in page sends ``all`` for the sign-in lookup
+    and then the person's organisation, not the four values it went through (issue 15)."""
+    import psycopg
+
+    from vendor_registry.codes import Role
+
+    person = make_user(Role.SUPERVISOR)
+    db.session.commit()
+    client = login(person)
+    sent: list = []
+    original = psycopg.Connection.execute
+
+    def counting(self, query, params=None, **kwargs):
+        if query == rls._SET_SQL:
+            sent.append(params[0])
+        return original(self, query, params, **kwargs)
+
+    def through_sqlalchemy(_conn, _cursor, statement, parameters, _context, _many):
+        if statement.startswith("SELECT set_config('app.organisation'"):
+            sent.append(parameters["value"] if isinstance(parameters, dict) else parameters[0])
+
+    monkeypatch.setattr(psycopg.Connection, "execute", counting)
+    sa.event.listen(db.engine, "before_cursor_execute", through_sqlalchemy)
+    try:
+        response = client.get("/providers/")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", through_sqlalchemy)
+    assert response.status_code == 200
+    # (here the test's own transaction may already hold ``all``, so the lookup may send nothing)
+    assert 1 <= len(sent) <= 2 and sent[-1] == str(person.organisation_id), sent
+    assert "none" not in sent

@@ -35,7 +35,10 @@ ALL_VALUE = "all"
 NOBODY_VALUE = "none"
 #: Where the value last set on a connection is kept (the pooled connection's ``info``).
 _SET_ON = "vendor_registry.rls.organisation"
-_SET = text("SELECT set_config('app.organisation', :value, true)")
+#: The value wanted for the connection's next statement (``apply``).
+_WANTED = "vendor_registry.rls.wanted"
+_SET_SQL = "SELECT set_config('app.organisation', %s, true)"
+_TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT", "BEGIN")
 
 
 def setting_for(scope: Any) -> str:
@@ -60,12 +63,28 @@ def _is_postgresql(connection: Connection) -> bool:
 
 
 def apply(connection: Connection, value: str | None = None) -> None:
-    """Set ``app.organisation`` for the connection's transaction (no statement if it has it)."""
-    value = _current_value() if value is None else value
-    if connection.info.get(_SET_ON) == value:
-        return
-    connection.execute(_SET, {"value": value})
-    connection.info[_SET_ON] = value
+    """Make ``app.organisation`` ``value`` (default: the running scope) for the connection's
+    next statements. Nothing is sent here: ``_set_before_statement`` sends the value just
+    before the next statement, and only if it differs from what the transaction has. Why
+    lazily: a request's sign-in went through four values (``none`` when the transaction began,
+    ``all`` for the lookup, ``none`` again, the person's organisation), a round trip each,
+    which was a third of a kept page's time on PostgreSQL (issue 15); it now sends two."""
+    connection.info[_WANTED] = _current_value() if value is None else value
+
+
+def _set_before_statement(connection: Connection, cursor: Any, statement: str, _parameters: Any,
+                          _context: Any, _executemany: bool) -> None:
+    """Engine event, before every statement SQLAlchemy sends (ORM, Core, text and driver SQL
+    alike): the wanted value goes first if the transaction does not have it. On the driver's
+    connection, so that statement listeners and counters do not see it. Statements on the
+    driver's own cursors (``bulkwrite``'s COPY and staging, the data stamp) read or write no
+    table the policies guard."""
+    info = connection.info
+    wanted = info.get(_WANTED)
+    if wanted is None or info.get(_SET_ON) == wanted or statement.startswith(_TRANSACTION_CONTROL):
+        return  # a savepoint's ROLLBACK TO may follow an error: nothing else may run before it
+    cursor.connection.execute(_SET_SQL, (wanted,))
+    info[_SET_ON] = wanted
 
 
 def sync() -> None:
@@ -128,14 +147,13 @@ def _on_execute(state: ORMExecuteState) -> None:
     apply(connection, ALL_VALUE)
     try:
         # psycopg fetches the whole answer on execute: the policies saw ``all`` for every row.
-        result = state.invoke_statement()
+        return state.invoke_statement()
     except Exception:
-        # The transaction (or savepoint) failed and goes back, its setting with it; setting the
-        # scope again here would only hide the error behind "transaction aborted".
+        # The transaction (or savepoint) failed and goes back, its setting with it.
         connection.info.pop(_SET_ON, None)
         raise
-    apply(connection, previous)
-    return result
+    finally:
+        apply(connection, previous)  # sent before the next statement, whatever it is
 
 
 def set_role_on_connect(engine: Engine, role: str) -> None:
@@ -170,6 +188,7 @@ def install(engine: Engine, role: str | None) -> None:
     if role:
         set_role_on_connect(engine, role)
     if not event.contains(engine, "begin", _on_begin):
+        event.listen(engine, "before_cursor_execute", _set_before_statement)
         event.listen(engine, "begin", _on_begin)
         event.listen(engine, "rollback_savepoint", _forget_on_savepoint_rollback)
     if not event.contains(Session, "after_begin", _on_session_begin):
