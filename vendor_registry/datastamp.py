@@ -34,6 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from vendor_registry import clock
 from vendor_registry.extensions import db
+from vendor_registry.organisations import rls
 
 #: Tables whose writes change nothing a reused page shows.
 IGNORED_TABLES = frozenset({"job_runs"})
@@ -46,7 +47,9 @@ _TARGET = re.compile(
     r'\s*(?:insert\s+(?:or\s+\w+\s+)?into|update|delete\s+from|replace\s+into|truncate(?:\s+table)?)\s+"?(\w+)',
     re.IGNORECASE)
 _BUMP = "UPDATE data_stamps SET value = value + 1 WHERE id = 1"
-_READ = text("SELECT value FROM data_stamps WHERE id = 1")
+# data_stamps has no policies: reading it needs no organisation scope sent first (a kept page's
+# request is then the sign-in lookup and this read, nothing else).
+_READ = text("SELECT value FROM data_stamps WHERE id = 1").execution_options(**{rls.SCOPE_FREE: True})
 
 
 class DataStamp(db.Model):

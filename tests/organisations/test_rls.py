@@ -262,3 +262,33 @@ def test_a_signed_in_request_sends_the_setting_at_most_twice(app, db_session, lo
     # (here the test's own transaction may already hold ``all``, so the lookup may send nothing)
     assert 1 <= len(sent) <= 2 and sent[-1] == str(person.organisation_id), sent
     assert "none" not in sent
+
+
+def test_the_data_stamp_is_read_without_sending_the_scope(app, db_session, monkeypatch):
+    """``data_stamps`` has no policies, so its read (every request's first, all a kept page
+    needs after the sign-in) goes without a round trip for the setting; the statement after it
+    still gets the scope of now."""
+    import psycopg
+
+    from vendor_registry import datastamp
+    from vendor_registry.auth.models import User
+
+    a, _b = _records_of_two_organisations()
+    sent: list = []
+    original = psycopg.Connection.execute
+
+    def counting(self, query, params=None, **kwargs):
+        if query == rls._SET_SQL:
+            sent.append(params[0])
+        return original(self, query, params, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "execute", counting)
+    with tenancy.within_organisation(a):
+        db.session.execute(sa.select(User), execution_options=CROSS).all()  # leaves ``all`` behind
+        sent.clear()
+        # (this test's writes are not committed, so ``current`` would refuse; the read itself:)
+        assert db.session.execute(datastamp._READ).scalar() is not None
+        assert sent == []
+        connection = db.session.connection()
+        assert set(connection.execute(text("SELECT DISTINCT organisation_id FROM contracts")).scalars()) == {a}
+        assert sent == [str(a)]

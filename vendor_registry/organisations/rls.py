@@ -39,6 +39,10 @@ _SET_ON = "vendor_registry.rls.organisation"
 _WANTED = "vendor_registry.rls.wanted"
 _SET_SQL = "SELECT set_config('app.organisation', %s, true)"
 _TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT", "BEGIN")
+#: Execution option of a statement that reads or writes no table with policies (the data
+#: stamp: every request's first read): it runs without waiting for the setting. Only for such
+#: statements: the policies would see whatever value the transaction last had.
+SCOPE_FREE = "organisation_scope_free"
 
 
 def setting_for(scope: Any) -> str:
@@ -73,7 +77,7 @@ def apply(connection: Connection, value: str | None = None) -> None:
 
 
 def _set_before_statement(connection: Connection, cursor: Any, statement: str, _parameters: Any,
-                          _context: Any, _executemany: bool) -> None:
+                          context: Any, _executemany: bool) -> None:
     """Engine event, before every statement SQLAlchemy sends (ORM, Core, text and driver SQL
     alike): the wanted value goes first if the transaction does not have it. On the driver's
     connection, so that statement listeners and counters do not see it. Statements on the
@@ -83,6 +87,8 @@ def _set_before_statement(connection: Connection, cursor: Any, statement: str, _
     wanted = info.get(_WANTED)
     if wanted is None or info.get(_SET_ON) == wanted or statement.startswith(_TRANSACTION_CONTROL):
         return  # a savepoint's ROLLBACK TO may follow an error: nothing else may run before it
+    if context is not None and context.execution_options.get(SCOPE_FREE):
+        return  # reads no guarded table: the value goes with the next statement that may
     cursor.connection.execute(_SET_SQL, (wanted,))
     info[_SET_ON] = wanted
 
