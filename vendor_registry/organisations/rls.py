@@ -9,13 +9,18 @@ The policies (migration ``0015_rls14``) read one transaction-local setting, ``ap
 - ``none``: the shared rows only (a request in which nobody has signed in);
 - unset or empty: nothing at all (fail closed: a connection nobody scoped sees nothing).
 
-The setting follows ``tenancy.current_scope()``: it is set when a transaction begins (every
-connection's, and a session's that joins an outer transaction with a savepoint) and set again
-before a session statement whenever the scope changed since (the person's organisation is
-known only after the user loader's query, in the request's first transaction; ``within_organisation``
-blocks). Statements that cross organisations on purpose (``execution_options(all_organisations=True)``)
-run with ``all`` and the scope is put back after them; so does the refresh of an object the
-session already holds (it was let through when it was loaded).
+The setting follows ``tenancy.current_scope()``: the wanted value is noted when a transaction
+begins (every connection's, and a session's that joins an outer transaction with a savepoint)
+and again before a session statement or flush (the person's organisation is known only after
+the user loader's query, in the request's first transaction; ``within_organisation`` blocks).
+It is *sent* just before the next statement SQLAlchemy runs, whatever its kind, and only when
+it differs from what the transaction has (``_set_before_statement``). Statements that cross
+organisations on purpose (``execution_options(all_organisations=True)``) run with ``all`` and the
+scope of now is wanted again after them; so does the refresh of an object the session already
+holds (it was let through when it was loaded). Statements on the driver's own cursors bypass
+SQLAlchemy's events and so run with the value last sent: none of them may depend on a policy
+(today: ``bulkwrite``'s COPY, used only where no policy binds the role, its staging table, and
+the data stamp's bump).
 
 Superusers bypass row-level security even when it is forced, and so does a table's owner unless
 it is forced (it is). ``DATABASE_ROLE`` makes every new connection ``SET ROLE`` to a role
