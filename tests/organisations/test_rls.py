@@ -230,16 +230,13 @@ def test_the_scope_after_a_crossing_statement_holds_for_core_statements_too(app,
         assert set(connection.execute(text("SELECT DISTINCT organisation_id FROM contracts")).scalars()) == {a}
 
 
-def test_a_signed_in_request_sends_the_setting_at_most_twice(app, db_session, login, monkeypatch):
-    """Each value sent is a round trip: a signed-in page sends ``all`` for the sign-in lookup
-    and then the person's organisation, not the four values it went through (issue 15)."""
+@pytest.fixture
+def sent_settings(monkeypatch):
+    """Every value of ``app.organisation`` sent to the server while the test runs: on the
+    driver's connection (``rls._set_before_statement``) or as a statement through SQLAlchemy
+    (how stop 24's code sent it)."""
     import psycopg
 
-    from vendor_registry.codes import Role
-
-    person = make_user(Role.SUPERVISOR)
-    db.session.commit()
-    client = login(person)
     sent: list = []
     original = psycopg.Connection.execute
 
@@ -254,35 +251,36 @@ def test_a_signed_in_request_sends_the_setting_at_most_twice(app, db_session, lo
 
     monkeypatch.setattr(psycopg.Connection, "execute", counting)
     sa.event.listen(db.engine, "before_cursor_execute", through_sqlalchemy)
-    try:
-        response = client.get("/providers/")
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", through_sqlalchemy)
+    yield sent
+    sa.event.remove(db.engine, "before_cursor_execute", through_sqlalchemy)
+
+
+def test_a_signed_in_request_sends_the_setting_at_most_twice(app, db_session, login, sent_settings):
+    """Each value sent is a round trip: a signed-in page sends ``all`` for the sign-in lookup
+    and then the person's organisation, not the four values it went through (issue 15)."""
+    from vendor_registry.codes import Role
+
+    person = make_user(Role.SUPERVISOR)
+    db.session.commit()
+    client = login(person)
+    sent_settings.clear()
+    response = client.get("/providers/")
+    sent = sent_settings
     assert response.status_code == 200
     # (here the test's own transaction may already hold ``all``, so the lookup may send nothing)
     assert 1 <= len(sent) <= 2 and sent[-1] == str(person.organisation_id), sent
     assert "none" not in sent
 
 
-def test_the_data_stamp_is_read_without_sending_the_scope(app, db_session, monkeypatch):
+def test_the_data_stamp_is_read_without_sending_the_scope(app, db_session, sent_settings):
     """``data_stamps`` has no policies, so its read (every request's first, all a kept page
     needs after the sign-in) goes without a round trip for the setting; the statement after it
     still gets the scope of now."""
-    import psycopg
-
     from vendor_registry import datastamp
     from vendor_registry.auth.models import User
 
     a, _b = _records_of_two_organisations()
-    sent: list = []
-    original = psycopg.Connection.execute
-
-    def counting(self, query, params=None, **kwargs):
-        if query == rls._SET_SQL:
-            sent.append(params[0])
-        return original(self, query, params, **kwargs)
-
-    monkeypatch.setattr(psycopg.Connection, "execute", counting)
+    sent = sent_settings
     with tenancy.within_organisation(a):
         db.session.execute(sa.select(User), execution_options=CROSS).all()  # leaves ``all`` behind
         sent.clear()

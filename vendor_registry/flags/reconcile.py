@@ -104,6 +104,12 @@ def _plain(value: Any) -> Any:
     return getattr(value, "value", value)
 
 
+def _actor_organisation(actor: Actor) -> int | None:
+    """The acting person's organisation, as the ORM listener records it (None: a job)."""
+    return (getattr(actor.user, "organisation_id", None) if actor.user is not None
+            else current_organisation_id())
+
+
 def record_flag_events(session: Session, actor: Actor, now: datetime, events: list[tuple],
                        entity_type: str = Flag.__tablename__) -> None:
     """Write audit events ``(action, flag_id, provider_id, {field: [before, after]}[, organisation
@@ -113,8 +119,7 @@ def record_flag_events(session: Session, actor: Actor, now: datetime, events: li
     if not events:
         return
     plain = _plain
-    actor_organisation = (getattr(actor.user, "organisation_id", None) if actor.user is not None
-                          else current_organisation_id())
+    actor_organisation = _actor_organisation(actor)
     copy_rows(
         session, AuditEvent.__table__, ("action", "entity_id", "provider_id", "changes", "organisation_id"),
         [(event[0], str(event[1]), event[2], {k: [plain(b), plain(a)] for k, (b, a) in event[3].items()},
@@ -141,8 +146,7 @@ def record_raised_events(session: Session, actor: Actor, now: datetime, rule: Fl
                                   ("severity", FLAGS.c.severity), ("status", FLAGS.c.status),
                                   ("message", FLAGS.c.message), ("organisation_id", FLAGS.c.organisation_id))
         for part in (literal(name, String), build_array(null(), column))))
-    actor_organisation = (getattr(actor.user, "organisation_id", None) if actor.user is not None
-                          else current_organisation_id())
+    actor_organisation = _actor_organisation(actor)
     constants = {"occurred_at": now, "actor_kind": actor.kind, "actor_user_id": actor.user_id,
                  "actor_label": actor.label, "actor_organisation_id": actor_organisation,
                  "action": "insert", "entity_type": Flag.__tablename__, "note": None}
